@@ -1,0 +1,28 @@
+// SQE preparation for the file-descriptor ops of rt/ops.hpp.
+#include <brood/rt/ops.hpp>
+
+#include <liburing.h>
+
+#include <fcntl.h>
+
+namespace brood::rt {
+
+void nop_op::prep(io_uring_sqe* sqe) noexcept { io_uring_prep_nop(sqe); }
+
+void read_op::prep(io_uring_sqe* sqe) noexcept {
+  io_uring_prep_read(sqe, _fd, _buf.data(), static_cast<unsigned>(_buf.size()), static_cast<__u64>(_off));
+}
+
+void write_op::prep(io_uring_sqe* sqe) noexcept {
+  io_uring_prep_write(sqe, _fd, _buf.data(), static_cast<unsigned>(_buf.size()), static_cast<__u64>(_off));
+}
+
+void poll_op::prep(io_uring_sqe* sqe) noexcept { io_uring_prep_poll_add(sqe, _fd, _events); }
+
+void openat_op::prep(io_uring_sqe* sqe) noexcept {
+  io_uring_prep_openat(sqe, AT_FDCWD, _path.c_str(), _flags | O_CLOEXEC, _mode);
+}
+
+void close_op::prep(io_uring_sqe* sqe) noexcept { io_uring_prep_close(sqe, _fd); }
+
+}  // namespace brood::rt
