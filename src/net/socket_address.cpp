@@ -21,7 +21,6 @@ static bool parse_port(std::string_view s, std::uint16_t& port) {
 }
 
 result<socket_address> socket_address::parse(std::string_view text) {
-  socket_address a;
   std::uint16_t port = 0;
   if (!text.empty() && text.front() == '[') {
     auto close = text.find(']');

@@ -82,7 +82,7 @@ class openat_op final : public count_op {
 
 class close_op final : public count_op {
  public:
-  explicit close_op(int fd) : count_op({}), _fd(fd) {}
+  explicit close_op(int fd) : count_op(io_options{}), _fd(fd) {}
   void prep(io_uring_sqe* sqe) noexcept override;
 
  private:

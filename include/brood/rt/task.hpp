@@ -11,6 +11,7 @@
 
 #include <coroutine>
 #include <exception>
+#include <new>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -31,9 +32,9 @@ class promise_base {
     ++live_frames;
     return ::operator new(n);
   }
-  static void operator delete(void* p, std::size_t n) noexcept {
+  static void operator delete(void* p, std::size_t) noexcept {
     --live_frames;
-    ::operator delete(p, n);
+    ::operator delete(p);
   }
 
   struct final_awaiter {
