@@ -28,15 +28,16 @@ struct row {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int runs = 3;
+  int runs = 5;
   double seconds = 2.0;
-  std::string only;
+  std::string only, impl = "both";
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--runs") && i + 1 < argc) runs = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--seconds") && i + 1 < argc) seconds = std::atof(argv[++i]);
     else if (!std::strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
+    else if (!std::strcmp(argv[i], "--impl") && i + 1 < argc) impl = argv[++i];  // for profiling one side
     else {
-      std::fprintf(stderr, "usage: brood-bench-rt [--runs N] [--seconds S] [--only NAME]\n");
+      std::fprintf(stderr, "usage: brood-bench-rt [--runs N] [--seconds S] [--only NAME] [--impl brood|asio|both]\n");
       return 2;
     }
   }
@@ -52,8 +53,8 @@ int main(int argc, char** argv) {
     if (!only.empty() && only != r.name) continue;
     std::vector<double> b, a;
     for (int i = 0; i < runs; ++i) {
-      b.push_back(r.brood(r.args));
-      a.push_back(r.asio(r.args));
+      b.push_back(impl != "asio" ? r.brood(r.args) : 0.0);
+      a.push_back(impl != "brood" ? r.asio(r.args) : 0.0);
     }
     double mb = median(b), ma = median(a);
     std::printf("%-14s %16.0f %16.0f %7.2fx  %s\n", r.name, mb, ma, ma > 0 ? mb / ma : 0.0, r.unit);

@@ -122,9 +122,26 @@ BROOD_RT_TEST(with_timeout_bounds_a_raw_op) {
   std::byte buf[16];
   auto r = co_await with_timeout(15ms, [&] { return brood::rt::read(p[0], buf); });
   BOOST_TEST((r.error() == std::errc::timed_out));
-  // The op's own linked deadline gives the same answer without a user-space timer.
-  auto r2 = co_await brood::rt::read(p[0], buf, -1, io_options{clock::now() + 15ms});
+  // The op's own deadline, from the reactor's timer heap...
+  auto start = clock::now();
+  auto r2 = co_await brood::rt::read(p[0], buf, -1, io_options{start + 15ms});
   BOOST_TEST((r2.error() == std::errc::timed_out));
+  BOOST_TEST((clock::now() - start >= 15ms));
+  // ...or from a kernel timeout linked behind the read: one more SQE and CQE.
+  auto sqes = reactor::current().stats().sqes;
+  start = clock::now();
+  auto r3 = co_await brood::rt::read(p[0], buf, -1, io_options{start + 15ms, true});
+  BOOST_TEST((r3.error() == std::errc::timed_out));
+  BOOST_TEST((clock::now() - start >= 15ms));
+  BOOST_TEST(reactor::current().stats().sqes - sqes == 2u);  // the read and its linked timeout
+  // A deadline that does not fire leaves the result alone.
+  BOOST_REQUIRE(::write(p[1], "x", 1) == 1);
+  auto r4 = co_await brood::rt::read(p[0], buf, -1, io_options{clock::now() + 5s, true});
+  BOOST_TEST((r4.has_value() && *r4 == 1u));
+  BOOST_REQUIRE(::write(p[1], "y", 1) == 1);
+  auto r5 = co_await brood::rt::read(p[0], buf, -1, io_options{clock::now() + 5s});
+  BOOST_TEST((r5.has_value() && *r5 == 1u));
+  BOOST_TEST(reactor::current().armed_timers() == 0u);
   ::close(p[0]);
   ::close(p[1]);
 }

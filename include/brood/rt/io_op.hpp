@@ -4,7 +4,8 @@
 // never moves between submission and its final CQE. Cancellation submits IORING_OP_ASYNC_CANCEL
 // for that address and then waits: the op is finished only when the kernel posts the target's
 // own CQE, so a buffer the kernel may still write is never released early. A per-op deadline is
-// an IORING_OP_LINK_TIMEOUT linked behind the op; such an op finishes after both CQEs.
+// a user-space timer that cancels the op when it fires (no kernel work unless it does), or, on
+// request, an IORING_OP_LINK_TIMEOUT linked behind the op; such an op finishes after both CQEs.
 #pragma once
 
 #include <brood/rt/cancel.hpp>
@@ -26,6 +27,10 @@ class reactor;
 struct io_options {
   /// Absolute CLOCK_MONOTONIC deadline; the op fails with std::errc::timed_out past it.
   std::optional<clock::time_point> deadline;
+  /// Enforce the deadline in the kernel with a linked timeout (one more SQE and CQE and a
+  /// kernel timer per op) instead of the reactor's timer heap, which costs nothing unless it
+  /// fires but is only checked between loop turns.
+  bool linked = false;
 };
 
 /// Anything the reactor submits. Lifetime: must stay at the same address from submit() until
@@ -45,7 +50,7 @@ class io_op {
   virtual void on_link_timeout_cqe(int /*res*/) noexcept {}
 
   /// A deadline to link behind this op, or nullptr.
-  const clock::time_point* link_deadline() const noexcept { return _deadline ? &*_deadline : nullptr; }
+  const clock::time_point* link_deadline() const noexcept { return _deadline && _linked ? &*_deadline : nullptr; }
 
   enum class state : std::uint8_t { idle, queued, submitted, cancelling };
   state op_state() const noexcept { return _state; }
@@ -53,6 +58,7 @@ class io_op {
  protected:
   ~io_op() = default;
   std::optional<clock::time_point> _deadline;
+  bool _linked = false;
 
  private:
   friend class reactor;
@@ -67,9 +73,12 @@ class io_op {
 /// A one-shot op awaited by exactly one coroutine; concrete ops add prep() and await_resume().
 /// When the awaiting task's token is cancelled the op is cancelled in the kernel and completes
 /// with operation_canceled (or with its real result, if it won the race).
-class single_op : public io_op {
+class single_op : public io_op, private timer_node {
  public:
-  explicit single_op(const io_options& o) noexcept { _deadline = o.deadline; }
+  explicit single_op(const io_options& o) noexcept {
+    _deadline = o.deadline;
+    _linked = o.linked;
+  }
 
   bool await_ready() const noexcept { return false; }
   template <class P>
@@ -90,6 +99,7 @@ class single_op : public io_op {
   bool start(std::coroutine_handle<> h, const cancel_token& t) noexcept;
   void finish_one() noexcept;
   static void on_cancel(void* self) noexcept;
+  static void on_deadline(timer_node* self) noexcept;
 
   std::coroutine_handle<> _waiter;
   cancel_callback _cancel;
