@@ -62,7 +62,7 @@ reactor::reactor(reactor_options opts) : _opts(opts), _ring(std::make_unique<rin
   if (rc != 0)
     throw std::system_error(-rc, std::system_category(),
                             "io_uring_queue_init (is io_uring disabled by kernel.io_uring_disabled, or "
-                            "blocked by a seccomp profile? see container/seccomp-io_uring.json)");
+                            "blocked by a seccomp profile? see container/README.md)");
   constexpr unsigned required = IORING_FEAT_NODROP | IORING_FEAT_SUBMIT_STABLE | IORING_FEAT_EXT_ARG;
   if ((p.features & required) != required) {
     io_uring_queue_exit(&_ring->r);
