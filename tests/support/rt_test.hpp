@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <dirent.h>
+#include <sys/utsname.h>
 
 namespace brood::test {
 
@@ -26,6 +27,16 @@ inline rt::reactor_options reactor_options_from_env() {
     if (std::strcmp(m, "plain") == 0) o.mode = rt::reactor_options::setup::plain;
   }
   return o;
+}
+
+/// True if the running kernel is at least major.minor (features such as multishot accept
+/// (5.19) and multishot recvmsg with provided-buffer rings (6.0) are flags, not probeable ops).
+inline bool kernel_at_least(int major, int minor) {
+  utsname u{};
+  if (::uname(&u) != 0) return false;
+  int ma = 0, mi = 0;
+  if (std::sscanf(u.release, "%d.%d", &ma, &mi) != 2) return false;
+  return ma > major || (ma == major && mi >= minor);
 }
 
 /// Open file descriptors of this process.
