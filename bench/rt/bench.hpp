@@ -12,6 +12,10 @@ struct scenario_args {
   int rearms = 100;        // timer churn: re-arms per timer before it fires
 };
 
+/// Pins the calling thread to one CPU (servers on 1, clients on 0) so both implementations see
+/// the same placement and the scheduler's migrations do not add noise. No-op on one CPU.
+void pin_to_cpu(int cpu);
+
 double brood_tcp_echo(const scenario_args& a);
 double brood_udp_echo(const scenario_args& a);
 double brood_timer_churn(const scenario_args& a);

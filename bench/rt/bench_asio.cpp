@@ -148,6 +148,7 @@ class server_thread {
   explicit server_thread(setup_fn setup) {
     std::promise<unsigned short> port;
     _t = std::thread([&] {
+      pin_to_cpu(1);
       auto guard = asio::make_work_guard(_io);
       std::shared_ptr<void> keep;
       port.set_value(setup(_io, keep));

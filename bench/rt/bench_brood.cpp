@@ -34,6 +34,7 @@ class server_thread {
   explicit server_thread(F make_task) {
     _efd = ::eventfd(0, EFD_CLOEXEC);
     _t = std::thread([this, make_task] {
+      pin_to_cpu(1);
       reactor r;
       r.block_on(run(make_task(&_addr_promise), _efd));
     });

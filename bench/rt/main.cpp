@@ -3,6 +3,8 @@
 // the ratio brood / asio. Everything stays on loopback.
 #include "bench.hpp"
 
+#include <sched.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -27,6 +29,13 @@ struct row {
 
 }  // namespace
 
+void bench::pin_to_cpu(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  if (cpu < CPU_SETSIZE && cpu >= 0) (void)sched_setaffinity(0, sizeof set, &set);
+}
+
 int main(int argc, char** argv) {
   int runs = 5;
   double seconds = 2.0;
@@ -47,6 +56,7 @@ int main(int argc, char** argv) {
       {"udp_echo_16", "round trips/s", bench::brood_udp_echo, bench::asio_udp_echo, {16, seconds}},
       {"timer_churn", "re-arms/s", bench::brood_timer_churn, bench::asio_timer_churn, {1, seconds, 10000, 100}},
   };
+  bench::pin_to_cpu(0);
   std::printf("brood runtime vs Boost.Asio (epoll): median of %d runs, %.1f s each, loopback\n", runs, seconds);
   std::printf("%-14s %16s %16s %8s  %s\n", "scenario", "brood", "asio", "ratio", "unit");
   for (auto& r : rows) {
