@@ -4,6 +4,7 @@
 #include <liburing.h>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 
 namespace brood::rt {
 
@@ -21,6 +22,10 @@ void poll_op::prep(io_uring_sqe* sqe) noexcept { io_uring_prep_poll_add(sqe, _fd
 
 void openat_op::prep(io_uring_sqe* sqe) noexcept {
   io_uring_prep_openat(sqe, AT_FDCWD, _path.c_str(), _flags | O_CLOEXEC, _mode);
+}
+
+void statx_op::prep(io_uring_sqe* sqe) noexcept {
+  io_uring_prep_statx(sqe, AT_FDCWD, _path.c_str(), 0, STATX_BASIC_STATS, &_out);
 }
 
 void close_op::prep(io_uring_sqe* sqe) noexcept { io_uring_prep_close(sqe, _fd); }

@@ -1,4 +1,4 @@
-// File-descriptor ops on the reactor: nop, read, write, poll, openat, close.
+// File-descriptor ops on the reactor: nop, read, write, poll, openat, statx, close.
 //
 // Each function returns an awaitable op for `co_await`; it lives in the awaiting coroutine's
 // frame and must be awaited at once (buffers must outlive the co_await, which they do when they
@@ -13,6 +13,8 @@
 #include <cstdint>
 #include <span>
 #include <string>
+
+struct statx;
 
 namespace brood::rt {
 
@@ -80,6 +82,18 @@ class openat_op final : public count_op {
   unsigned _mode;
 };
 
+/// statx(2) through the ring (AT_FDCWD-relative path; basic stats and mtime).
+class statx_op final : public count_op {
+ public:
+  statx_op(std::string path, struct ::statx& out, const io_options& o)
+      : count_op(o), _path(std::move(path)), _out(out) {}
+  void prep(io_uring_sqe* sqe) noexcept override;
+
+ private:
+  std::string _path;
+  struct ::statx& _out;
+};
+
 class close_op final : public count_op {
  public:
   explicit close_op(int fd) : count_op(io_options{}), _fd(fd) {}
@@ -102,5 +116,8 @@ inline openat_op open_file(std::string path, int flags, unsigned mode = 0644, co
   return openat_op(std::move(path), flags, mode, o);
 }
 inline close_op close_fd(int fd) { return close_op(fd); }
+inline statx_op statx_file(std::string path, struct ::statx& out, const io_options& o = {}) {
+  return statx_op(std::move(path), out, o);
+}
 
 }  // namespace brood::rt
