@@ -88,8 +88,14 @@ listener& listener::operator=(listener&& o) noexcept {
   return *this;
 }
 
-listener::~listener() {
-  if (_engine) _engine->abandon();
+listener::~listener() { close(); }
+
+void listener::close() noexcept {
+  if (_engine) {
+    _engine->slot.notify();  // a waiting accept() sees the closed listener
+    std::exchange(_engine, nullptr)->abandon();
+  }
+  _s.close();
 }
 
 result<listener> listener::bind(const socket_address& a, int backlog) {
@@ -111,11 +117,12 @@ result<listener> listener::bind(const socket_address& a, int backlog) {
 
 rt::task<result<stream>> listener::accept() {
   if (!_engine) co_return std::errc::bad_file_descriptor;
-  while (!_engine->has_result()) {
+  while (_engine && !_engine->has_result()) {
     _engine->arm();
     auto r = co_await _engine->slot.wait();
     if (!r) co_return r.error();
   }
+  if (!_engine) co_return std::errc::bad_file_descriptor;  // closed while we waited
   co_return _engine->take();
 }
 

@@ -30,6 +30,8 @@ class listener {
   /// The next connection (TCP_NODELAY set for TCP), or the accept error. One caller at a time.
   rt::task<result<stream>> accept();
   result<socket_address> local_address() const noexcept { return _s.local_address(); }
+  /// Stops listening: new connections are refused; a pending accept() ends with an error.
+  void close() noexcept;
   int fd() const noexcept { return _s.fd(); }
 
  private:

@@ -1,7 +1,8 @@
 // wait_slot: one coroutine waiting for a producer that is not a coroutine (a multishot op, a
 // C library callback). The producer calls notify(); the waiter resumes on a later loop step.
 // Cancelling the waiting task resumes it with operation_canceled. Lifetime: the slot must
-// outlive a suspended waiter; one waiter at a time.
+// outlive a suspended waiter; once notified, the waiter no longer touches the slot (its owner
+// may be gone by the time the waiter runs). One waiter at a time.
 #pragma once
 
 #include <brood/rt/reactor.hpp>
@@ -22,7 +23,7 @@ class wait_slot {
     explicit awaiter(wait_slot& s) noexcept : _s(s) {}
     awaiter(const awaiter&) = delete;
     ~awaiter() {
-      if (_s._waiter == this) _s._waiter = nullptr;
+      if (_registered) _s._waiter = nullptr;
     }
     bool await_ready() const noexcept { return false; }
     template <class P>
@@ -44,6 +45,7 @@ class wait_slot {
       }
       _h = h;
       _s._waiter = this;
+      _registered = true;
       _cancel.arm(t, &on_cancel, this);
       return true;
     }
@@ -51,12 +53,14 @@ class wait_slot {
       auto* self = static_cast<awaiter*>(p);
       self->_cancelled = true;
       self->_s._waiter = nullptr;
+      self->_registered = false;
       reactor::current().schedule(self->_h);
     }
     wait_slot& _s;
     std::coroutine_handle<> _h;
     cancel_callback _cancel;
     bool _cancelled = false;
+    bool _registered = false;
   };
 
   /// Suspends until notify() (or cancellation).
@@ -65,6 +69,7 @@ class wait_slot {
   /// Wakes the waiter, if any; a notify with no waiter is not remembered.
   void notify() noexcept {
     if (auto* w = std::exchange(_waiter, nullptr)) {
+      w->_registered = false;
       w->_cancel.disarm();
       reactor::current().schedule(w->_h);
     }

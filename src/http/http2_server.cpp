@@ -1,0 +1,302 @@
+// HTTP/2 server connections (nghttp2): one reader and one writer task, one handler task per
+// request, header/body limits per stream, rapid-reset and CONTINUATION-flood limits, idle
+// deadline, graceful GOAWAY on drain.
+#include "http/server_connection.hpp"
+
+#include <brood/rt/task_scope.hpp>
+#include <brood/rt/wait_slot.hpp>
+
+#include <nghttp2/nghttp2.h>
+
+#include <cstring>
+#include <unordered_map>
+
+namespace brood::http {
+
+namespace {
+
+struct h2_request {
+  request req;
+  response resp;
+  std::size_t header_bytes = 0;
+  std::size_t body_off = 0;
+  int reject = 0;  // 431 / 413, answered without running a handler
+  bool closed = false;
+  bool dispatched = false;
+  bool responded = false;
+  rt::clock::time_point started = rt::clock::now();
+};
+
+class h2_server_connection final : public server::connection_base {
+ public:
+  h2_server_connection(server& s, std::unique_ptr<transport> t, std::string remote, std::string protocol)
+      : _s(s), _t(std::move(t)), _remote(std::move(remote)), _protocol(std::move(protocol)) {}
+  ~h2_server_connection() {
+    nghttp2_session_del(_session);
+    for (auto& [id, r] : _streams) delete r;
+  }
+
+  rt::task<void> run(std::string prefix);
+  void drain() noexcept override {
+    if (_draining) return;
+    _draining = true;
+    nghttp2_submit_goaway(_session, NGHTTP2_FLAG_NONE, nghttp2_session_get_last_proc_stream_id(_session),
+                          NGHTTP2_NO_ERROR, nullptr, 0);
+    _want_write.notify();
+  }
+
+ private:
+  static int on_begin_headers(nghttp2_session*, const nghttp2_frame* f, void* self);
+  static int on_header(nghttp2_session*, const nghttp2_frame* f, const std::uint8_t* name, std::size_t namelen,
+                       const std::uint8_t* value, std::size_t valuelen, std::uint8_t, void* self);
+  static int on_data(nghttp2_session*, std::uint8_t, std::int32_t id, const std::uint8_t* data, std::size_t len,
+                     void* self);
+  static int on_frame_recv(nghttp2_session*, const nghttp2_frame* f, void* self);
+  static int on_stream_close(nghttp2_session*, std::int32_t id, std::uint32_t, void* self);
+  static ssize_t read_body(nghttp2_session*, std::int32_t, std::uint8_t* buf, std::size_t len, std::uint32_t* flags,
+                           nghttp2_data_source* src, void*);
+
+  bool start();
+  rt::task<void> reader(std::string prefix);
+  rt::task<void> writer();
+  rt::task<void> handle(std::int32_t id, h2_request* r);
+  void respond(std::int32_t id, h2_request* r);
+  void release(std::int32_t id, h2_request* r) noexcept;
+
+  server& _s;
+  std::unique_ptr<transport> _t;
+  std::string _remote, _protocol;
+  nghttp2_session* _session = nullptr;
+  std::unordered_map<std::int32_t, h2_request*> _streams;
+  rt::wait_slot _want_write;
+  rt::task_scope* _handlers = nullptr;
+  bool _draining = false;
+  bool _closed = false;
+};
+
+int h2_server_connection::on_begin_headers(nghttp2_session* s, const nghttp2_frame* f, void* p) {
+  auto* self = static_cast<h2_server_connection*>(p);
+  if (f->hd.type != NGHTTP2_HEADERS || f->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
+  auto* r = new h2_request;
+  self->_streams.emplace(f->hd.stream_id, r);
+  nghttp2_session_set_stream_user_data(s, f->hd.stream_id, r);
+  return 0;
+}
+
+int h2_server_connection::on_header(nghttp2_session* s, const nghttp2_frame* f, const std::uint8_t* name,
+                                    std::size_t namelen, const std::uint8_t* value, std::size_t valuelen,
+                                    std::uint8_t, void* p) {
+  auto* self = static_cast<h2_server_connection*>(p);
+  auto* r = static_cast<h2_request*>(nghttp2_session_get_stream_user_data(s, f->hd.stream_id));
+  if (!r || r->reject) return 0;
+  r->header_bytes += namelen + valuelen + 32;  // RFC 9113's accounting, as SETTINGS_MAX_HEADER_LIST_SIZE
+  if (r->header_bytes > self->_s.options().max_header_bytes) {
+    r->reject = 431;
+    return 0;
+  }
+  std::string_view n(reinterpret_cast<const char*>(name), namelen), v(reinterpret_cast<const char*>(value), valuelen);
+  if (n == ":method")
+    r->req.method = v;
+  else if (n == ":path")
+    r->req.path = v;
+  else if (n == ":authority")
+    r->req.authority = v;
+  else if (!n.empty() && n.front() != ':')
+    r->req.headers.push_back({std::string(n), std::string(v)});
+  return 0;
+}
+
+int h2_server_connection::on_data(nghttp2_session* s, std::uint8_t, std::int32_t id, const std::uint8_t* data,
+                                  std::size_t len, void* p) {
+  auto* self = static_cast<h2_server_connection*>(p);
+  auto* r = static_cast<h2_request*>(nghttp2_session_get_stream_user_data(s, id));
+  if (!r || r->reject) return 0;
+  if (r->req.body.size() + len > self->_s.options().max_body_bytes) {
+    r->reject = 413;
+    r->req.body.clear();
+    self->respond(id, r);  // answer now; the rest of the body is read and dropped
+    return 0;
+  }
+  r->req.body.append(reinterpret_cast<const char*>(data), len);
+  return 0;
+}
+
+int h2_server_connection::on_frame_recv(nghttp2_session* s, const nghttp2_frame* f, void* p) {
+  auto* self = static_cast<h2_server_connection*>(p);
+  if ((f->hd.type != NGHTTP2_HEADERS && f->hd.type != NGHTTP2_DATA) || !(f->hd.flags & NGHTTP2_FLAG_END_STREAM))
+    return 0;
+  auto* r = static_cast<h2_request*>(nghttp2_session_get_stream_user_data(s, f->hd.stream_id));
+  if (!r || r->dispatched) return 0;
+  r->dispatched = true;
+  if (r->reject) {
+    self->respond(f->hd.stream_id, r);
+  } else {
+    self->_handlers->spawn(self->handle(f->hd.stream_id, r));
+  }
+  return 0;
+}
+
+int h2_server_connection::on_stream_close(nghttp2_session*, std::int32_t id, std::uint32_t, void* p) {
+  auto* self = static_cast<h2_server_connection*>(p);
+  auto it = self->_streams.find(id);
+  if (it == self->_streams.end()) return 0;
+  h2_request* r = it->second;
+  r->closed = true;
+  if (!r->dispatched || r->responded) self->release(id, r);  // no handler holds it
+  return 0;
+}
+
+ssize_t h2_server_connection::read_body(nghttp2_session*, std::int32_t, std::uint8_t* buf, std::size_t len,
+                                        std::uint32_t* flags, nghttp2_data_source* src, void*) {
+  auto* r = static_cast<h2_request*>(src->ptr);
+  std::size_t n = std::min(len, r->resp.body.size() - r->body_off);
+  std::memcpy(buf, r->resp.body.data() + r->body_off, n);
+  r->body_off += n;
+  if (r->body_off == r->resp.body.size()) *flags |= NGHTTP2_DATA_FLAG_EOF;
+  return static_cast<ssize_t>(n);
+}
+
+void h2_server_connection::release(std::int32_t id, h2_request* r) noexcept {
+  _streams.erase(id);
+  delete r;
+}
+
+void h2_server_connection::respond(std::int32_t id, h2_request* r) {
+  if (r->responded) return;
+  r->responded = true;
+  if (r->reject) r->resp = error_response(r->reject, std::string(reason_phrase(r->reject)));
+  const std::string status = std::to_string(r->resp.status);
+  const std::string length = std::to_string(r->resp.body.size());
+  std::vector<nghttp2_nv> nva;
+  auto nv = [](std::string_view n, std::string_view v) {
+    return nghttp2_nv{reinterpret_cast<std::uint8_t*>(const_cast<char*>(n.data())),
+                      reinterpret_cast<std::uint8_t*>(const_cast<char*>(v.data())), n.size(), v.size(),
+                      NGHTTP2_NV_FLAG_NONE};
+  };
+  nva.push_back(nv(":status", status));
+  for (auto& h : r->resp.headers)
+    if (h.name != "content-length" && h.name != "connection" && h.name != "transfer-encoding")
+      nva.push_back(nv(h.name, h.value));
+  nva.push_back(nv("content-length", length));
+  nghttp2_data_provider prov{};
+  prov.source.ptr = r;
+  prov.read_callback = &read_body;
+  const bool head = r->req.method == "HEAD";
+  nghttp2_submit_response(_session, id, nva.data(), nva.size(), head || r->resp.body.empty() ? nullptr : &prov);
+  const double ms = std::chrono::duration<double, std::milli>(rt::clock::now() - r->started).count();
+  _s.log({_remote, _protocol, r->req.method, r->req.path, r->resp.status, r->resp.body.size(), ms});
+  _want_write.notify();
+}
+
+rt::task<void> h2_server_connection::handle(std::int32_t id, h2_request* r) {
+  response resp = co_await _s.dispatch(r->req);
+  if (r->closed) {  // the client reset the stream meanwhile: nobody to answer
+    release(id, r);
+    co_return;
+  }
+  r->resp = std::move(resp);
+  respond(id, r);  // nghttp2 now reads the body from r; on_stream_close frees it
+}
+
+bool h2_server_connection::start() {
+  nghttp2_session_callbacks* cbs = nullptr;
+  nghttp2_session_callbacks_new(&cbs);
+  nghttp2_session_callbacks_set_on_begin_headers_callback(cbs, &on_begin_headers);
+  nghttp2_session_callbacks_set_on_header_callback(cbs, &on_header);
+  nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, &on_data);
+  nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, &on_frame_recv);
+  nghttp2_session_callbacks_set_on_stream_close_callback(cbs, &on_stream_close);
+  nghttp2_option* opt = nullptr;
+  nghttp2_option_new(&opt);
+  nghttp2_option_set_max_send_header_block_length(opt, 64 * 1024);
+#ifdef BROOD_NGHTTP2_HAS_RESET_RATE_LIMIT
+  nghttp2_option_set_stream_reset_rate_limit(opt, 1000, 33);  // CVE-2023-44487 (rapid reset)
+#endif
+#ifdef BROOD_NGHTTP2_HAS_MAX_CONTINUATIONS
+  nghttp2_option_set_max_continuations(opt, 8);  // CVE-2024-28182 (CONTINUATION flood)
+#endif
+  int rv = nghttp2_session_server_new2(&_session, cbs, this, opt);
+  nghttp2_option_del(opt);
+  nghttp2_session_callbacks_del(cbs);
+  if (rv != 0) return false;
+  const nghttp2_settings_entry settings[] = {
+      {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, _s.options().max_concurrent_streams},
+      {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, static_cast<std::uint32_t>(_s.options().max_header_bytes)},
+      {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 1 << 20},
+  };
+  nghttp2_submit_settings(_session, NGHTTP2_FLAG_NONE, settings, std::size(settings));
+  return true;
+}
+
+rt::task<void> h2_server_connection::reader(std::string prefix) {
+  if (!prefix.empty() &&
+      nghttp2_session_mem_recv(_session, reinterpret_cast<const std::uint8_t*>(prefix.data()), prefix.size()) < 0) {
+    _closed = true;
+  }
+  std::vector<std::byte> buf(32 * 1024);
+  while (!_closed) {
+    // Idle connections (no stream open) are closed after idle_timeout.
+    std::optional<rt::clock::time_point> deadline;
+    if (_streams.empty()) deadline = rt::clock::now() + _s.options().idle_timeout;
+    auto n = co_await _t->read(buf, rt::io_options{deadline});
+    if (!n || *n == 0) break;
+    auto rv = nghttp2_session_mem_recv(_session, reinterpret_cast<const std::uint8_t*>(buf.data()), *n);
+    if (rv < 0) {
+      ++_s.mutable_stats().protocol_errors;
+      break;  // nghttp2 has queued a GOAWAY for the writer where it could
+    }
+    _want_write.notify();
+  }
+  _closed = true;
+  _want_write.notify();
+}
+
+rt::task<void> h2_server_connection::writer() {
+  std::vector<std::byte> out;
+  for (;;) {
+    out.clear();
+    while (out.size() < 64 * 1024) {
+      const std::uint8_t* p = nullptr;
+      auto n = nghttp2_session_mem_send(_session, &p);
+      if (n <= 0) break;
+      auto* b = reinterpret_cast<const std::byte*>(p);
+      out.insert(out.end(), b, b + n);
+    }
+    if (!out.empty()) {
+      auto w = co_await _t->write_all(out);
+      if (!w) break;
+      continue;
+    }
+    if (_closed) break;
+    if (!nghttp2_session_want_read(_session) && !nghttp2_session_want_write(_session)) break;
+    auto r = co_await _want_write.wait();
+    if (!r) break;
+  }
+  _closed = true;
+  _t->shutdown();
+}
+
+rt::task<void> h2_server_connection::run(std::string prefix) {
+  if (!start()) co_return;
+  _s.attach(this);
+  auto token = co_await rt::current_token();
+  rt::task_scope handlers(token);
+  _handlers = &handlers;
+  rt::task_scope io(token);
+  io.spawn(reader(std::move(prefix)));
+  io.spawn(writer());
+  co_await io.join();
+  handlers.cancel();  // the connection is gone: handlers still running have nobody to answer
+  co_await handlers.join();
+  _s.detach(this);
+}
+
+}  // namespace
+
+rt::task<void> serve_http2(server& s, std::unique_ptr<transport> t, std::string prefix, std::string remote,
+                           std::string protocol) {
+  h2_server_connection c(s, std::move(t), std::move(remote), std::move(protocol));
+  co_await c.run(std::move(prefix));
+}
+
+}  // namespace brood::http

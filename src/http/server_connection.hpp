@@ -1,0 +1,27 @@
+// Private to the HTTP server: the per-protocol connection loops and their drain hook.
+#pragma once
+
+#include <brood/http/server.hpp>
+#include <brood/http/transport.hpp>
+
+#include <memory>
+#include <string>
+
+namespace brood::http {
+
+struct server::connection_base {
+  connection_base* prev = nullptr;
+  connection_base* next = nullptr;
+  /// Stop taking new requests; finish the ones in progress; then end the connection.
+  virtual void drain() noexcept = 0;
+
+ protected:
+  ~connection_base() = default;
+};
+
+/// `prefix`: bytes already read from the transport (the protocol sniff).
+rt::task<void> serve_http1(server& s, std::unique_ptr<transport> t, std::string prefix, std::string remote);
+rt::task<void> serve_http2(server& s, std::unique_ptr<transport> t, std::string prefix, std::string remote,
+                           std::string protocol);
+
+}  // namespace brood::http
