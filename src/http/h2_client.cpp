@@ -73,7 +73,7 @@ rt::task<result<std::shared_ptr<detail::h2_connection>>> h2_client::connection_f
     t = make_plain_transport(std::move(*s), "h2c");
   }
   auto c = std::make_shared<detail::h2_connection>(std::move(t), authority, _opts.tls ? "https" : "http",
-                                                   _opts.max_response_bytes);
+                                                   _opts.max_response_bytes, &_stats);
   if (auto r = c->start(_scope); !r) co_return r.error();
   ++_stats.connections_opened;
   _conns[authority] = c;

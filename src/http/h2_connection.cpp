@@ -100,6 +100,7 @@ struct callbacks {
   static int on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* user) {
     auto* c = static_cast<h2_connection*>(user);
     if (frame->hd.type == NGHTTP2_GOAWAY) {
+      ++c->_stats->goaways;
       c->_goaway = true;
       c->_goaway_last_stream = frame->goaway.last_stream_id;
     }
@@ -108,8 +109,12 @@ struct callbacks {
 };
 
 h2_connection::h2_connection(std::unique_ptr<transport> t, std::string authority, std::string scheme,
-                             std::size_t max_response)
-    : _t(std::move(t)), _authority(std::move(authority)), _scheme(std::move(scheme)), _max_response(max_response) {}
+                             std::size_t max_response, client_stats* stats)
+    : _t(std::move(t)),
+      _authority(std::move(authority)),
+      _scheme(std::move(scheme)),
+      _max_response(max_response),
+      _stats(stats) {}
 
 h2_connection::~h2_connection() {
   nghttp2_session_del(_session);  // before the streams it may still point at

@@ -18,7 +18,8 @@ struct h2_stream;
 
 class h2_connection : public std::enable_shared_from_this<h2_connection> {
  public:
-  h2_connection(std::unique_ptr<transport> t, std::string authority, std::string scheme, std::size_t max_response);
+  h2_connection(std::unique_ptr<transport> t, std::string authority, std::string scheme, std::size_t max_response,
+                client_stats* stats);
   ~h2_connection();
 
   /// Starts the session (client preface, SETTINGS); the reader and writer run in `scope`.
@@ -40,6 +41,7 @@ class h2_connection : public std::enable_shared_from_this<h2_connection> {
   std::unique_ptr<transport> _t;
   std::string _authority, _scheme;
   std::size_t _max_response;
+  client_stats* _stats;
   nghttp2_session* _session = nullptr;
   std::unordered_map<std::int32_t, h2_stream*> _streams;  // owned; freed when the stream is over
   rt::wait_slot _want_write;

@@ -8,12 +8,34 @@
 
 #include <nghttp2/nghttp2.h>
 
+#include <array>
+#include <cstdio>
 #include <cstring>
 #include <unordered_map>
 
 namespace brood::http {
 
 namespace {
+
+/// Response header list: inline for the usual handful, on the heap past that.
+class small_nv_list {
+ public:
+  void push_back(const nghttp2_nv& v) {
+    if (_n < _inline.size() && _heap.empty()) {
+      _inline[_n++] = v;
+      return;
+    }
+    if (_heap.empty()) _heap.assign(_inline.begin(), _inline.begin() + static_cast<long>(_n));
+    _heap.push_back(v);
+  }
+  nghttp2_nv* data() noexcept { return _heap.empty() ? _inline.data() : _heap.data(); }
+  std::size_t size() const noexcept { return _heap.empty() ? _n : _heap.size(); }
+
+ private:
+  std::array<nghttp2_nv, 12> _inline{};
+  std::size_t _n = 0;
+  std::vector<nghttp2_nv> _heap;
+};
 
 struct h2_request {
   request req;
@@ -165,19 +187,20 @@ void h2_server_connection::respond(std::int32_t id, h2_request* r) {
   if (r->responded) return;
   r->responded = true;
   if (r->reject) r->resp = error_response(r->reject, std::string(reason_phrase(r->reject)));
-  const std::string status = std::to_string(r->resp.status);
-  const std::string length = std::to_string(r->resp.body.size());
-  std::vector<nghttp2_nv> nva;
+  char status[8], length[24];
+  auto status_len = static_cast<std::size_t>(std::snprintf(status, sizeof status, "%d", r->resp.status));
+  auto length_len = static_cast<std::size_t>(std::snprintf(length, sizeof length, "%zu", r->resp.body.size()));
+  small_nv_list nva;
   auto nv = [](std::string_view n, std::string_view v) {
     return nghttp2_nv{reinterpret_cast<std::uint8_t*>(const_cast<char*>(n.data())),
                       reinterpret_cast<std::uint8_t*>(const_cast<char*>(v.data())), n.size(), v.size(),
                       NGHTTP2_NV_FLAG_NONE};
   };
-  nva.push_back(nv(":status", status));
+  nva.push_back(nv(":status", std::string_view(status, status_len)));
   for (auto& h : r->resp.headers)
     if (h.name != "content-length" && h.name != "connection" && h.name != "transfer-encoding")
       nva.push_back(nv(h.name, h.value));
-  nva.push_back(nv("content-length", length));
+  nva.push_back(nv("content-length", std::string_view(length, length_len)));
   nghttp2_data_provider prov{};
   prov.source.ptr = r;
   prov.read_callback = &read_body;
@@ -239,6 +262,10 @@ rt::task<void> h2_server_connection::reader(std::string prefix) {
     std::optional<rt::clock::time_point> deadline;
     if (_streams.empty()) deadline = rt::clock::now() + _s.options().idle_timeout;
     auto n = co_await _t->read(buf, rt::io_options{deadline});
+    if (!n && n.error() == std::errc::timed_out && !_draining) {
+      drain();  // idle: say GOAWAY, so the client opens a new connection rather than fail a request
+      continue;
+    }
     if (!n || *n == 0) break;
     auto rv = nghttp2_session_mem_recv(_session, reinterpret_cast<const std::uint8_t*>(buf.data()), *n);
     if (rv < 0) {

@@ -32,20 +32,33 @@ router& router::add(std::string method, std::string pattern, handler h) {
 }
 
 router::match router::find(std::string_view method, std::string_view path, route_params& params) const {
-  auto segs = split_path(path);
+  if (auto q = path.find('?'); q != std::string_view::npos) path = path.substr(0, q);
   match m;
   for (auto& r : _routes) {
-    if (r.segments.size() != segs.size()) continue;
+    // Walk the path's segments against the pattern's without building a list (hot path).
     params.clear();
+    std::size_t i = 0, seg = 0;
     bool ok = true;
-    for (std::size_t i = 0; i < segs.size() && ok; ++i) {
-      const std::string& p = r.segments[i];
+    for (;;) {
+      while (i < path.size() && path[i] == '/') ++i;
+      if (i == path.size()) break;
+      std::size_t j = path.find('/', i);
+      if (j == std::string_view::npos) j = path.size();
+      if (seg == r.segments.size()) {
+        ok = false;
+        break;
+      }
+      const std::string& p = r.segments[seg++];
+      std::string_view part = path.substr(i, j - i);
       if (p.size() >= 2 && p.front() == '{' && p.back() == '}')
-        params.add(std::string_view(p).substr(1, p.size() - 2), segs[i]);
-      else
-        ok = p == segs[i];
+        params.add(std::string_view(p).substr(1, p.size() - 2), part);
+      else if (p != part) {
+        ok = false;
+        break;
+      }
+      i = j;
     }
-    if (!ok) continue;
+    if (!ok || seg != r.segments.size()) continue;
     if (r.method == method) {
       m.h = &r.h;
       return m;

@@ -276,4 +276,29 @@ BROOD_RT_TEST(shutdown_lets_requests_in_flight_finish) {
   co_await client.close();
 }
 
+BROOD_RT_TEST(an_idle_connection_gets_goaway_and_the_client_reconnects) {
+  fixture f;
+  f.opts.idle_timeout = 100ms;
+  http::server srv(make_router(), f.opts);
+  auto l = net::listener::bind(net::socket_address::ipv4_loopback(0));
+  BOOST_REQUIRE(l.has_value());
+  const std::string authority = "127.0.0.1:" + std::to_string(l->local_address()->port());
+  task_scope servers;
+  servers.spawn(srv.serve(*l));
+  http::h2_client client({});
+  http::request get;
+  get.path = "/hello";
+  auto first = co_await client.request(authority, get);
+  BOOST_TEST((first.has_value() && first->status == 200));
+  (void)co_await sleep_for(400ms);  // idle past the deadline: GOAWAY, then the server hangs up
+  auto second = co_await client.request(authority, get);
+  BOOST_TEST((second.has_value() && second->status == 200));
+  BOOST_TEST(client.stats().connections_opened == 2u);
+  BOOST_TEST(client.stats().goaways == 1u);  // told, not merely hung up on
+  BOOST_TEST(client.stats().retries == 0u);
+  co_await client.close();
+  srv.shutdown();
+  co_await servers.join();
+}
+
 BOOST_AUTO_TEST_SUITE_END()

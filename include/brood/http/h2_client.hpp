@@ -43,6 +43,7 @@ struct client_stats {
   std::uint64_t connections_opened = 0;
   std::uint64_t requests = 0;
   std::uint64_t retries = 0;
+  std::uint64_t goaways = 0;  // GOAWAY frames received
 };
 
 namespace detail {

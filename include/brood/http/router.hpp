@@ -5,6 +5,7 @@
 #include <brood/http/message.hpp>
 #include <brood/rt/task.hpp>
 
+#include <array>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -13,18 +14,24 @@
 
 namespace brood::http {
 
+/// Captured {name} segments: views into the route pattern and the request path. At most
+/// `capacity` per route (brood's deepest route has two).
 class route_params {
  public:
+  static constexpr std::size_t capacity = 8;
   std::string_view get(std::string_view name) const noexcept {
-    for (auto& [k, v] : _p)
-      if (k == name) return v;
+    for (std::size_t i = 0; i < _n; ++i)
+      if (_p[i].first == name) return _p[i].second;
     return {};
   }
-  void add(std::string_view k, std::string_view v) { _p.emplace_back(k, v); }
-  void clear() noexcept { _p.clear(); }
+  void add(std::string_view k, std::string_view v) noexcept {
+    if (_n < capacity) _p[_n++] = {k, v};
+  }
+  void clear() noexcept { _n = 0; }
 
  private:
-  std::vector<std::pair<std::string_view, std::string_view>> _p;  // views into the pattern and the path
+  std::array<std::pair<std::string_view, std::string_view>, capacity> _p{};
+  std::size_t _n = 0;
 };
 
 /// Handlers are coroutines; the request and params live until the returned task finishes.

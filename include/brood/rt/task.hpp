@@ -26,15 +26,21 @@ namespace detail {
 /// Live coroutine frames on this thread (tests use it to prove that nothing leaks).
 inline thread_local long live_frames = 0;
 
+/// Coroutine frame allocation (src/rt/frame_pool.cpp): recycled per thread by size class, so
+/// a request's handful of short-lived tasks costs no malloc. Plain new/delete under ASan, so
+/// that a use of a dead frame is still caught.
+void* allocate_frame(std::size_t n);
+void deallocate_frame(void* p, std::size_t n) noexcept;
+
 class promise_base {
  public:
   static void* operator new(std::size_t n) {
     ++live_frames;
-    return ::operator new(n);
+    return allocate_frame(n);
   }
-  static void operator delete(void* p, std::size_t) noexcept {
+  static void operator delete(void* p, std::size_t n) noexcept {
     --live_frames;
-    ::operator delete(p);
+    deallocate_frame(p, n);
   }
 
   struct final_awaiter {
