@@ -9,7 +9,7 @@
 #include <nghttp2/nghttp2.h>
 
 #include <array>
-#include <cstdio>
+#include <charconv>
 #include <cstring>
 #include <unordered_map>
 
@@ -188,8 +188,9 @@ void h2_server_connection::respond(std::int32_t id, h2_request* r) {
   r->responded = true;
   if (r->reject) r->resp = error_response(r->reject, std::string(reason_phrase(r->reject)));
   char status[8], length[24];
-  auto status_len = static_cast<std::size_t>(std::snprintf(status, sizeof status, "%d", r->resp.status));
-  auto length_len = static_cast<std::size_t>(std::snprintf(length, sizeof length, "%zu", r->resp.body.size()));
+  const auto status_len = static_cast<std::size_t>(std::to_chars(status, status + sizeof status, r->resp.status).ptr - status);
+  const auto length_len =
+      static_cast<std::size_t>(std::to_chars(length, length + sizeof length, r->resp.body.size()).ptr - length);
   small_nv_list nva;
   auto nv = [](std::string_view n, std::string_view v) {
     return nghttp2_nv{reinterpret_cast<std::uint8_t*>(const_cast<char*>(n.data())),

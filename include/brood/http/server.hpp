@@ -60,7 +60,8 @@ class server {
   /// Accepts on `l` until shutdown(); TLS with `creds` (re-read per connection, so a reloaded
   /// certificate reaches new connections), plain without.
   rt::task<void> serve(net::listener& l, tls::server_credentials* creds = nullptr);
-  /// Graceful stop; serve() returns once connections have drained (or the drain deadline cut them).
+  /// Graceful stop: serve() closes its listener (new connections are refused), connections
+  /// drain, and serve() returns once they have (or the drain deadline cut them).
   void shutdown() noexcept;
 
   const server_stats& stats() const noexcept { return _stats; }
