@@ -12,6 +12,13 @@ struct header {
   std::string value;
 };
 
+/// The first value of header `name` (lower case) in `headers`, or empty.
+inline std::string_view find_header(const std::vector<header>& headers, std::string_view name) noexcept {
+  for (auto& h : headers)
+    if (h.name == name) return h.value;
+  return {};
+}
+
 struct request {
   std::string method = "GET";
   std::string path = "/";
@@ -19,12 +26,7 @@ struct request {
   std::vector<header> headers;
   std::string body;
 
-  /// The first value of `name` (lower case), or empty.
-  std::string_view header_value(std::string_view name) const noexcept {
-    for (auto& h : headers)
-      if (h.name == name) return h.value;
-    return {};
-  }
+  std::string_view header_value(std::string_view name) const noexcept { return find_header(headers, name); }
 };
 
 struct response {
@@ -32,11 +34,7 @@ struct response {
   std::vector<header> headers;
   std::string body;
 
-  std::string_view header_value(std::string_view name) const noexcept {
-    for (auto& h : headers)
-      if (h.name == name) return h.value;
-    return {};
-  }
+  std::string_view header_value(std::string_view name) const noexcept { return find_header(headers, name); }
 };
 
 }  // namespace brood::http
