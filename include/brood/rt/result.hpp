@@ -27,6 +27,10 @@ class [[nodiscard]] result {
   result(T value) : _v(std::in_place_index<0>, std::move(value)) {}
   result(std::error_code ec) : _v(std::in_place_index<1>, ec) { assert(ec); }
   result(std::errc e) : result(std::make_error_code(e)) {}
+  /// Any error-code enum (dns::error, ...), found through its make_error_code.
+  template <class E>
+    requires std::is_error_code_enum_v<E>
+  result(E e) : result(std::error_code(make_error_code(e))) {}
 
   bool has_value() const noexcept { return _v.index() == 0; }
   explicit operator bool() const noexcept { return has_value(); }
@@ -59,6 +63,9 @@ class [[nodiscard]] result<void> {
   result() = default;
   result(std::error_code ec) : _ec(ec) {}
   result(std::errc e) : _ec(std::make_error_code(e)) {}
+  template <class E>
+    requires std::is_error_code_enum_v<E>
+  result(E e) : _ec(make_error_code(e)) {}
 
   bool has_value() const noexcept { return !_ec; }
   explicit operator bool() const noexcept { return has_value(); }
