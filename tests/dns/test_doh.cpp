@@ -6,6 +6,8 @@
 #include "support/test_pki.hpp"
 
 #include <brood/dns/doh_client.hpp>
+#include <brood/dns/resolver.hpp>
+#include <brood/net/udp.hpp>
 #include <brood/rt/task_scope.hpp>
 
 #include <filesystem>
@@ -22,7 +24,7 @@ BOOST_AUTO_TEST_SUITE(doh)
 struct dns_lab {
   std::string dir;
   test::test_pki pki;
-  test::test_pki::leaf leaf = pki.issue("unbound", {"DNS:localhost", "IP:127.0.0.1"});
+  test::test_pki::leaf leaf = pki.issue("unbound", {"DNS:localhost", "DNS:doh.brood.test", "IP:127.0.0.1"});
   std::uint16_t knot_port = test::free_port(), doh_port = test::free_port();
   test::peer_process knot, unbound;
 
@@ -41,7 +43,7 @@ struct dns_lab {
         << "big TXT \"" << std::string(255, 'a') << "\" \"" << std::string(255, 'b') << "\" \"" << std::string(255, 'c')
         << "\"\nmulti TXT \"one\" \"two\"\nmulti TXT \"three\"\n"
         << "_brood._tcp SRV 0 100 8443 scout1.brood.test.\n_brood._tcp SRV 10 100 8443 scout2.brood.test.\n"
-        << "scout1 A 192.0.2.1\n";
+        << "scout1 A 192.0.2.1\nscout1 AAAA 2001:db8::1\ndoh A 127.0.0.1\n";
     std::ofstream(dir + "/unbound.conf")
         << "server:\n  username: \"\"\n  chroot: \"\"\n  directory: \"" << dir << "\"\n  use-syslog: no\n"
         << "  logfile: \"\"\n  do-daemonize: no\n  do-ip6: no\n  num-threads: 1\n"
@@ -121,5 +123,60 @@ static rt::task<void> doh_case(bool get) {
 
 BROOD_RT_TEST(doh_post_against_unbound_and_knot) { co_await doh_case(false); }
 BROOD_RT_TEST(doh_get_against_unbound_and_knot) { co_await doh_case(true); }
+
+static rt::task<void> resolver_case() {
+  dns_lab lab;
+  bool started = co_await lab.start();
+  if (!started) BROOD_SKIP("knotd or unbound did not start (packages knot, unbound)");
+  dns::resolver_options ro;
+  ro.servers = "127.0.0.1:" + std::to_string(lab.knot_port);  // straight to the authoritative server
+  auto r = dns::resolver::make(ro);
+  BOOST_REQUIRE(r.has_value());
+
+  auto addrs = co_await (*r)->lookup("scout1.brood.test", 8443);
+  BOOST_REQUIRE_MESSAGE(addrs.has_value(), addrs.error().message());
+  std::set<std::string> got;
+  for (auto& a : *addrs) got.insert(a.to_string());
+  BOOST_TEST((got == std::set<std::string>{"192.0.2.1:8443", "[2001:db8::1]:8443"}));
+
+  // 765 bytes of TXT: more than a classic UDP answer, so c-ares goes on over TCP.
+  auto big = co_await (*r)->query("big.brood.test", dns::record_type::txt);
+  BOOST_REQUIRE_MESSAGE(big.has_value(), big.error().message());
+  auto txt = dns::parse_txt({reinterpret_cast<const std::uint8_t*>(big->data()), big->size()});
+  BOOST_TEST((txt.has_value() && (*txt)[0].text().size() == 765u));
+  auto nx = co_await (*r)->query("nope.brood.test", dns::record_type::a);
+  BOOST_TEST((nx.error() == dns::error::nxdomain));
+
+  // The DoH server found by name through c-ares, then queried over DoH.
+  dns::doh_options o;
+  o.url = "https://doh.brood.test:" + std::to_string(lab.doh_port) + "/dns-query";
+  tls::client_options co;
+  co.ca_file = lab.pki.ca_file();
+  o.tls = *tls::context::client(co);
+  o.resolve = (*r)->as_http_resolver();
+  auto doh = dns::doh_client::make(o);
+  BOOST_REQUIRE(doh.has_value());
+  auto srv = co_await (*doh)->srv("_brood._tcp.brood.test");
+  BOOST_TEST((srv.has_value() && srv->size() == 2u));
+  co_await (*doh)->close();
+  co_await lab.stop();
+}
+
+BROOD_RT_TEST(c_ares_on_the_reactor_resolves_names_and_finds_the_doh_server) { co_await resolver_case(); }
+
+BROOD_RT_TEST(a_silent_dns_server_times_out) {
+  auto silent = net::udp_socket::bind(net::socket_address::ipv4_loopback(0));  // never answers
+  BOOST_REQUIRE(silent.has_value());
+  dns::resolver_options ro;
+  ro.servers = silent->local_address()->to_string();
+  ro.timeout = 100ms;
+  ro.tries = 1;
+  auto r = dns::resolver::make(ro);
+  BOOST_REQUIRE(r.has_value());
+  auto start = clock::now();
+  auto a = co_await (*r)->query("scout1.brood.test", dns::record_type::a);
+  BOOST_TEST((a.error() == std::errc::timed_out));
+  BOOST_TEST((clock::now() - start < 3s));
+}
 
 BOOST_AUTO_TEST_SUITE_END()
