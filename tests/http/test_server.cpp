@@ -74,6 +74,25 @@ struct fixture {
   }
 };
 
+/// Our server on a fresh loopback port, serving in its own scope until stop().
+struct running_server {
+  http::server srv;
+  net::listener l;
+  net::socket_address addr;
+  task_scope scope;
+  explicit running_server(http::server_options o)
+      : srv(make_router(), std::move(o)),
+        l(*net::listener::bind(net::socket_address::ipv4_loopback(0))),
+        addr(*l.local_address()) {
+    scope.spawn(srv.serve(l));
+  }
+  std::string authority() const { return "127.0.0.1:" + std::to_string(addr.port()); }
+  rt::task<void> stop() {
+    srv.shutdown();
+    co_await scope.join();
+  }
+};
+
 /// Runs `argv` to completion and returns its stdout.
 static rt::task<std::string> run_tool(std::vector<std::string> argv) {
   process_options o;
@@ -159,12 +178,8 @@ static rt::task<void> limits_case() {
   fixture f;
   f.opts.max_header_bytes = 2048;
   f.opts.max_body_bytes = 4096;
-  http::server srv(make_router(), f.opts);
-  auto l = net::listener::bind(net::socket_address::ipv4_loopback(0));
-  BOOST_REQUIRE(l.has_value());
-  auto addr = *l->local_address();
-  task_scope servers;
-  servers.spawn(srv.serve(*l));
+  running_server server(f.opts);
+  auto addr = server.addr;
 
   auto malformed = co_await raw_exchange(addr, "GET /hello HTTP/1.1\r\nHost : x\r\n\r\n");
   BOOST_TEST(malformed.rfind("HTTP/1.1 400", 0) == 0u);
@@ -200,8 +215,7 @@ static rt::task<void> limits_case() {
   BOOST_TEST(client.stats().connections_opened == 1u);
   co_await client.close();
 
-  srv.shutdown();
-  co_await servers.join();
+  co_await server.stop();
 }
 
 BROOD_RT_TEST(malformed_oversized_and_smuggled_requests_are_refused) { co_await limits_case(); }
@@ -228,12 +242,8 @@ static rt::task<void> drip(net::socket_address to, bool* cut_off, clock::duratio
 
 BROOD_RT_TEST(a_slow_client_is_cut_off_and_others_are_served) {
   fixture f;
-  http::server srv(make_router(), f.opts);
-  auto l = net::listener::bind(net::socket_address::ipv4_loopback(0));
-  BOOST_REQUIRE(l.has_value());
-  auto addr = *l->local_address();
-  task_scope servers;
-  servers.spawn(srv.serve(*l));
+  running_server server(f.opts);
+  auto addr = server.addr;
   bool cut_off = false;
   clock::duration took{};
   task_scope clients;
@@ -243,8 +253,7 @@ BROOD_RT_TEST(a_slow_client_is_cut_off_and_others_are_served) {
   co_await clients.join();
   BOOST_TEST(cut_off);
   BOOST_TEST((took < 2s));
-  srv.shutdown();
-  co_await servers.join();
+  co_await server.stop();
 }
 
 static rt::task<void> request_slow(http::h2_client* c, std::string authority, int* status) {
@@ -256,19 +265,14 @@ static rt::task<void> request_slow(http::h2_client* c, std::string authority, in
 
 BROOD_RT_TEST(shutdown_lets_requests_in_flight_finish) {
   fixture f;
-  http::server srv(make_router(), f.opts);
-  auto l = net::listener::bind(net::socket_address::ipv4_loopback(0));
-  BOOST_REQUIRE(l.has_value());
-  auto addr = *l->local_address();
-  task_scope servers;
-  servers.spawn(srv.serve(*l));
+  running_server server(f.opts);
+  auto addr = server.addr;
   http::h2_client client({});
   int status = 0;
   task_scope clients;
   clients.spawn(request_slow(&client, "127.0.0.1:" + std::to_string(addr.port()), &status));
   (void)co_await sleep_for(50ms);  // the request is in its handler
-  srv.shutdown();
-  co_await servers.join();  // returns once the connection drained
+  co_await server.stop();  // returns once the connection drained
   co_await clients.join();
   BOOST_TEST(status == 200);
   auto refused = co_await net::stream::connect(addr);
@@ -279,12 +283,8 @@ BROOD_RT_TEST(shutdown_lets_requests_in_flight_finish) {
 BROOD_RT_TEST(an_idle_connection_gets_goaway_and_the_client_reconnects) {
   fixture f;
   f.opts.idle_timeout = 100ms;
-  http::server srv(make_router(), f.opts);
-  auto l = net::listener::bind(net::socket_address::ipv4_loopback(0));
-  BOOST_REQUIRE(l.has_value());
-  const std::string authority = "127.0.0.1:" + std::to_string(l->local_address()->port());
-  task_scope servers;
-  servers.spawn(srv.serve(*l));
+  running_server server(f.opts);
+  const std::string authority = server.authority();
   http::h2_client client({});
   http::request get;
   get.path = "/hello";
@@ -297,8 +297,7 @@ BROOD_RT_TEST(an_idle_connection_gets_goaway_and_the_client_reconnects) {
   BOOST_TEST(client.stats().goaways == 1u);  // told, not merely hung up on
   BOOST_TEST(client.stats().retries == 0u);
   co_await client.close();
-  srv.shutdown();
-  co_await servers.join();
+  co_await server.stop();
 }
 
 BOOST_AUTO_TEST_SUITE_END()
