@@ -20,13 +20,15 @@ using namespace std::chrono_literals;
 
 BOOST_AUTO_TEST_SUITE(doh)
 
-/// knotd (authoritative for brood.test) behind unbound's DoH listener, in a temp directory.
+/// knotd (authoritative for brood.test) behind two DoH servers — unbound and dnsdist — in a
+/// temp directory.
 struct dns_lab {
   std::string dir;
   test::test_pki pki;
   test::test_pki::leaf leaf = pki.issue("unbound", {"DNS:localhost", "DNS:doh.brood.test", "IP:127.0.0.1"});
-  std::uint16_t knot_port = test::free_port(), doh_port = test::free_port();
-  test::peer_process knot, unbound;
+  std::uint16_t knot_port = test::free_port(), doh_port = test::free_port(), dnsdist_port = test::free_port(),
+                dnsdist_dns_port = test::free_port();
+  test::peer_process knot, unbound, dnsdist;
 
   dns_lab() {
     char t[] = "/tmp/brood-dnslab-XXXXXX";
@@ -53,6 +55,11 @@ struct dns_lab {
         << "  do-not-query-localhost: no\n  module-config: \"iterator\"\n  cache-max-ttl: 0\n"
         << "  cache-max-negative-ttl: 0\n  local-zone: \"test.\" nodefault\n"
         << "stub-zone:\n  name: \"brood.test\"\n  stub-addr: 127.0.0.1@" << knot_port << "\n";
+    std::ofstream(dir + "/dnsdist.conf")
+        << "setSecurityPollSuffix(\"\")\nsetLocal(\"127.0.0.1:" << dnsdist_dns_port << "\")\n"
+        << "addDOHLocal(\"127.0.0.1:" << dnsdist_port << "\", \"" << leaf.cert_file << "\", \"" << leaf.key_file
+        << "\", \"/dns-query\")\n"
+        << "newServer({address=\"127.0.0.1:" << knot_port << "\", name=\"knot\"})\n";
   }
   ~dns_lab() { std::filesystem::remove_all(dir); }
 
@@ -61,15 +68,19 @@ struct dns_lab {
     bool ok = co_await knot.start(k, knot_port);
     if (!ok) co_return false;
     std::vector<std::string> u{"unbound", "-d", "-c", dir + "/unbound.conf"};
-    co_return co_await unbound.start(u, doh_port);
+    ok = co_await unbound.start(u, doh_port);
+    if (!ok) co_return false;
+    std::vector<std::string> d{"dnsdist", "--supervised", "--disable-syslog", "-C", dir + "/dnsdist.conf"};
+    co_return co_await dnsdist.start(d, dnsdist_port);
   }
   rt::task<void> stop() {
+    co_await dnsdist.stop();
     co_await unbound.stop();
     co_await knot.stop();
   }
-  std::unique_ptr<dns::doh_client> client(bool get) {
+  std::unique_ptr<dns::doh_client> client(bool get, bool via_dnsdist = false) {
     dns::doh_options o;
-    o.url = "https://localhost:" + std::to_string(doh_port) + "/dns-query";
+    o.url = "https://localhost:" + std::to_string(via_dnsdist ? dnsdist_port : doh_port) + "/dns-query";
     o.use_get = get;
     tls::client_options co;
     co.ca_file = pki.ca_file();
@@ -83,11 +94,11 @@ static rt::task<void> ask_big(dns::doh_client* c, int* ok) {
   if (r && r->size() == 1 && (*r)[0].text().size() == 765) ++*ok;
 }
 
-static rt::task<void> doh_case(bool get) {
+static rt::task<void> doh_case(bool get, bool via_dnsdist) {
   dns_lab lab;
   bool started = co_await lab.start();
-  if (!started) BROOD_SKIP("knotd or unbound did not start (packages knot, unbound)");
-  auto c = lab.client(get);
+  if (!started) BROOD_SKIP("knotd, unbound or dnsdist did not start (packages knot, unbound, dnsdist)");
+  auto c = lab.client(get, via_dnsdist);
 
   auto big = co_await c->txt("big.brood.test");
   BOOST_REQUIRE_MESSAGE(big.has_value(), big.error().message());
@@ -121,13 +132,15 @@ static rt::task<void> doh_case(bool get) {
   co_await lab.stop();
 }
 
-BROOD_RT_TEST(doh_post_against_unbound_and_knot) { co_await doh_case(false); }
-BROOD_RT_TEST(doh_get_against_unbound_and_knot) { co_await doh_case(true); }
+BROOD_RT_TEST(doh_post_against_unbound_and_knot) { co_await doh_case(false, false); }
+BROOD_RT_TEST(doh_get_against_unbound_and_knot) { co_await doh_case(true, false); }
+BROOD_RT_TEST(doh_post_against_dnsdist_and_knot) { co_await doh_case(false, true); }
+BROOD_RT_TEST(doh_get_against_dnsdist_and_knot) { co_await doh_case(true, true); }
 
 static rt::task<void> resolver_case() {
   dns_lab lab;
   bool started = co_await lab.start();
-  if (!started) BROOD_SKIP("knotd or unbound did not start (packages knot, unbound)");
+  if (!started) BROOD_SKIP("knotd, unbound or dnsdist did not start (packages knot, unbound, dnsdist)");
   dns::resolver_options ro;
   ro.servers = "127.0.0.1:" + std::to_string(lab.knot_port);  // straight to the authoritative server
   auto r = dns::resolver::make(ro);
