@@ -22,8 +22,11 @@ inline std::uint16_t free_port() {
 
 class peer_process {
  public:
-  /// Starts argv and waits (bounded, 5 s) until 127.0.0.1:port accepts a connection.
+  /// Starts argv and waits (bounded, 5 s) until 127.0.0.1:port accepts a connection. The peer
+  /// gets SIGKILL if the test process dies (setpriv --pdeathsig), so a crashed test leaves no
+  /// server behind; a failed assertion unwinds and stops it the normal way.
   rt::task<bool> start(std::vector<std::string> argv, std::uint16_t port) {
+    argv.insert(argv.begin(), {"setpriv", "--pdeathsig", "KILL", "--"});
     rt::process_options o;
     o.in = o.out = o.err = rt::process_options::stdio::null;
     auto p = rt::process::spawn(argv, o);

@@ -258,7 +258,7 @@ static rt::task<void> against_openssl_s_server() {
   probe = net::listener{};
   process_options po;
   po.in = po.out = po.err = process_options::stdio::null;
-  auto srv = process::spawn({"openssl", "s_server", "-quiet", "-accept", "127.0.0.1:" + std::to_string(addr.port()),
+  auto srv = process::spawn({"setpriv", "--pdeathsig", "KILL", "--", "openssl", "s_server", "-quiet", "-accept", "127.0.0.1:" + std::to_string(addr.port()),
                              "-cert", s.leaf.cert_file, "-key", s.leaf.key_file, "-www"},
                             po);
   if (!srv) BROOD_SKIP("openssl CLI not installed");
