@@ -1,0 +1,34 @@
+// The `_meta` record (docs/records.md §3): the brood's parameters and its scout set.
+#pragma once
+
+#include <brood/records/fields.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace brood::records {
+
+struct meta_record {
+  std::uint32_t asn = 0;
+  std::string subnet;  // IPv4 CIDR, prefix 8..30
+  std::string bgp = "rr";
+  std::uint64_t kv = 0;
+  std::uint32_t keepalive = 30;
+  std::uint32_t stale = 90;
+  std::uint32_t shards = 16;  // 16 or 256
+  std::vector<crypto::public_key> scouts;
+  std::int64_t ts = 0;  // ms since the epoch
+};
+
+/// The record's text, signed by `signer` (a scout).
+std::string encode(const meta_record& m, std::string_view owner, const crypto::identity& signer);
+
+/// Parses and verifies. `pinned`: the scout keys this node trusts; empty at a node's very first
+/// read, when the record must be signed by one of the scouts it lists itself (SPEC §3).
+result<meta_record> decode_meta(std::string text, std::string_view owner, const std::vector<crypto::public_key>& pinned);
+
+/// Accepts `next` over `current` only if it is newer (ts, and kv never lower).
+result<void> check_newer(const meta_record& current, const meta_record& next);
+
+}  // namespace brood::records
