@@ -2,6 +2,7 @@
 // nghttp2 callbacks never resume or await anything: they record into the stream's state and
 // notify the waiting task.
 #include "http/h2_connection.hpp"
+#include "http/nghttp2_nv.hpp"
 
 #include <brood/rt/timer.hpp>
 
@@ -39,12 +40,6 @@ ssize_t read_body(nghttp2_session*, std::int32_t, std::uint8_t* buf, std::size_t
   st->body_off += n;
   if (st->body_off == st->body.size()) *flags |= NGHTTP2_DATA_FLAG_EOF;
   return static_cast<ssize_t>(n);
-}
-
-nghttp2_nv nv(std::string_view name, std::string_view value) {
-  return {reinterpret_cast<std::uint8_t*>(const_cast<char*>(name.data())),
-          reinterpret_cast<std::uint8_t*>(const_cast<char*>(value.data())), name.size(), value.size(),
-          NGHTTP2_NV_FLAG_NONE};
 }
 
 }  // namespace
@@ -237,12 +232,12 @@ rt::task<result<response>> h2_connection::request(http::request req, io_options 
   const bool has_body = !st->body.empty() || req.method == "POST" || req.method == "PUT";
   std::vector<nghttp2_nv> nva;
   nva.reserve(5 + req.headers.size());
-  nva.push_back(nv(":method", req.method));
-  nva.push_back(nv(":scheme", _scheme));
-  nva.push_back(nv(":authority", req.authority.empty() ? _authority : req.authority));
-  nva.push_back(nv(":path", req.path));
-  for (auto& h : req.headers) nva.push_back(nv(h.name, h.value));
-  if (has_body) nva.push_back(nv("content-length", length));
+  nva.push_back(make_nv(":method", req.method));
+  nva.push_back(make_nv(":scheme", _scheme));
+  nva.push_back(make_nv(":authority", req.authority.empty() ? _authority : req.authority));
+  nva.push_back(make_nv(":path", req.path));
+  for (auto& h : req.headers) nva.push_back(make_nv(h.name, h.value));
+  if (has_body) nva.push_back(make_nv("content-length", length));
   nghttp2_data_provider prov{};
   prov.source.ptr = st;
   prov.read_callback = &read_body;

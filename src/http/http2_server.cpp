@@ -1,6 +1,7 @@
 // HTTP/2 server connections (nghttp2): one reader and one writer task, one handler task per
 // request, header/body limits per stream, rapid-reset and CONTINUATION-flood limits, idle
 // deadline, graceful GOAWAY on drain.
+#include "http/nghttp2_nv.hpp"
 #include "http/server_connection.hpp"
 
 #include <brood/rt/task_scope.hpp>
@@ -192,16 +193,12 @@ void h2_server_connection::respond(std::int32_t id, h2_request* r) {
   const auto length_len =
       static_cast<std::size_t>(std::to_chars(length, length + sizeof length, r->resp.body.size()).ptr - length);
   small_nv_list nva;
-  auto nv = [](std::string_view n, std::string_view v) {
-    return nghttp2_nv{reinterpret_cast<std::uint8_t*>(const_cast<char*>(n.data())),
-                      reinterpret_cast<std::uint8_t*>(const_cast<char*>(v.data())), n.size(), v.size(),
-                      NGHTTP2_NV_FLAG_NONE};
-  };
-  nva.push_back(nv(":status", std::string_view(status, status_len)));
+  using detail::make_nv;
+  nva.push_back(make_nv(":status", std::string_view(status, status_len)));
   for (auto& h : r->resp.headers)
     if (h.name != "content-length" && h.name != "connection" && h.name != "transfer-encoding")
-      nva.push_back(nv(h.name, h.value));
-  nva.push_back(nv("content-length", std::string_view(length, length_len)));
+      nva.push_back(make_nv(h.name, h.value));
+  nva.push_back(make_nv("content-length", std::string_view(length, length_len)));
   nghttp2_data_provider prov{};
   prov.source.ptr = r;
   prov.read_callback = &read_body;

@@ -177,7 +177,7 @@ static io_uring_sqe* get_sqe(io_uring& r, unsigned need, reactor_stats& st) noex
   return io_uring_get_sqe(&r);
 }
 
-bool reactor::push_sqes(io_op& op) noexcept {
+void reactor::push_sqes(io_op& op) noexcept {
   io_uring& r = _ring->r;
   const clock::time_point* dl = op.link_deadline();
   const unsigned need = dl ? 2 : 1;
@@ -196,7 +196,6 @@ bool reactor::push_sqes(io_op& op) noexcept {
   op._state = io_op::state::submitted;
   _inflight += need;
   _stats.sqes += need;
-  return true;
 }
 
 void reactor::cancel(io_op& op) noexcept {

@@ -103,7 +103,7 @@ class reactor {
   void run_until(const bool& done);
   void turn(const bool& done);
   void flush_queued() noexcept;
-  bool push_sqes(io_op& op) noexcept;
+  void push_sqes(io_op& op) noexcept;
   void reap() noexcept;
   void fire_timers() noexcept;
   void run_ready() noexcept;
