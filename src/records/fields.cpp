@@ -2,6 +2,8 @@
 #include <brood/crypto/box.hpp>
 #include <brood/records/fields.hpp>
 
+#include "values.hpp"
+
 #include <algorithm>
 
 namespace brood::records {
@@ -21,6 +23,11 @@ class category final : public std::error_category {
       case error::untrusted: return "not signed by a pinned scout";
       case error::replayed: return "older than a record already accepted";
       case error::too_large: return "record larger than 4,096 bytes";
+      case error::set_too_large: return "records of one name larger than 8,192 characters";
+      case error::cannot_decrypt: return "no known brood key opens the encrypted value";
+      case error::misfiled: return "member record under another shard's name";
+      case error::withheld: return "fewer valid members than the shard header counts";
+      case error::no_header: return "shard without exactly one valid header";
     }
     return "record error";
   }
@@ -78,7 +85,7 @@ std::optional<std::string_view> field_list::get(std::string_view key) const noex
 }
 
 std::string canonical_bytes(std::string_view type, std::string_view owner,
-                            const std::vector<std::pair<std::string_view, std::string>>& ordered) {
+                            const ordered_fields& ordered) {
   if (!owner.empty() && owner.back() == '.') owner.remove_suffix(1);
   std::string out = "brood1\n";
   out += type;
@@ -95,7 +102,7 @@ std::string canonical_bytes(std::string_view type, std::string_view owner,
 }
 
 std::string sign_record(std::string_view type, std::string_view owner,
-                        const std::vector<std::pair<std::string_view, std::string>>& ordered,
+                        const ordered_fields& ordered,
                         const crypto::identity& signer) {
   auto bytes = canonical_bytes(type, owner, ordered);
   auto sig = signer.sign(crypto::bytes_of(bytes));
@@ -111,8 +118,8 @@ std::string sign_record(std::string_view type, std::string_view owner,
 }
 
 result<crypto::public_key> verify_record(std::string_view type, std::string_view owner,
-                                         const std::vector<std::pair<std::string_view, std::string>>& ordered,
-                                         std::string_view sig, const std::vector<crypto::public_key>& signers) {
+                                         const ordered_fields& ordered,
+                                         std::string_view sig, std::span<const crypto::public_key> signers) {
   auto raw = crypto::from_base64url(sig);
   if (!raw || raw->size() != 64) return error::bad_signature;
   crypto::signature s{};
@@ -121,6 +128,33 @@ result<crypto::public_key> verify_record(std::string_view type, std::string_view
   for (auto& pk : signers)
     if (crypto::verify(pk, crypto::bytes_of(bytes), s)) return pk;
   return error::untrusted;  // no pinned key made this signature (or it was altered)
+}
+
+result<checked_record> check_record(std::string text, std::string_view type, std::span<const std::string_view> schema,
+                                    std::string_view owner, std::span<const crypto::public_key> signers,
+                                    bool self_signed) {
+  auto f = field_list::parse(std::move(text));
+  if (!f) return f.error();
+  ordered_fields ordered;
+  ordered.reserve(schema.size());
+  for (auto k : schema) {
+    auto v = f->get(k);
+    if (!v) return error::missing_field;
+    ordered.emplace_back(k, std::string(*v));
+  }
+  auto sig = f->get("sig");
+  if (!sig) return error::missing_field;
+  std::vector<crypto::public_key> own;
+  if (self_signed) {
+    auto pk = f->get("pk");
+    auto key = pk ? values::parse_key(*pk) : std::nullopt;
+    if (!key) return error::bad_value;
+    own.push_back(*key);
+    signers = own;
+  }
+  auto signer = verify_record(type, owner, ordered, *sig, signers);
+  if (!signer) return signer.error();
+  return checked_record{std::move(*f), *signer};
 }
 
 }  // namespace brood::records

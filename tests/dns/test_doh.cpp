@@ -1,17 +1,14 @@
 // The DoH client against real unbound (DoH over TLS) in front of a real authoritative knotd
 // that holds the test zone: multi-string TXT, several TXT records, SRV, NXDOMAIN vs NODATA,
 // POST and GET, many queries on one connection.
-#include "support/peer_process.hpp"
+#include "support/dns_lab.hpp"
 #include "support/rt_test.hpp"
-#include "support/test_pki.hpp"
 
 #include <brood/dns/doh_client.hpp>
 #include <brood/dns/resolver.hpp>
 #include <brood/net/udp.hpp>
 #include <brood/rt/task_scope.hpp>
 
-#include <filesystem>
-#include <fstream>
 #include <set>
 
 using namespace brood;
@@ -20,74 +17,10 @@ using namespace std::chrono_literals;
 
 BOOST_AUTO_TEST_SUITE(doh)
 
-/// knotd (authoritative for brood.test) behind two DoH servers — unbound and dnsdist — in a
-/// temp directory.
-struct dns_lab {
-  std::string dir;
-  test::test_pki pki;
-  test::test_pki::leaf leaf = pki.issue("unbound", {"DNS:localhost", "DNS:doh.brood.test", "IP:127.0.0.1"});
-  std::uint16_t knot_port = test::free_port(), doh_port = test::free_port(), dnsdist_port = test::free_port(),
-                dnsdist_dns_port = test::free_port();
-  test::peer_process knot, unbound, dnsdist;
-
-  dns_lab() {
-    char t[] = "/tmp/brood-dnslab-XXXXXX";
-    dir = ::mkdtemp(t);
-    std::filesystem::create_directories(dir + "/knot/run");
-    std::filesystem::create_directories(dir + "/knot/db");
-    std::ofstream(dir + "/knot/knot.conf")
-        << "server:\n  rundir: \"" << dir << "/knot/run\"\n  user: root:root\n  listen: 127.0.0.1@" << knot_port
-        << "\n  udp-workers: 1\n  tcp-workers: 1\n  background-workers: 1\n"
-        << "database:\n  storage: \"" << dir << "/knot/db\"\n"
-        << "zone:\n  - domain: brood.test\n    storage: \"" << dir << "/knot\"\n    file: brood.test.zone\n";
-    std::ofstream(dir + "/knot/brood.test.zone")
-        << "$ORIGIN brood.test.\n$TTL 60\n@ SOA ns1 hostmaster 1 3600 600 86400 5\n@ NS ns1\nns1 A 127.0.0.1\n"
-        << "big TXT \"" << std::string(255, 'a') << "\" \"" << std::string(255, 'b') << "\" \"" << std::string(255, 'c')
-        << "\"\nmulti TXT \"one\" \"two\"\nmulti TXT \"three\"\n"
-        << "_brood._tcp SRV 0 100 8443 scout1.brood.test.\n_brood._tcp SRV 10 100 8443 scout2.brood.test.\n"
-        << "scout1 A 192.0.2.1\nscout1 AAAA 2001:db8::1\ndoh A 127.0.0.1\n";
-    std::ofstream(dir + "/unbound.conf")
-        << "server:\n  username: \"\"\n  chroot: \"\"\n  directory: \"" << dir << "\"\n  use-syslog: no\n"
-        << "  logfile: \"\"\n  do-daemonize: no\n  do-ip6: no\n  num-threads: 1\n"
-        << "  interface: 127.0.0.1@" << doh_port << "\n  https-port: " << doh_port << "\n"
-        << "  http-endpoint: \"/dns-query\"\n  tls-service-key: \"" << leaf.key_file << "\"\n"
-        << "  tls-service-pem: \"" << leaf.cert_file << "\"\n  access-control: 127.0.0.0/8 allow\n"
-        << "  do-not-query-localhost: no\n  module-config: \"iterator\"\n  cache-max-ttl: 0\n"
-        << "  cache-max-negative-ttl: 0\n  local-zone: \"test.\" nodefault\n"
-        << "stub-zone:\n  name: \"brood.test\"\n  stub-addr: 127.0.0.1@" << knot_port << "\n";
-    std::ofstream(dir + "/dnsdist.conf")
-        << "setSecurityPollSuffix(\"\")\nsetLocal(\"127.0.0.1:" << dnsdist_dns_port << "\")\n"
-        << "addDOHLocal(\"127.0.0.1:" << dnsdist_port << "\", \"" << leaf.cert_file << "\", \"" << leaf.key_file
-        << "\", \"/dns-query\")\n"
-        << "newServer({address=\"127.0.0.1:" << knot_port << "\", name=\"knot\"})\n";
-  }
-  ~dns_lab() { std::filesystem::remove_all(dir); }
-
-  rt::task<bool> start() {
-    std::vector<std::string> k{"knotd", "-c", dir + "/knot/knot.conf"};
-    bool ok = co_await knot.start(k, knot_port);
-    if (!ok) co_return false;
-    std::vector<std::string> u{"unbound", "-d", "-c", dir + "/unbound.conf"};
-    ok = co_await unbound.start(u, doh_port);
-    if (!ok) co_return false;
-    std::vector<std::string> d{"dnsdist", "--supervised", "--disable-syslog", "-C", dir + "/dnsdist.conf"};
-    co_return co_await dnsdist.start(d, dnsdist_port);
-  }
-  rt::task<void> stop() {
-    co_await dnsdist.stop();
-    co_await unbound.stop();
-    co_await knot.stop();
-  }
-  std::unique_ptr<dns::doh_client> client(bool get, bool via_dnsdist = false) {
-    dns::doh_options o;
-    o.url = "https://localhost:" + std::to_string(via_dnsdist ? dnsdist_port : doh_port) + "/dns-query";
-    o.use_get = get;
-    tls::client_options co;
-    co.ca_file = pki.ca_file();
-    o.tls = *tls::context::client(co);
-    return std::move(*dns::doh_client::make(o));
-  }
-};
+const std::string zone = "big TXT \"" + std::string(255, 'a') + "\" \"" + std::string(255, 'b') + "\" \"" +
+                        std::string(255, 'c') + "\"\nmulti TXT \"one\" \"two\"\nmulti TXT \"three\"\n" +
+                        "_brood._tcp SRV 0 100 8443 scout1.brood.test.\n_brood._tcp SRV 10 100 8443 scout2.brood.test.\n" +
+                        "scout1 A 192.0.2.1\nscout1 AAAA 2001:db8::1\ndoh A 127.0.0.1\n";
 
 static rt::task<void> ask_big(dns::doh_client* c, int* ok) {
   auto r = co_await c->txt("big.brood.test");
@@ -95,7 +28,7 @@ static rt::task<void> ask_big(dns::doh_client* c, int* ok) {
 }
 
 static rt::task<void> doh_case(bool get, bool via_dnsdist) {
-  dns_lab lab;
+  test::dns_lab lab(zone);
   bool started = co_await lab.start();
   if (!started) BROOD_SKIP("knotd, unbound or dnsdist did not start (packages knot, unbound, dnsdist)");
   auto c = lab.client(get, via_dnsdist);
@@ -138,7 +71,7 @@ BROOD_RT_TEST(doh_post_against_dnsdist_and_knot) { co_await doh_case(false, true
 BROOD_RT_TEST(doh_get_against_dnsdist_and_knot) { co_await doh_case(true, true); }
 
 static rt::task<void> resolver_case() {
-  dns_lab lab;
+  test::dns_lab lab(zone);
   bool started = co_await lab.start();
   if (!started) BROOD_SKIP("knotd, unbound or dnsdist did not start (packages knot, unbound, dnsdist)");
   dns::resolver_options ro;

@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -26,6 +27,11 @@ enum class error {
   untrusted,      // signed by a key that is not a pinned scout
   replayed,       // ts or kv lower than already accepted
   too_large,      // over 4,096 bytes of RDATA
+  set_too_large,  // one name's records over 8,192 characters together
+  cannot_decrypt, // no brood_key in the ring opens the box (or it was altered)
+  misfiled,       // a member record under another shard's name
+  withheld,       // fewer valid members than the shard header counts
+  no_header,      // a shard name without exactly one valid header record
 };
 const std::error_category& error_category() noexcept;
 inline std::error_code make_error_code(error e) noexcept { return {static_cast<int>(e), error_category()}; }
@@ -49,22 +55,39 @@ class field_list {
   std::vector<std::pair<std::string_view, std::string_view>> _fields;
 };
 
+using ordered_fields = std::vector<std::pair<std::string_view, std::string>>;
+
 /// The bytes a record's signature covers: "brood1\n<type>\n<owner>\n" then "key=value\n" for
 /// each field in `ordered` (the type's schema order, sig excluded). `owner` is lower-cased and
 /// loses a trailing dot.
 std::string canonical_bytes(std::string_view type, std::string_view owner,
-                            const std::vector<std::pair<std::string_view, std::string>>& ordered);
+                            const ordered_fields& ordered);
 
 /// Appends " sig=<base64url>" signed by `signer` to a record built from `ordered`.
 std::string sign_record(std::string_view type, std::string_view owner,
-                        const std::vector<std::pair<std::string_view, std::string>>& ordered,
+                        const ordered_fields& ordered,
                         const crypto::identity& signer);
 
 /// Checks `sig` over the canonical bytes against each of `signers`; returns the one that
 /// signed, or bad_signature / untrusted.
 result<crypto::public_key> verify_record(std::string_view type, std::string_view owner,
-                                         const std::vector<std::pair<std::string_view, std::string>>& ordered,
-                                         std::string_view sig, const std::vector<crypto::public_key>& signers);
+                                         const ordered_fields& ordered,
+                                         std::string_view sig, std::span<const crypto::public_key> signers);
+
+/// A record whose fields the schema requires are all present and whose signature verified.
+struct checked_record {
+  field_list fields;
+  crypto::public_key signer{};
+  /// A field the schema listed (present by construction).
+  std::string_view operator[](std::string_view key) const { return *fields.get(key); }
+};
+
+/// Parses `text`, requires every field of `schema` (the type's signing order, v first, sig
+/// not listed) and verifies sig against `signers`. With `self_signed`, the signer is the key in
+/// the record's own pk= field instead (_p records).
+result<checked_record> check_record(std::string text, std::string_view type, std::span<const std::string_view> schema,
+                                    std::string_view owner, std::span<const crypto::public_key> signers,
+                                    bool self_signed = false);
 
 }  // namespace brood::records
 

@@ -1,0 +1,36 @@
+// trust_store: what a reader trusts and remembers between reads (docs/records.md §1, §4) —
+// the pinned scout keys, the brood_key ring, and the highest ts (and kv) accepted per record
+// identity, which is what makes a replayed old record fail.
+// Lifetime: one per node, for as long as the process runs (the agent persists it).
+#pragma once
+
+#include <brood/crypto/box.hpp>
+#include <brood/records/fields.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace brood::records {
+
+class trust_store {
+ public:
+  /// The pinned scouts. Empty before a node is admitted: records then count when signed by a
+  /// scout that the current _meta lists (trust on first use, SPEC §3).
+  std::vector<crypto::public_key> scouts;
+  /// brood_keys to open boxes with, newest first (two during a rotation).
+  std::vector<crypto::secret_key> keys;
+
+  /// Refuses `value` (a ts, or a kv under its own identity) below the highest accepted for
+  /// `identity`, otherwise remembers it. An equal value is the same record read again.
+  result<void> admit(const std::string& identity, std::int64_t value);
+  /// The highest value accepted for `identity`, 0 if none.
+  std::int64_t highest(const std::string& identity) const noexcept;
+
+ private:
+  std::unordered_map<std::string, std::int64_t> _highest;
+};
+
+}  // namespace brood::records

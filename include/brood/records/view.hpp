@@ -1,0 +1,48 @@
+// view: a brood as one node knows it from its records — _meta, every _n shard, the vlans, the
+// node's own _m shard of each vlan, trails and the scouts' liveness evidence — and the
+// difference between two views, which is what a sync applies.
+#pragma once
+
+#include <brood/records/meta.hpp>
+#include <brood/records/node.hpp>
+#include <brood/records/set_header.hpp>
+#include <brood/records/trail.hpp>
+#include <brood/records/vlan.hpp>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace brood::records {
+
+template <class Member>
+struct set_view {
+  set_header header;
+  std::vector<Member> members;  // at most one per identity, in answer order
+};
+
+struct view {
+  std::optional<meta_record> meta;
+  std::map<std::string, set_view<node_record>> node_shards;       // shard label → _n shard
+  std::optional<set_view<vlan_record>> vlans;                     // _vl
+  std::map<std::uint32_t, set_view<member_record>> own_members;   // vni → own _m shard
+  std::optional<set_view<trail_record>> trails;                   // _t (scouts read it)
+  std::map<std::string, liveness_record> liveness;                // scout id10 → _l record
+
+  std::vector<const node_record*> nodes() const;
+  const node_record* find_node(const crypto::public_key& pk) const;
+  /// vni → this node's IP in that vlan (from its own _m shards).
+  std::map<std::uint32_t, std::string> memberships(const crypto::public_key& self) const;
+};
+
+struct view_diff {
+  bool meta_changed = false;
+  std::vector<crypto::public_key> nodes_added, nodes_removed, nodes_changed;
+  std::vector<std::uint32_t> vlans_added, vlans_removed, vlans_changed;
+  std::vector<std::uint32_t> memberships_changed;  // vnis where this node's membership or IP changed
+  bool empty() const noexcept;
+};
+view_diff diff(const view& before, const view& after, const crypto::public_key& self);
+
+}  // namespace brood::records

@@ -1,0 +1,39 @@
+// Folding DNS answers into a view (docs/records.md §2, §4): each function takes the TXT texts
+// of one name and either replaces that part of the view as a whole — every record verified,
+// decrypted, newer than what was seen, no member missing — or leaves it as it was and says
+// why. Nothing here removes anything on an error: that is what makes losing DNS harmless.
+#pragma once
+
+#include <brood/records/names.hpp>
+#include <brood/records/trust_store.hpp>
+#include <brood/records/view.hpp>
+
+#include <string>
+#include <system_error>
+#include <vector>
+
+namespace brood::records {
+
+/// Why a record or a whole answer was not used.
+struct problem {
+  std::string owner;
+  std::error_code reason;
+};
+using texts = std::vector<std::string>;
+
+/// _meta: the newest valid record. With pins, a changed scouts= set is signed by a pinned scout
+/// and then becomes the pinned set.
+void apply_meta(view& v, trust_store& t, const names& n, const texts& answer, std::vector<problem>& problems);
+void apply_node_shard(view& v, trust_store& t, const names& n, const std::string& shard, const texts& answer,
+                      std::vector<problem>& problems);
+void apply_vlans(view& v, trust_store& t, const names& n, const texts& answer, std::vector<problem>& problems);
+void apply_member_shard(view& v, trust_store& t, const names& n, const std::string& shard, std::uint32_t vni,
+                        const texts& answer, std::vector<problem>& problems);
+void apply_trails(view& v, trust_store& t, const names& n, const texts& answer, std::vector<problem>& problems);
+void apply_liveness(view& v, trust_store& t, const names& n, const texts& answer, std::vector<problem>& problems);
+
+/// The keys a record must be signed by now: the pinned scouts, or before pinning the scouts of
+/// the view's _meta (none before _meta is known).
+std::vector<crypto::public_key> current_signers(const view& v, const trust_store& t);
+
+}  // namespace brood::records

@@ -1,0 +1,261 @@
+// Folding answers into a view, offline: a whole brood read back; then each way a reader can be
+// lied to — withheld, forged (unknown scout), tampered, replayed, an unpinned scout set — and
+// each time the view keeps what it had and names the reason. Scout-set changes under pins, key
+// rotation, and the diff a sync applies.
+#include "records/fixture.hpp"
+
+#include <brood/records/view_update.hpp>
+
+#include <boost/test/unit_test.hpp>
+
+#include <algorithm>
+
+using namespace brood;
+using namespace brood::records;
+
+BOOST_AUTO_TEST_SUITE(records_view)
+
+namespace {
+const names n("brood.example");
+
+/// Folds every name of `set` into `v` the way read_view does (_meta, then _vl, then the rest),
+/// reading `self`'s own _m shards.
+std::vector<problem> fold_all(const record_set& set, view& v, trust_store& t, const crypto::public_key& self) {
+  std::vector<problem> p;
+  auto get = [&](const std::string& owner) {
+    auto it = set.by_name().find(owner);
+    return it == set.by_name().end() ? texts{} : it->second;
+  };
+  apply_meta(v, t, n, get(n.meta()), p);
+  apply_vlans(v, t, n, get(n.vlans()), p);
+  for (auto& s : all_shards(16)) apply_node_shard(v, t, n, s, get(n.node_shard(s)), p);
+  if (v.vlans)
+    for (auto& vl : v.vlans->members)
+      apply_member_shard(v, t, n, shard_of(self, 16), vl.vni, get(n.member_shard(shard_of(self, 16), vl.vni)), p);
+  return p;
+}
+
+bool has(const std::vector<problem>& p, error e) {
+  return std::any_of(p.begin(), p.end(), [&](const problem& x) { return x.reason == e; });
+}
+
+std::string list(const std::vector<problem>& p) {
+  std::string s;
+  for (auto& x : p) s += x.owner + ": " + x.reason.message() + "; ";
+  return s;
+}
+
+/// A shard label that holds at least two nodes in `b`.
+std::string busy_shard(const test::brood_fixture& b) {
+  std::map<std::string, int> count;
+  for (auto& node : b.state.nodes) ++count[shard_of(node.pk, 16)];
+  for (auto& [s, c] : count)
+    if (c >= 2) return s;
+  return {};
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_whole_brood_reads_back) {
+  test::brood_fixture b(30, 3);
+  trust_store t;  // not admitted yet: trusts the scouts _meta lists
+  t.keys = {b.state.key};
+  view v;
+  auto p = fold_all(build_record_set(b.state, n, b.scout), v, t, b.nodes[5].pk());
+  BOOST_TEST(p.empty(), list(p));
+  BOOST_TEST(v.nodes().size() == 30u);
+  BOOST_REQUIRE(v.find_node(b.nodes[7].pk()));
+  BOOST_TEST((*v.find_node(b.nodes[7].pk()) == b.state.nodes[7]));
+  BOOST_REQUIRE(v.vlans.has_value());
+  BOOST_TEST(v.vlans->members.size() == 3u);
+  auto mine = v.memberships(b.nodes[5].pk());
+  BOOST_TEST(mine.size() == 3u);
+  BOOST_TEST(mine[101] == "10.200.1.7");
+}
+
+BOOST_AUTO_TEST_CASE(withheld_forged_and_tampered_records_change_nothing) {
+  test::brood_fixture b(30, 0);
+  trust_store t;
+  t.scouts = {b.scout.pk()};
+  t.keys = {b.state.key};
+  view v;
+  auto good = build_record_set(b.state, n, b.scout);
+  BOOST_REQUIRE(fold_all(good, v, t, b.nodes[0].pk()).empty());
+  const auto shard = busy_shard(b);
+  BOOST_REQUIRE(!shard.empty());
+  const auto owner = n.node_shard(shard);
+  const auto before = v.node_shards.at(shard).members;
+  auto answer = good.by_name().at(owner);
+
+  // Withheld: a resolver drops one member (the header still counts it).
+  auto withheld = answer;
+  withheld.erase(std::find_if(withheld.begin(), withheld.end(), [](auto& x) { return !is_set_header(x); }));
+  std::vector<problem> p;
+  apply_node_shard(v, t, n, shard, withheld, p);
+  BOOST_TEST(has(p, error::withheld), list(p));
+  BOOST_TEST((v.node_shards.at(shard).members == before));
+
+  // Forged: a DNS-provider token thief adds a peer, and a header counting it, under its own key.
+  auto thief = test::seeded(200);
+  node_record fake = b.state.nodes[0];
+  fake.pk = test::numbered(9999).pk();
+  fake.ts += 1;
+  auto forged = answer;
+  forged.push_back(encode(fake, owner, b.state.key, thief));
+  p.clear();
+  apply_node_shard(v, t, n, shard, forged, p);
+  BOOST_TEST(has(p, error::untrusted), list(p));
+  BOOST_TEST(!v.find_node(fake.pk));
+
+  // An empty answer or a missing header (fail static: nothing is removed).
+  p.clear();
+  apply_node_shard(v, t, n, shard, {}, p);
+  BOOST_TEST(has(p, error::no_header));
+  BOOST_TEST((v.node_shards.at(shard).members == before));
+
+  // A tampered record is not counted, so the shard is short and kept as it was.
+  auto tampered = answer;
+  for (auto& x : tampered)
+    if (!is_set_header(x)) {
+      x.replace(x.find(" ts="), 5, " ts=2");
+      break;
+    }
+  p.clear();
+  apply_node_shard(v, t, n, shard, tampered, p);
+  BOOST_TEST(has(p, error::untrusted), list(p));
+  BOOST_TEST(has(p, error::withheld), list(p));
+  BOOST_TEST((v.node_shards.at(shard).members == before));
+
+  // A member filed under another shard's name (re-signed by the real scout: still refused).
+  auto other = shard == "0" ? std::string("1") : std::string("0");
+  p.clear();
+  auto misplaced = good.by_name().at(n.node_shard(other));
+  misplaced.push_back(encode(v.node_shards.at(shard).members.front(), n.node_shard(other), b.state.key, b.scout));
+  apply_node_shard(v, t, n, other, misplaced, p);
+  BOOST_TEST(has(p, error::misfiled), list(p));
+}
+
+BOOST_AUTO_TEST_CASE(replayed_old_records_are_refused) {
+  test::brood_fixture b(20, 2);
+  trust_store t;
+  t.scouts = {b.scout.pk()};
+  t.keys = {b.state.key};
+  auto old_set = build_record_set(b.state, n, b.scout);
+  // A newer state: node 3 removed, every record re-signed later.
+  auto removed = b.state.nodes[3].pk;
+  b.state.nodes.erase(b.state.nodes.begin() + 3);
+  b.state.ts += 1000;
+  b.state.meta.ts += 1000;
+  b.state.gen += 1;
+  for (auto& node : b.state.nodes) node.ts += 1000;
+  auto new_set = build_record_set(b.state, n, b.scout);
+
+  view v;
+  BOOST_REQUIRE(fold_all(new_set, v, t, b.nodes[0].pk()).empty());
+  BOOST_TEST(!v.find_node(removed));
+  auto p = fold_all(old_set, v, t, b.nodes[0].pk());  // a resolver replays yesterday's answers
+  BOOST_TEST(has(p, error::replayed), list(p));
+  BOOST_TEST(!v.find_node(removed));
+  BOOST_TEST(v.nodes().size() == 19u);
+  BOOST_TEST(v.meta->ts == b.state.meta.ts);
+  // A _meta with a lower kv is refused even with a newer ts.
+  auto m = b.state.meta;
+  m.kv = 0;
+  m.ts += 1;
+  std::vector<problem> q;
+  apply_meta(v, t, n, {encode(m, n.meta(), b.scout)}, q);
+  BOOST_TEST(has(q, error::replayed), list(q));
+  BOOST_TEST(v.meta->kv == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(the_scout_set_changes_only_by_a_pinned_scout) {
+  test::brood_fixture b(4, 0);
+  auto second = test::seeded(100), stranger = test::seeded(150);
+  trust_store t;
+  t.scouts = {b.scout.pk()};
+  view v;
+  std::vector<problem> p;
+  auto m = b.state.meta;
+  // A stranger's _meta listing itself: refused while pinned (it would be accepted unpinned).
+  m.scouts = {stranger.pk()};
+  m.ts += 1;
+  apply_meta(v, t, n, {encode(m, n.meta(), stranger)}, p);
+  BOOST_TEST(has(p, error::untrusted));
+  BOOST_TEST(!v.meta.has_value());
+  trust_store fresh;
+  std::vector<problem> none;
+  view v2;
+  apply_meta(v2, fresh, n, {encode(m, n.meta(), stranger)}, none);
+  BOOST_TEST(none.empty());
+  BOOST_TEST(fresh.scouts.empty());  // first use does not pin: the agent pins at admission
+
+  // The pinned scout adds a second scout: accepted, and the pins follow.
+  m.scouts = {b.scout.pk(), second.pk()};
+  m.ts += 1;
+  p.clear();
+  apply_meta(v, t, n, {encode(m, n.meta(), b.scout)}, p);
+  BOOST_TEST(p.empty(), list(p));
+  BOOST_TEST(t.scouts.size() == 2u);
+  // The second scout, now pinned, retires the first.
+  m.scouts = {second.pk()};
+  m.ts += 1;
+  apply_meta(v, t, n, {encode(m, n.meta(), second)}, p);
+  BOOST_TEST(p.empty(), list(p));
+  BOOST_TEST((t.scouts == std::vector<crypto::public_key>{second.pk()}));
+  // The retired scout can no longer sign anything that counts.
+  m.scouts = {b.scout.pk()};
+  m.ts += 1;
+  apply_meta(v, t, n, {encode(m, n.meta(), b.scout)}, p);
+  BOOST_TEST(has(p, error::untrusted));
+  BOOST_TEST((v.meta->scouts == std::vector<crypto::public_key>{second.pk()}));
+}
+
+BOOST_AUTO_TEST_CASE(rotation_and_diff) {
+  test::brood_fixture b(12, 2);
+  trust_store t;
+  t.scouts = {b.scout.pk()};
+  t.keys = {b.state.key};
+  const auto self = b.nodes[1].pk();
+  view before;
+  BOOST_REQUIRE(fold_all(build_record_set(b.state, n, b.scout), before, t, self).empty());
+
+  // Re-signed with the same content: nothing to apply.
+  view same = before;
+  b.state.ts += 10;
+  BOOST_REQUIRE(fold_all(build_record_set(b.state, n, b.scout), same, t, self).empty());
+  BOOST_TEST(diff(before, same, self).empty());
+
+  // Rotation: node 4 removed, a new key (kv 2), an endpoint changed, a vlan added, self's IP in
+  // vlan 100 changed. A reader with only the old key keeps its view; with the new key first in
+  // its ring it sees exactly the changes.
+  auto removed = b.state.nodes[4].pk;
+  b.state.nodes.erase(b.state.nodes.begin() + 4);
+  b.state.key = test::filled_key(0x5a);
+  b.state.meta.kv = 2;
+  b.state.meta.ts += 20;
+  b.state.ts += 20;
+  b.state.nodes[0].endpoints[0] = "203.0.113.250:40000";
+  b.state.vlans.push_back({300, "green", "10.201.0.0/24", b.state.ts});
+  b.state.members[300].push_back({self, "10.201.0.9", b.state.ts});
+  for (auto& m : b.state.members[100])
+    if (m.pk == self) m.ip = "10.200.0.99";
+  auto rotated = build_record_set(b.state, n, b.scout);
+
+  view stale = same;
+  auto p = fold_all(rotated, stale, t, self);
+  BOOST_TEST(has(p, error::cannot_decrypt));
+  BOOST_TEST(stale.nodes().size() == 12u);  // old key only: nothing taken away
+
+  t.keys = {b.state.key, test::filled_key(0xa5)};
+  view after = same;
+  p = fold_all(rotated, after, t, self);
+  BOOST_TEST(p.empty(), list(p));
+  auto d = diff(same, after, self);
+  BOOST_TEST(d.meta_changed);
+  BOOST_TEST((d.nodes_removed == std::vector<crypto::public_key>{removed}));
+  BOOST_TEST((d.nodes_changed == std::vector<crypto::public_key>{b.state.nodes[0].pk}));
+  BOOST_TEST(d.nodes_added.empty());
+  BOOST_TEST((d.vlans_added == std::vector<std::uint32_t>{300}));
+  BOOST_TEST((d.memberships_changed == std::vector<std::uint32_t>{100, 300}));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
