@@ -132,7 +132,7 @@ result<crypto::public_key> verify_record(std::string_view type, std::string_view
 
 result<checked_record> check_record(std::string text, std::string_view type, std::span<const std::string_view> schema,
                                     std::string_view owner, std::span<const crypto::public_key> signers,
-                                    bool self_signed) {
+                                    signer_rule rule) {
   auto f = field_list::parse(std::move(text));
   if (!f) return f.error();
   ordered_fields ordered;
@@ -144,8 +144,12 @@ result<checked_record> check_record(std::string text, std::string_view type, std
   }
   auto sig = f->get("sig");
   if (!sig) return error::missing_field;
+  if (rule == signer_rule::covered) {
+    if (sig->size() != 86 || !crypto::from_base64url(*sig)) return error::bad_signature;
+    return checked_record{std::move(*f), {}};
+  }
   std::vector<crypto::public_key> own;
-  if (self_signed) {
+  if (rule == signer_rule::self) {
     auto pk = f->get("pk");
     auto key = pk ? values::parse_key(*pk) : std::nullopt;
     if (!key) return error::bad_value;

@@ -59,8 +59,8 @@ std::string encode(const node_record& n, std::string_view owner, const crypto::s
 }
 
 result<node_record> decode_node(std::string text, std::string_view owner, std::span<const crypto::public_key> scouts,
-                                keyring keys) {
-  auto r = check_record(std::move(text), "n", node_schema, owner, scouts);
+                                keyring keys, signer_rule rule) {
+  auto r = check_record(std::move(text), "n", node_schema, owner, scouts, rule);
   if (!r) return r.error();
   node_record n;
   auto pk = values::parse_key((*r)["pk"]);
@@ -89,7 +89,7 @@ std::string encode(const pending_record& p, std::string_view owner, const crypto
 }
 
 result<pending_record> decode_pending(std::string text, std::string_view owner) {
-  auto r = check_record(std::move(text), "p", pending_schema, owner, {}, true);
+  auto r = check_record(std::move(text), "p", pending_schema, owner, {}, signer_rule::self);
   if (!r) return r.error();
   pending_record p;
   p.pk = r->signer;

@@ -11,10 +11,13 @@ std::size_t record_set::record_count() const noexcept {
 }
 
 namespace {
-void add_header(record_set& out, const std::string& owner, set_kind kind, std::size_t count, const brood_state& s,
-                const crypto::identity& scout) {
-  set_header h{kind, static_cast<std::uint32_t>(count), s.gen, s.ts};
+/// Adds a set's members and its header (whose digest commits to the members' exact texts).
+void add_set(record_set& out, const std::string& owner, set_kind kind, std::vector<std::string> members,
+             const brood_state& s, const crypto::identity& scout) {
+  set_header h{kind, static_cast<std::uint32_t>(members.size()), s.gen, {}, s.ts};
+  h.digest = members_digest({members.begin(), members.end()});
   out.add(owner, encode(h, owner, scout));
+  for (auto& m : members) out.add(owner, std::move(m));
 }
 }  // namespace
 
@@ -22,31 +25,32 @@ record_set build_record_set(const brood_state& s, const names& n, const crypto::
   record_set out;
   out.add(n.meta(), encode(s.meta, n.meta(), scout));
 
-  std::map<std::string, std::vector<const node_record*>> shards;
+  std::map<std::string, std::vector<std::string>> shards;
   for (auto& label : all_shards(s.meta.shards)) shards[label];
-  for (auto& node : s.nodes) shards[shard_of(node.pk, s.meta.shards)].push_back(&node);
-  for (auto& [label, members] : shards) {
-    auto owner = n.node_shard(label);
-    add_header(out, owner, set_kind::nodes, members.size(), s, scout);
-    for (auto* node : members) out.add(owner, encode(*node, owner, s.key, scout));
+  for (auto& node : s.nodes) {
+    auto label = shard_of(node.pk, s.meta.shards);
+    shards[label].push_back(encode(node, n.node_shard(label), s.key, scout));
   }
+  for (auto& [label, members] : shards) add_set(out, n.node_shard(label), set_kind::nodes, std::move(members), s, scout);
 
-  add_header(out, n.vlans(), set_kind::vlans, s.vlans.size(), s, scout);
+  std::vector<std::string> vlans;
   for (auto& v : s.vlans) {
-    out.add(n.vlans(), encode(v, n.vlans(), s.key, scout));
-    std::map<std::string, std::vector<const member_record*>> mshards;
+    vlans.push_back(encode(v, n.vlans(), s.key, scout));
+    std::map<std::string, std::vector<std::string>> mshards;
     for (auto& label : all_shards(s.meta.shards)) mshards[label];
     if (auto it = s.members.find(v.vni); it != s.members.end())
-      for (auto& m : it->second) mshards[shard_of(m.pk, s.meta.shards)].push_back(&m);
-    for (auto& [label, members] : mshards) {
-      auto owner = n.member_shard(label, v.vni);
-      add_header(out, owner, set_kind::members, members.size(), s, scout);
-      for (auto* m : members) out.add(owner, encode(*m, owner, s.key, scout));
-    }
+      for (auto& m : it->second) {
+        auto label = shard_of(m.pk, s.meta.shards);
+        mshards[label].push_back(encode(m, n.member_shard(label, v.vni), s.key, scout));
+      }
+    for (auto& [label, members] : mshards)
+      add_set(out, n.member_shard(label, v.vni), set_kind::members, std::move(members), s, scout);
   }
+  add_set(out, n.vlans(), set_kind::vlans, std::move(vlans), s, scout);
 
-  add_header(out, n.trails(), set_kind::trails, s.trails.size(), s, scout);
-  for (auto& t : s.trails) out.add(n.trails(), encode(t, n.trails(), scout));
+  std::vector<std::string> trails;
+  for (auto& t : s.trails) trails.push_back(encode(t, n.trails(), scout));
+  add_set(out, n.trails(), set_kind::trails, std::move(trails), s, scout);
   if (s.liveness) out.add(n.liveness(), encode(*s.liveness, n.liveness(), scout));
   return out;
 }

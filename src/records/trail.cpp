@@ -24,8 +24,8 @@ std::string encode(const trail_record& t, std::string_view owner, const crypto::
   return sign_record("t", owner, f, scout);
 }
 
-result<trail_record> decode_trail(std::string text, std::string_view owner, std::span<const crypto::public_key> scouts) {
-  auto r = check_record(std::move(text), "t", trail_schema, owner, scouts);
+result<trail_record> decode_trail(std::string text, std::string_view owner, std::span<const crypto::public_key> scouts, signer_rule rule) {
+  auto r = check_record(std::move(text), "t", trail_schema, owner, scouts, rule);
   if (!r) return r.error();
   trail_record t;
   t.remote = (*r)["remote"];

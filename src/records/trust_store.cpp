@@ -16,4 +16,15 @@ std::int64_t trust_store::highest(const std::string& identity) const noexcept {
   return it == _highest.end() ? 0 : it->second;
 }
 
+bool trust_store::verified_before(const std::string& owner, std::string_view text,
+                                  const std::vector<crypto::public_key>& signers) const {
+  auto it = _verified.find(owner);
+  return it != _verified.end() && it->second.text == text && it->second.signers == signers;
+}
+
+void trust_store::remember_verified(const std::string& owner, std::string text,
+                                    const std::vector<crypto::public_key>& signers) {
+  _verified[owner] = {std::move(text), signers};
+}
+
 }  // namespace brood::records

@@ -35,8 +35,8 @@ std::string encode(const vlan_record& v, std::string_view owner, const crypto::s
 }
 
 result<vlan_record> decode_vlan(std::string text, std::string_view owner, std::span<const crypto::public_key> scouts,
-                                keyring keys) {
-  auto r = check_record(std::move(text), "vl", vlan_schema, owner, scouts);
+                                keyring keys, signer_rule rule) {
+  auto r = check_record(std::move(text), "vl", vlan_schema, owner, scouts, rule);
   if (!r) return r.error();
   vlan_record v;
   v.name = (*r)["name"];
@@ -66,8 +66,8 @@ std::string encode(const member_record& m, std::string_view owner, const crypto:
 }
 
 result<member_record> decode_member(std::string text, std::string_view owner,
-                                    std::span<const crypto::public_key> scouts, keyring keys) {
-  auto r = check_record(std::move(text), "m", member_schema, owner, scouts);
+                                    std::span<const crypto::public_key> scouts, keyring keys, signer_rule rule) {
+  auto r = check_record(std::move(text), "m", member_schema, owner, scouts, rule);
   if (!r) return r.error();
   member_record m;
   auto pk = values::parse_key((*r)["pk"]);

@@ -135,6 +135,22 @@ BOOST_AUTO_TEST_CASE(base64_forms_round_trip_and_reject_garbage) {
   BOOST_TEST(*from_base64url("-_8AEH8") == std::string(reinterpret_cast<char*>(raw.data()), raw.size()));
   BOOST_TEST(!from_base64("+/8AEH8").has_value());  // padding is required in the standard form
   BOOST_TEST(!from_base64url("-_8A EH8").has_value());
+  BOOST_TEST(!from_base64url("-_8AEH8=").has_value());  // no padding in the url form
+  BOOST_TEST(!from_base64url("+/8AEH8").has_value());   // nor the standard alphabet
+  BOOST_TEST(!from_base64url("A").has_value());         // 4k+1 characters hold no whole byte
+  BOOST_TEST(!from_base64url("AB").has_value());        // bits after the last byte must be zero
+  BOOST_TEST(from_base64url("AA").has_value());
+  BOOST_TEST(from_base64url("")->empty());
+  // Every length round-trips, and agrees with libsodium's encoder.
+  std::string bytes;
+  for (int n = 0; n < 70; ++n) {
+    auto enc = base64url(bytes_of(bytes));
+    BOOST_TEST(enc.find('=') == std::string::npos);
+    auto dec = from_base64url(enc);
+    BOOST_REQUIRE(dec.has_value());
+    BOOST_TEST(*dec == bytes);
+    bytes += static_cast<char>(n * 37 + 11);
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

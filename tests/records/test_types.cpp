@@ -131,9 +131,12 @@ BOOST_AUTO_TEST_CASE(vl_and_m_records) {
 }
 
 BOOST_AUTO_TEST_CASE(set_headers) {
+  // The digest: BLAKE2b-256 over the member texts in bytewise order, each ending in a line feed.
+  BOOST_TEST(members_digest({"b", "a"}) == "5iL4Yc-5DX_Cdz6_c5_VMxUV5lLS07rY1aJOyQv1Bf0");
+  BOOST_TEST(members_digest({}) != members_digest({""}));
   for (auto [kind, type] : {std::pair{set_kind::nodes, "nh"}, std::pair{set_kind::members, "mh"},
                             std::pair{set_kind::vlans, "vh"}, std::pair{set_kind::trails, "th"}}) {
-    set_header h{kind, 7, 42, test::golden_ts};
+    set_header h{kind, 7, 42, members_digest({"a", "b"}), test::golden_ts};
     const auto owner = n.node_shard("3");
     auto text = golden(type, encode(h, owner, scout));
     BOOST_TEST(text == encode(h, owner, scout));

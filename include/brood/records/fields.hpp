@@ -74,6 +74,14 @@ result<crypto::public_key> verify_record(std::string_view type, std::string_view
                                          const ordered_fields& ordered,
                                          std::string_view sig, std::span<const crypto::public_key> signers);
 
+/// Who must have signed a record.
+enum class signer_rule {
+  scouts,   // one of the given scout keys
+  self,     // the key in the record's own pk= field (_p records)
+  covered,  // nobody checked here: the record is one of a set whose header, already verified,
+            // commits to its exact bytes (docs/records.md §2); sig= must still be well formed
+};
+
 /// A record whose fields the schema requires are all present and whose signature verified.
 struct checked_record {
   field_list fields;
@@ -83,11 +91,10 @@ struct checked_record {
 };
 
 /// Parses `text`, requires every field of `schema` (the type's signing order, v first, sig
-/// not listed) and verifies sig against `signers`. With `self_signed`, the signer is the key in
-/// the record's own pk= field instead (_p records).
+/// not listed) and checks sig by `rule`.
 result<checked_record> check_record(std::string text, std::string_view type, std::span<const std::string_view> schema,
                                     std::string_view owner, std::span<const crypto::public_key> signers,
-                                    bool self_signed = false);
+                                    signer_rule rule = signer_rule::scouts);
 
 }  // namespace brood::records
 

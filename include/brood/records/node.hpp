@@ -33,7 +33,7 @@ struct node_record {
 std::string encode(const node_record& n, std::string_view owner, const crypto::secret_key& key,
                    const crypto::identity& scout);
 result<node_record> decode_node(std::string text, std::string_view owner, std::span<const crypto::public_key> scouts,
-                                keyring keys);
+                                keyring keys, signer_rule rule = signer_rule::scouts);
 
 struct pending_record {
   crypto::public_key pk{};

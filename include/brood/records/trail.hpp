@@ -20,7 +20,7 @@ struct trail_record {
   bool operator==(const trail_record&) const = default;
 };
 std::string encode(const trail_record& t, std::string_view owner, const crypto::identity& scout);
-result<trail_record> decode_trail(std::string text, std::string_view owner, std::span<const crypto::public_key> scouts);
+result<trail_record> decode_trail(std::string text, std::string_view owner, std::span<const crypto::public_key> scouts, signer_rule rule = signer_rule::scouts);
 
 /// One scout's liveness evidence: the admitted nodes it has not heard from for `stale` seconds
 /// at `ts`. A node is excluded only if every fresh scout record lists it (a node heartbeats to

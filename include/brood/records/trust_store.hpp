@@ -29,8 +29,19 @@ class trust_store {
   /// The highest value accepted for `identity`, 0 if none.
   std::int64_t highest(const std::string& identity) const noexcept;
 
+  /// Whether `text` is the record last verified under `owner` by one of `signers`, so that its
+  /// signature need not be checked again (a steady-state sync re-reads the same headers).
+  bool verified_before(const std::string& owner, std::string_view text,
+                       const std::vector<crypto::public_key>& signers) const;
+  void remember_verified(const std::string& owner, std::string text, const std::vector<crypto::public_key>& signers);
+
  private:
+  struct verified {
+    std::string text;
+    std::vector<crypto::public_key> signers;
+  };
   std::unordered_map<std::string, std::int64_t> _highest;
+  std::unordered_map<std::string, verified> _verified;
 };
 
 }  // namespace brood::records

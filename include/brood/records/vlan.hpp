@@ -18,7 +18,7 @@ struct vlan_record {
 std::string encode(const vlan_record& v, std::string_view owner, const crypto::secret_key& key,
                    const crypto::identity& scout);
 result<vlan_record> decode_vlan(std::string text, std::string_view owner, std::span<const crypto::public_key> scouts,
-                                keyring keys);
+                                keyring keys, signer_rule rule = signer_rule::scouts);
 
 struct member_record {
   crypto::public_key pk{};
@@ -29,6 +29,6 @@ struct member_record {
 std::string encode(const member_record& m, std::string_view owner, const crypto::secret_key& key,
                    const crypto::identity& scout);
 result<member_record> decode_member(std::string text, std::string_view owner,
-                                    std::span<const crypto::public_key> scouts, keyring keys);
+                                    std::span<const crypto::public_key> scouts, keyring keys, signer_rule rule = signer_rule::scouts);
 
 }  // namespace brood::records
