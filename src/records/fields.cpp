@@ -135,19 +135,17 @@ result<checked_record> check_record(std::string text, std::string_view type, std
                                     signer_rule rule) {
   auto f = field_list::parse(std::move(text));
   if (!f) return f.error();
-  ordered_fields ordered;
-  ordered.reserve(schema.size());
-  for (auto k : schema) {
-    auto v = f->get(k);
-    if (!v) return error::missing_field;
-    ordered.emplace_back(k, std::string(*v));
-  }
+  for (auto k : schema)
+    if (!f->get(k)) return error::missing_field;
   auto sig = f->get("sig");
   if (!sig) return error::missing_field;
   if (rule == signer_rule::covered) {
     if (sig->size() != 86 || !crypto::from_base64url(*sig)) return error::bad_signature;
     return checked_record{std::move(*f), {}};
   }
+  ordered_fields ordered;
+  ordered.reserve(schema.size());
+  for (auto k : schema) ordered.emplace_back(k, std::string(*f->get(k)));
   std::vector<crypto::public_key> own;
   if (rule == signer_rule::self) {
     auto pk = f->get("pk");
