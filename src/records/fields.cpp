@@ -27,7 +27,9 @@ class category final : public std::error_category {
       case error::cannot_decrypt: return "no known brood key opens the encrypted value";
       case error::misfiled: return "member record under another shard's name";
       case error::withheld: return "fewer valid members than the shard header counts";
-      case error::no_header: return "shard without exactly one valid header";
+      case error::no_header: return "set without a valid header";
+      case error::incomplete: return "records differ from what the set's header lists";
+      case error::no_such_vlan: return "membership of a vlan _vl does not list";
     }
     return "record error";
   }
@@ -139,6 +141,7 @@ result<checked_record> check_record(std::string text, std::string_view type, std
     if (!f->get(k)) return error::missing_field;
   auto sig = f->get("sig");
   if (!sig) return error::missing_field;
+  if (f->fields().back().first != "sig") return error::syntax;  // nothing after the signature
   if (rule == signer_rule::covered) {
     if (sig->size() != 86 || !crypto::from_base64url(*sig)) return error::bad_signature;
     return checked_record{std::move(*f), {}};

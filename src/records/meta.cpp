@@ -3,6 +3,8 @@
 
 #include "values.hpp"
 
+#include <cstdint>
+
 namespace brood::records {
 
 namespace {
@@ -35,11 +37,12 @@ result<meta_record> decode_meta(std::string text, std::string_view owner, const 
        stale = need("stale"), shards = need("shards"), scouts = need("scouts"), ts = need("ts"), sig = need("sig");
   if (!asn || !subnet || !bgp || !kv || !keepalive || !stale || !shards || !scouts || !ts || !sig)
     return error::missing_field;
+  if (f->fields().back().first != "sig") return error::syntax;  // nothing after the signature
   using values::parse_uint;
   if (!parse_uint(*asn, m.asn) || m.asn == 0 || !values::cidr_ok(*subnet, false, 8) || subnet->ends_with("/31") ||
       subnet->ends_with("/32") || *bgp != "rr" || !parse_uint(*kv, m.kv) || !parse_uint(*keepalive, m.keepalive) ||
       !parse_uint(*stale, m.stale) || !parse_uint(*shards, m.shards) || (m.shards != 16 && m.shards != 256) ||
-      !values::parse_ts(*ts, m.ts))
+      !values::parse_ts(*ts, m.ts) || m.kv > static_cast<std::uint64_t>(INT64_MAX))
     return error::bad_value;
   m.subnet = *subnet;
   m.bgp = *bgp;
@@ -49,11 +52,6 @@ result<meta_record> decode_meta(std::string text, std::string_view owner, const 
   auto signer = verify_record("meta", owner, ordered(m), *sig, pinned.empty() ? m.scouts : pinned);
   if (!signer) return signer.error();
   return m;
-}
-
-result<void> check_newer(const meta_record& current, const meta_record& next) {
-  if (next.ts <= current.ts || next.kv < current.kv) return error::replayed;
-  return {};
 }
 
 }  // namespace brood::records

@@ -104,6 +104,7 @@ bool cidr_contains(std::string_view cidr, std::string_view ip) {
 }
 
 bool endpoint_ok(std::string_view s) {
+  if (!std::all_of(s.begin(), s.end(), [](char c) { return c > 0x20 && c < 0x7f; })) return false;
   auto colon = s.rfind(':');
   if (colon == std::string_view::npos) return false;
   std::uint16_t port = 0;

@@ -28,6 +28,18 @@ std::map<std::uint32_t, std::string> view::memberships(const crypto::public_key&
   return out;
 }
 
+bool view::judged_down(std::string_view id10, std::int64_t now_ms, std::int64_t fresh_ms,
+                       const std::vector<crypto::public_key>& scouts) const {
+  if (scouts.empty()) return false;
+  for (auto& pk : scouts) {
+    auto it = liveness.find(crypto::id10(pk));
+    if (it == liveness.end() || now_ms - it->second.ts > fresh_ms) return false;
+    auto& down = it->second.down;
+    if (!std::binary_search(down.begin(), down.end(), id10)) return false;
+  }
+  return true;
+}
+
 bool view_diff::empty() const noexcept {
   return !meta_changed && nodes_added.empty() && nodes_removed.empty() && nodes_changed.empty() &&
          vlans_added.empty() && vlans_removed.empty() && vlans_changed.empty() && memberships_changed.empty();

@@ -37,26 +37,45 @@ void apply_meta(view& v, trust_store& t, const names& n, const texts& answer, st
 
 namespace {
 
-/// The generic all-or-nothing rule for a set under one name: the newest valid header, not older
-/// than already seen; members valid, not replayed, one per identity; at least as many as the
-/// header counts. When the header's digest matches the members' texts, its one signature
-/// covers them all (the common case, and the cheap one: one Ed25519 check per name);
-/// otherwise each member's own signature is checked. A set whose header and digest equal those
-/// of `current` is byte-for-byte what was accepted before and is not decoded again. Returns
-/// the set to store, or nothing to keep `current`.
+constexpr std::size_t max_answer_records = 512;  // a 64 KiB answer holds fewer real ones
+constexpr std::size_t max_headers = 4;
+constexpr std::size_t max_extra_checks = 8;      // member signatures checked past the count
+
+bool printable(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c <= 0x7e; });
+}
+
+/// The rule for a set under one name (docs/records.md §2). The newest valid header counts,
+/// never one older than already accepted. When its digest matches the member texts, the answer
+/// is the whole set: its one signature covers every member, and it replaces what was held —
+/// the only way a member is ever removed. Otherwise (a write under way, or records added or
+/// dropped on the way) nothing is removed: a member counts only with its own valid signature,
+/// replaces a held one only if newer, and joins only if signed after the header already
+/// accepted (so a removed node's old record cannot come back). A complete set equal to the one
+/// held is not decoded again. Returns the set to store, or nothing to keep `current`.
 template <class Member, class Decode, class Identity, class Check>
 std::optional<set_view<Member>> apply_set(const set_view<Member>* current, set_kind kind, trust_store& t,
                                           const std::string& owner, const std::vector<crypto::public_key>& signers,
                                           const texts& answer, Decode decode, Identity identity, Check check,
                                           std::vector<problem>& problems) {
+  if (answer.size() > max_answer_records) {
+    problems.push_back({owner, error::too_large});
+    return std::nullopt;
+  }
   std::optional<set_header> header;
   const std::string* header_text = nullptr;
   std::vector<std::string_view> member_texts;
+  std::size_t headers = 0;
   for (auto& text : answer) {
+    if (!printable(text)) {
+      problems.push_back({owner, error::syntax});
+      continue;
+    }
     if (!is_set_header(text)) {
       member_texts.push_back(text);
       continue;
     }
+    if (++headers > max_headers) continue;
     const auto rule = t.verified_before(owner, text, signers) ? signer_rule::covered : signer_rule::scouts;
     auto h = decode_set_header(text, kind, owner, signers, rule);
     if (!h) {
@@ -75,40 +94,78 @@ std::optional<set_view<Member>> apply_set(const set_view<Member>* current, set_k
     return std::nullopt;
   }
   t.remember_verified(owner, *header_text, signers);
-  const bool complete = members_digest(member_texts) == header->digest;
-  if (complete && current && current->header == *header) return std::nullopt;  // unchanged
-  const auto rule = complete ? signer_rule::covered : signer_rule::scouts;
-  std::vector<std::pair<std::string, Member>> members;  // identity, record
+
+  auto accept = [&](Member& m, std::string& id) -> bool {
+    if (auto e = check(m); e) {
+      problems.push_back({owner, e});
+      return false;
+    }
+    id = identity(m);
+    if (m.ts < t.highest(id)) {
+      problems.push_back({owner, error::replayed});
+      return false;
+    }
+    return true;
+  };
+
+  if (members_digest(member_texts) == header->digest) {
+    if (current && current->complete && current->header == *header) return std::nullopt;  // unchanged
+    std::vector<std::pair<std::string, Member>> members;  // identity, record
+    for (auto text : member_texts) {
+      auto m = decode(std::string(text), signer_rule::covered);
+      std::string id;
+      if (!m) {
+        problems.push_back({owner, m.error()});
+        continue;
+      }
+      if (!accept(*m, id)) continue;
+      auto same = std::find_if(members.begin(), members.end(), [&](auto& p) { return p.first == id; });
+      if (same == members.end())
+        members.emplace_back(std::move(id), std::move(*m));
+      else if (m->ts > same->second.ts)
+        same->second = std::move(*m);
+    }
+    if (members.size() < header->count) {
+      problems.push_back({owner, error::withheld});  // e.g. a box no key of the ring opens
+      return std::nullopt;
+    }
+    set_view<Member> next{*header, {}, true};
+    for (auto& [id, m] : members) {
+      (void)t.admit(id, m.ts);
+      next.members.push_back(std::move(m));
+    }
+    return next;
+  }
+
+  problems.push_back({owner, error::incomplete});
+  if (!current) return std::nullopt;
+  set_view<Member> next{current->header, current->members, false};
+  bool changed = false;
+  std::size_t checked = 0;
   for (auto text : member_texts) {
-    auto m = decode(std::string(text), rule);
+    if (++checked > std::size_t{header->count} + max_extra_checks) break;  // bounded CPU per answer
+    auto m = decode(std::string(text), signer_rule::scouts);
+    std::string id;
     if (!m) {
       problems.push_back({owner, m.error()});
       continue;
     }
-    if (auto e = check(*m); e) {
-      problems.push_back({owner, e});
-      continue;
+    if (!accept(*m, id)) continue;
+    auto held = std::find_if(next.members.begin(), next.members.end(), [&](auto& x) { return identity(x) == id; });
+    if (held != next.members.end()) {
+      if (m->ts > held->ts) {
+        *held = std::move(*m);
+        changed = true;
+      }
+    } else if (m->ts > current->header.ts) {
+      next.members.push_back(std::move(*m));
+      changed = true;
+    } else {
+      problems.push_back({owner, error::replayed});  // e.g. a removed member's old record
     }
-    auto id = identity(*m);
-    if (m->ts < t.highest(id)) {
-      problems.push_back({owner, error::replayed});
-      continue;
-    }
-    auto same = std::find_if(members.begin(), members.end(), [&](auto& p) { return p.first == id; });
-    if (same == members.end())
-      members.emplace_back(std::move(id), std::move(*m));
-    else if (m->ts > same->second.ts)
-      same->second = std::move(*m);
   }
-  if (members.size() < header->count) {
-    problems.push_back({owner, error::withheld});
-    return std::nullopt;
-  }
-  set_view<Member> next{*header, {}};
-  for (auto& [id, m] : members) {
-    (void)t.admit(id, m.ts);
-    next.members.push_back(std::move(m));
-  }
+  if (!changed) return std::nullopt;
+  for (auto& m : next.members) (void)t.admit(identity(m), m.ts);
   return next;
 }
 
@@ -173,13 +230,17 @@ void apply_member_shard(view& v, trust_store& t, const names& n, const std::stri
   if (v.vlans)
     for (auto& vl : v.vlans->members)
       if (vl.vni == vni) vlan = &vl;
+  if (!vlan) {  // e.g. a vlan deleted by the _vl folded just before: its memberships went with it
+    problems.push_back({owner, error::no_such_vlan});
+    return;
+  }
   apply_in<member_record>(
       v.own_members, vni, set_kind::members, t, owner, signers, answer,
       [&](std::string text, signer_rule rule) { return decode_member(std::move(text), owner, signers, t.keys, rule); },
       [vni](const member_record& r) { return "m " + std::to_string(vni) + " " + crypto::base64url(r.pk); },
       [&](const member_record& r) -> std::error_code {
         if (shard_of(r.pk, shards) != shard) return error::misfiled;
-        if (vlan && !values::cidr_contains(vlan->subnet, r.ip)) return error::bad_value;
+        if (!values::cidr_contains(vlan->subnet, r.ip)) return error::bad_value;
         return no_error();
       },
       problems);
@@ -210,6 +271,10 @@ void apply_liveness(view& v, trust_store& t, const names& n, const texts& answer
     }
     v.liveness[l->scout] = std::move(*l);
   }
+  // Evidence counts only from the scouts trusted now.
+  std::erase_if(v.liveness, [&](auto& entry) {
+    return std::none_of(signers.begin(), signers.end(), [&](auto& pk) { return crypto::id10(pk) == entry.first; });
+  });
 }
 
 }  // namespace brood::records

@@ -101,17 +101,4 @@ BOOST_AUTO_TEST_CASE(decoding_verifies_and_refuses_with_a_reason) {
   BOOST_TEST((decode_meta(std::string(5000, 'a'), "_meta.brood.example", {}).error() == error::too_large));
 }
 
-BOOST_AUTO_TEST_CASE(replays_are_refused) {
-  auto s = scout();
-  auto a = sample(s);
-  auto b = a;
-  b.ts += 1;
-  BOOST_TEST(check_newer(a, b).has_value());
-  BOOST_TEST((check_newer(b, a).error() == error::replayed));
-  auto c = b;
-  c.ts += 1;
-  c.kv = 2;  // newer ts, older key version
-  BOOST_TEST((check_newer(b, c).error() == error::replayed));
-}
-
 BOOST_AUTO_TEST_SUITE_END()

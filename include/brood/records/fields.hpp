@@ -31,7 +31,9 @@ enum class error {
   cannot_decrypt, // no brood_key in the ring opens the box (or it was altered)
   misfiled,       // a member record under another shard's name
   withheld,       // fewer valid members than the shard header counts
-  no_header,      // a shard name without exactly one valid header record
+  no_header,      // a set's name without a valid header record
+  incomplete,     // a set's records differ from what its header lists (a write under way?)
+  no_such_vlan,   // a membership of a vlan that _vl does not list
 };
 const std::error_category& error_category() noexcept;
 inline std::error_code make_error_code(error e) noexcept { return {static_cast<int>(e), error_category()}; }

@@ -28,7 +28,4 @@ std::string encode(const meta_record& m, std::string_view owner, const crypto::i
 /// read, when the record must be signed by one of the scouts it lists itself (SPEC §3).
 result<meta_record> decode_meta(std::string text, std::string_view owner, const std::vector<crypto::public_key>& pinned);
 
-/// Accepts `next` over `current` only if it is newer (ts, and kv never lower).
-result<void> check_newer(const meta_record& current, const meta_record& next);
-
 }  // namespace brood::records

@@ -20,6 +20,8 @@ template <class Member>
 struct set_view {
   set_header header;
   std::vector<Member> members;  // at most one per identity, in answer order
+  bool complete = true;         // exactly the set `header` lists; false when merged from a
+                                // partial answer (docs/records.md §2)
 };
 
 struct view {
@@ -34,6 +36,11 @@ struct view {
   const node_record* find_node(const crypto::public_key& pk) const;
   /// vni → this node's IP in that vlan (from its own _m shards).
   std::map<std::uint32_t, std::string> memberships(const crypto::public_key& self) const;
+  /// Whether the scouts' liveness evidence says node `id10` is down (SPEC §5.5): every one of
+  /// `scouts` has an _l record younger than `fresh_ms` at `now_ms` that lists it. Missing or
+  /// stale evidence from any scout means "not down" — fail static.
+  bool judged_down(std::string_view id10, std::int64_t now_ms, std::int64_t fresh_ms,
+                   const std::vector<crypto::public_key>& scouts) const;
 };
 
 struct view_diff {
