@@ -103,7 +103,8 @@ static rt::task<void> resolver_case() {
   auto doh = dns::doh_client::make(o);
   BOOST_REQUIRE(doh.has_value());
   auto srv = co_await (*doh)->srv("_brood._tcp.brood.test");
-  BOOST_TEST((srv.has_value() && srv->size() == 2u));
+  BOOST_REQUIRE_MESSAGE(srv.has_value(), srv.error().message());
+  BOOST_TEST(srv->size() == 2u);
   co_await (*doh)->close();
   co_await lab.stop();
 }

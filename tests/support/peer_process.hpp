@@ -7,17 +7,27 @@
 #include <brood/rt/process.hpp>
 #include <brood/rt/timer.hpp>
 
+#include <chrono>
 #include <csignal>
+#include <unistd.h>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace brood::test {
 
-/// A loopback port that was free a moment ago (bind to port 0, read it, close).
+/// A loopback port that was free a moment ago, for a peer server to listen on. Chosen at random
+/// below the kernel's ephemeral range (32768 and up), so that no outgoing connection of this or
+/// another test can take it before the peer binds it.
 inline std::uint16_t free_port() {
-  auto l = net::listener::bind(net::socket_address::ipv4_loopback(0));
-  return l ? l->local_address()->port() : 0;
+  static std::uint32_t state = static_cast<std::uint32_t>(::getpid()) * 2654435761u ^
+                               static_cast<std::uint32_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  for (int i = 0; i < 1000; ++i) {
+    state = state * 1664525u + 1013904223u;
+    auto port = static_cast<std::uint16_t>(20000 + (state >> 8) % 12000);
+    if (net::listener::bind(net::socket_address::ipv4_loopback(port))) return port;
+  }
+  return 0;
 }
 
 class peer_process {
