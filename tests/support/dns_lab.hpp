@@ -1,6 +1,7 @@
 // dns_lab: knotd (authoritative for brood.test) behind two DoH servers — unbound without a
 // cache and dnsdist — in a temp directory, on loopback ports. Tests fill the zone and can
-// replace its content while everything runs (knotc zone-reload, blocking).
+// replace its content while everything runs (knotc zone-reload, blocking). With a TSIG secret the
+// zone also takes RFC 2136 updates signed with the key `brood-update` (hmac-sha256).
 #pragma once
 
 #include "support/peer_process.hpp"
@@ -24,8 +25,9 @@ struct dns_lab {
   peer_process knot, unbound, dnsdist;
   unsigned serial = 1;
 
-  /// `zone`: master-file lines added to the zone's SOA, NS and ns1 records.
-  explicit dns_lab(const std::string& zone = "") {
+  /// `zone`: master-file lines added to the zone's SOA, NS and ns1 records. `tsig_secret`:
+  /// base64 of the update key's secret, or empty for a read-only zone.
+  explicit dns_lab(const std::string& zone = "", const std::string& tsig_secret = "") {
     char t[] = "/tmp/brood-dnslab-XXXXXX";
     dir = ::mkdtemp(t);
     std::filesystem::create_directories(dir + "/knot/run");
@@ -34,9 +36,16 @@ struct dns_lab {
         << "server:\n  rundir: \"" << dir << "/knot/run\"\n  user: root:root\n  listen: 127.0.0.1@" << knot_port
         << "\n  udp-workers: 1\n  tcp-workers: 1\n  background-workers: 1\n"
         << "control:\n  listen: \"" << dir << "/knot/run/knot.sock\"\n"
-        << "database:\n  storage: \"" << dir << "/knot/db\"\n"
+        << "database:\n  storage: \"" << dir << "/knot/db\"\n";
+    if (!tsig_secret.empty())
+      std::ofstream(dir + "/knot/knot.conf", std::ios::app)
+          << "key:\n  - id: brood-update\n    algorithm: hmac-sha256\n    secret: " << tsig_secret << "\n"
+          << "acl:\n  - id: brood-update\n    key: brood-update\n    action: update\n";
+    std::ofstream(dir + "/knot/knot.conf", std::ios::app)
         << "zone:\n  - domain: brood.test\n    storage: \"" << dir << "/knot\"\n    file: brood.test.zone\n"
-        << "    zonefile-load: whole\n    journal-content: none\n";
+        << (tsig_secret.empty() ? "    zonefile-load: whole\n    journal-content: none\n"
+                                : "    acl: brood-update\n    zonefile-sync: -1\n"
+                                  "    zonefile-load: difference-no-serial\n    journal-content: all\n");
     write_zone(zone);
     std::ofstream(dir + "/unbound.conf")
         << "server:\n  username: \"\"\n  chroot: \"\"\n  directory: \"" << dir << "\"\n  use-syslog: no\n"

@@ -1,0 +1,36 @@
+// rfc2136_provider: writes through DNS UPDATE (RFC 2136) signed with TSIG (HMAC-SHA256), over
+// TCP to the zone's primary — the provider of the lab (Knot) and of self-hosted zones. Each
+// apply() is one UPDATE message, which the server applies atomically; its prerequisites are the
+// sets as read just before, so a change made meanwhile by another scout makes the update fail
+// (YXRRSET/NXRRSET) and it is read and computed again, never overwritten.
+#pragma once
+
+#include <brood/dns/update.hpp>
+#include <brood/net/socket_address.hpp>
+#include <brood/provider/provider.hpp>
+
+#include <chrono>
+
+namespace brood::provider {
+
+struct rfc2136_options {
+  net::socket_address server;  // the primary, e.g. 127.0.0.1:53
+  std::string zone;            // e.g. brood.example
+  dns::tsig_key key;
+  std::chrono::milliseconds timeout{5000};  // per apply() or get(), connection included
+  unsigned attempts = 4;                    // reads + update, when the sets change under us
+};
+
+class rfc2136_provider final : public provider {
+ public:
+  explicit rfc2136_provider(rfc2136_options o) : _o(std::move(o)) {}
+  std::string_view kind() const noexcept override { return "rfc2136"; }
+  rt::task<result<std::vector<std::string>>> get(std::string name, rr_type type, std::string* why) override;
+  rt::task<result<write_stats>> edit(std::vector<rrset> sets, edit_fn edit, std::string* why) override;
+
+ private:
+  rfc2136_options _o;
+  std::uint16_t _next_id = 1;
+};
+
+}  // namespace brood::provider
