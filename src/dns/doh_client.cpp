@@ -1,6 +1,7 @@
 // doh_client: RFC 8484 requests over h2_client and validation of what comes back.
 #include <brood/crypto/identity.hpp>
 #include <brood/dns/doh_client.hpp>
+#include <brood/http/url.hpp>
 
 #include <cstdlib>
 
@@ -12,21 +13,11 @@ std::string default_doh_url() {
 }
 
 result<std::unique_ptr<doh_client>> doh_client::make(doh_options o) {
-  std::string_view url = o.url;
-  bool tls = false;
-  if (url.starts_with("https://")) {
-    tls = true;
-    url.remove_prefix(8);
-  } else if (url.starts_with("http://")) {
-    url.remove_prefix(7);
-  } else {
-    return std::errc::invalid_argument;
-  }
-  auto slash = url.find('/');
-  std::string authority(url.substr(0, slash));
-  std::string path = slash == std::string_view::npos ? "/dns-query" : std::string(url.substr(slash));
-  if (authority.find(':') == std::string::npos || authority.back() == ']') authority += tls ? ":443" : ":80";
-  if (!http::split_authority(authority)) return std::errc::invalid_argument;
+  auto u = http::parse_url(o.url);
+  if (!u) return u.error();
+  const bool tls = u->tls;
+  std::string authority = std::move(u->authority);
+  std::string path = u->path == "/" ? "/dns-query" : std::move(u->path);
   http::client_options co;
   co.max_response_bytes = 65535;
   co.resolve = o.resolve;
