@@ -208,7 +208,7 @@ BROOD_RT_TEST(the_call_budget_keeps_brood_under_the_rate_limit) {
 namespace {
 rt::task<void> add_one(cloudflare_provider* p, std::string value, result<write_stats>* out) {
   std::vector<rrset> sets{{"_vl.brood.test", rr_type::txt, 60, {}}};
-  provider::provider::edit_fn fn = [value](const std::vector<rrset>& current) {
+  brood::provider::provider::edit_fn fn = [value](const std::vector<rrset>& current) {
     auto next = current;
     next[0].values.push_back(value);
     return next;

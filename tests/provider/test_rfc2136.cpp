@@ -126,7 +126,7 @@ BROOD_RT_TEST(a_refused_update_leaves_nothing_half_written) {
                                    "\\nzone brood.test.\\nupdate add _t.brood.test. 60 TXT \"v=1 theirs\"\\nsend\\n' | "
                                    "knsupdate -y hmac-sha256:brood-update:" + secret_b64() + " >/dev/null 2>&1";
   int calls = 0;
-  provider::provider::edit_fn racing = [&](const std::vector<rrset>& current) {
+  brood::provider::provider::edit_fn racing = [&](const std::vector<rrset>& current) {
     if (calls++ == 0) BOOST_REQUIRE(std::system(other_writer.c_str()) == 0);
     auto next = current;
     next[0].values = {"v=1 ours"};
@@ -167,7 +167,7 @@ BROOD_RT_TEST(a_wrong_key_is_refused_with_the_servers_reason) {
 namespace {
 rt::task<void> add_one(rfc2136_provider* p, std::string value, result<write_stats>* out) {
   std::vector<rrset> sets{{"_vl.brood.test", rr_type::txt, 60, {}}};
-  provider::provider::edit_fn fn = [value](const std::vector<rrset>& current) {
+  brood::provider::provider::edit_fn fn = [value](const std::vector<rrset>& current) {
     auto next = current;
     next[0].values.push_back(value);
     return next;
