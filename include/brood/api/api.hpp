@@ -1,0 +1,83 @@
+// api: brood-api, the scouts' HTTPS API (SPEC §6), as handlers for http::server. Operators
+// authenticate with the bearer token; nodes sign their requests (auth/request_signature.hpp).
+// Every change is one provider edit — a read-modify-write of the names it touches, all written
+// at once or not at all — so a provider failure leaves nothing half-written (502/503), and two
+// scouts changing the same set both get their change in.
+//
+// This step serves: POST /register, GET /pending, POST /approve/<id>, GET /members,
+// GET /nodes/<id>, GET /healthz, GET /metrics.
+// Lifetime: the api must outlive the server serving its router; the provider and the scout
+// identity must outlive the api.
+#pragma once
+
+#include <brood/api/brood_key.hpp>
+#include <brood/auth/request_signature.hpp>
+#include <brood/http/router.hpp>
+#include <brood/provider/provider.hpp>
+#include <brood/records/meta.hpp>
+#include <brood/records/names.hpp>
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace brood::api {
+
+struct api_options {
+  std::string domain;
+  std::string operator_token;  // BROOD_API_TOKEN
+  std::uint32_t ttl = 60;      // of every record written
+  std::chrono::milliseconds skew{60'000};
+};
+
+struct bootstrap_params {
+  std::uint32_t asn = 0;
+  std::string subnet;  // IPv4 CIDR, the overlay range
+  std::uint32_t keepalive = 30, stale = 90;
+  unsigned shards = 16;
+};
+
+/// Writes a new brood's _meta (this scout alone in `scouts=`) and the headers of every set
+/// (each `_n` shard, `_vl`, `_t`), so every name exists before anyone reads it. Sets already
+/// there are left as they are, so running it again is harmless.
+rt::task<rt::result<provider::write_stats>> bootstrap(provider::provider& p, const records::names& n,
+                                                      const crypto::identity& scout, const brood_key& key,
+                                                      const bootstrap_params& params, std::string* why);
+
+class api {
+ public:
+  api(api_options o, provider::provider& p, const crypto::identity& scout, brood_key key);
+  http::router router();
+
+  /// Counters for /metrics.
+  struct counters {
+    std::uint64_t requests = 0, registrations = 0, approvals = 0, provider_edits = 0, provider_failures = 0,
+                  auth_failures = 0;
+  };
+  const counters& stats() const noexcept { return _c; }
+
+ private:
+  rt::task<http::response> do_register(const http::request& req);
+  rt::task<http::response> pending(const http::request& req);
+  rt::task<http::response> approve(const http::request& req, std::string id);
+  rt::task<http::response> members(const http::request& req);
+  rt::task<http::response> node(const http::request& req, std::string id);
+  http::response healthz() const;
+  http::response metrics() const;
+
+  /// The current _meta (read through the provider when not known yet).
+  rt::task<rt::result<records::meta_record>> meta(std::string* why);
+  http::response provider_failure(std::error_code e, const std::string& why);
+  bool is_operator(const http::request& req);
+
+  api_options _o;
+  provider::provider& _p;
+  const crypto::identity& _scout;
+  brood_key _key;
+  records::names _n;
+  auth::request_verifier _verifier;
+  std::optional<records::meta_record> _meta;
+  counters _c;
+};
+
+}  // namespace brood::api

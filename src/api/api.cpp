@@ -1,0 +1,393 @@
+// brood-api handlers: registration, pending nodes, approval, members, node status, health.
+#include <brood/api/api.hpp>
+#include <brood/api/set_edit.hpp>
+#include <brood/json/value.hpp>
+#include <brood/json/writer.hpp>
+#include <brood/records/node.hpp>
+#include <brood/records/overlay_ip.hpp>
+
+#include <algorithm>
+#include <set>
+
+namespace brood::api {
+
+namespace {
+
+using provider::rr_type;
+using provider::rrset;
+
+http::response json_ok(int status, std::string body) {
+  http::response r;
+  r.status = status;
+  r.headers.push_back({"content-type", "application/json"});
+  r.body = std::move(body);
+  return r;
+}
+
+bool id10_ok(std::string_view s) {
+  return s.size() == 10 && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+void write_endpoints(json::writer& w, const std::vector<std::string>& eps) {
+  w.key("endpoints").begin_array();
+  for (auto& e : eps) w.string(e);
+  w.end_array();
+}
+
+const std::vector<std::string>* values_of(const std::vector<rrset>& sets, const std::string& name) {
+  for (auto& s : sets)
+    if (s.name == name) return &s.values;
+  return nullptr;
+}
+
+}  // namespace
+
+rt::task<rt::result<provider::write_stats>> bootstrap(provider::provider& p, const records::names& n,
+                                                      const crypto::identity& scout, const brood_key& key,
+                                                      const bootstrap_params& params, std::string* why) {
+  records::meta_record m;
+  m.asn = params.asn;
+  m.subnet = params.subnet;
+  m.kv = key.kv;
+  m.keepalive = params.keepalive;
+  m.stale = params.stale;
+  m.shards = params.shards;
+  m.scouts = {scout.pk()};
+  m.ts = now_ms();
+  const std::string meta_text = records::encode(m, n.meta(), scout);
+  std::vector<rrset> sets{{n.meta(), rr_type::txt, 60, {}}, {n.vlans(), rr_type::txt, 60, {}},
+                          {n.trails(), rr_type::txt, 60, {}}};
+  for (auto& s : records::all_shards(params.shards)) sets.push_back({n.node_shard(s), rr_type::txt, 60, {}});
+  provider::provider::edit_fn fn = [&, meta_text](const std::vector<rrset>& current) {
+    auto next = current;
+    for (auto& s : next) {
+      if (!s.values.empty()) continue;  // already there: left alone
+      if (s.name == n.meta()) {
+        s.values = {meta_text};
+        continue;
+      }
+      auto kind = s.name == n.vlans() ? records::set_kind::vlans
+                  : s.name == n.trails() ? records::set_kind::trails
+                                         : records::set_kind::nodes;
+      s.values = rebuild_set(kind, s.name, {}, std::nullopt, now_ms(), scout);
+    }
+    return next;
+  };
+  co_return co_await p.edit(std::move(sets), std::move(fn), why);
+}
+
+api::api(api_options o, provider::provider& p, const crypto::identity& scout, brood_key key)
+    : _o(std::move(o)), _p(p), _scout(scout), _key(key), _n(_o.domain), _verifier(_n.domain(), _o.skew) {}
+
+http::router api::router() {
+  http::router r;
+  r.add("POST", "/register", [this](const http::request& q, const http::route_params&) { return do_register(q); });
+  r.add("GET", "/pending", [this](const http::request& q, const http::route_params&) { return pending(q); });
+  r.add("POST", "/approve/{id}", [this](const http::request& q, const http::route_params& p) {
+    return approve(q, std::string(p.get("id")));
+  });
+  r.add("GET", "/members", [this](const http::request& q, const http::route_params&) { return members(q); });
+  r.add("GET", "/nodes/{id}", [this](const http::request& q, const http::route_params& p) {
+    return node(q, std::string(p.get("id")));
+  });
+  r.add("GET", "/healthz", [this](const http::request&, const http::route_params&) -> rt::task<http::response> {
+    return [](const api* self) -> rt::task<http::response> { co_return self->healthz(); }(this);
+  });
+  r.add("GET", "/metrics", [this](const http::request&, const http::route_params&) -> rt::task<http::response> {
+    return [](const api* self) -> rt::task<http::response> { co_return self->metrics(); }(this);
+  });
+  return r;
+}
+
+bool api::is_operator(const http::request& req) {
+  bool ok = auth::operator_token_ok(req.header_value("authorization"), _o.operator_token);
+  if (!ok) ++_c.auth_failures;
+  return ok;
+}
+
+http::response api::provider_failure(std::error_code e, const std::string& why) {
+  ++_c.provider_failures;
+  // The provider refused or garbled the change: a bad gateway. It could not be reached, is
+  // rationing us, or the records kept changing: try again later.
+  const bool later = e == provider::error::unavailable || e == provider::error::rate_limited ||
+                     e == provider::error::conflict;
+  auto r = http::error_response(later ? 503 : 502, "DNS provider: " + e.message(), why);
+  if (later) r.headers.push_back({"retry-after", e == provider::error::rate_limited ? "60" : "5"});
+  return r;
+}
+
+rt::task<rt::result<records::meta_record>> api::meta(std::string* why) {
+  if (_meta) co_return *_meta;
+  auto texts = co_await _p.get(_n.meta(), rr_type::txt, why);
+  if (!texts) co_return texts.error();
+  for (auto& t : *texts) {
+    // The first read trusts the scouts _meta lists, which must include this scout.
+    auto m = records::decode_meta(t, _n.meta(), {});
+    if (m && std::find(m->scouts.begin(), m->scouts.end(), _scout.pk()) != m->scouts.end() &&
+        (!_meta || m->ts > _meta->ts))
+      _meta = std::move(*m);
+  }
+  if (!_meta) {
+    if (why) *why = "no _meta signed by a scout it lists, with this scout among them (bootstrap first)";
+    co_return provider::error::bad_response;
+  }
+  co_return *_meta;
+}
+
+rt::task<http::response> api::do_register(const http::request& req) {
+  ++_c.requests;
+  auto pk = _verifier.verify(req, now_ms());
+  if (!pk) {
+    ++_c.auth_failures;
+    co_return http::error_response(401, "unauthenticated", pk.error().message());
+  }
+  auto body = json::parse(req.body);
+  const json::value* rec = body ? body->find("record") : nullptr;
+  if (!rec || !rec->as_string()) co_return http::error_response(400, "bad request", "expected {\"record\": \"<_p record>\"}");
+  std::string why;
+  auto m = co_await meta(&why);
+  if (!m) co_return provider_failure(m.error(), why);
+  const auto shard = records::shard_of(*pk, m->shards);
+  const auto p_owner = _n.pending_shard(shard), n_owner = _n.node_shard(shard);
+  // The record must name the key that signed the request (checked first: it also says which
+  // shard the record belongs to, and so which owner name its signature covers).
+  auto fields = records::field_list::parse(*rec->as_string());
+  auto named = fields ? fields->get("pk") : std::nullopt;
+  if (!named) co_return http::error_response(400, "bad record", "not a _p record with a pk= field");
+  if (*named != crypto::base64url(*pk))
+    co_return http::error_response(403, "forbidden", "the record names another node's key");
+  auto pending = records::decode_pending(*rec->as_string(), p_owner);
+  if (!pending) co_return http::error_response(400, "bad record", pending.error().message());
+
+  std::vector<rrset> sets{{p_owner, rr_type::txt, _o.ttl, {}}, {n_owner, rr_type::txt, _o.ttl, {}}};
+  bool admitted = false;
+  const std::string text = *rec->as_string();
+  const auto scouts = m->scouts;
+  const std::vector<crypto::secret_key> ring{_key.key};
+  provider::provider::edit_fn fn = [&, text](const std::vector<rrset>& current) {
+    admitted = false;
+    auto next = current;
+    for (auto& t : *values_of(current, n_owner))
+      if (auto node = records::decode_node(t, n_owner, scouts, ring); node && node->pk == *pk) admitted = true;
+    if (admitted) return current;
+    auto& values = next[0].values;
+    std::erase_if(values, [&](const std::string& t) {
+      auto old = records::decode_pending(t, p_owner);
+      return !old || old->pk == *pk;  // the node's older registration, or garbage
+    });
+    values.push_back(text);
+    return next;
+  };
+  auto w = co_await _p.edit(std::move(sets), std::move(fn), &why);
+  ++_c.provider_edits;
+  if (!w) co_return provider_failure(w.error(), why);
+  ++_c.registrations;
+  json::writer out;
+  out.begin_object().key("id").string(crypto::id10(*pk)).key("status").string(admitted ? "approved" : "pending");
+  out.end_object();
+  co_return json_ok(admitted ? 200 : 202, out.take());
+}
+
+rt::task<http::response> api::pending(const http::request& req) {
+  ++_c.requests;
+  if (!is_operator(req)) co_return http::error_response(401, "unauthenticated", "operator token required");
+  std::string why;
+  auto m = co_await meta(&why);
+  if (!m) co_return provider_failure(m.error(), why);
+  std::vector<records::pending_record> found;
+  for (auto& s : records::all_shards(m->shards)) {
+    auto texts = co_await _p.get(_n.pending_shard(s), rr_type::txt, &why);
+    if (!texts) co_return provider_failure(texts.error(), why);
+    for (auto& t : *texts)
+      if (auto p = records::decode_pending(t, _n.pending_shard(s))) found.push_back(std::move(*p));
+  }
+  json::writer w;
+  w.begin_array();
+  for (auto& p : found) {
+    w.begin_object().key("id").string(crypto::id10(p.pk)).key("pk").string(crypto::base64url(p.pk));
+    w.key("host").string(p.host);
+    write_endpoints(w, p.endpoints);
+    w.key("ts").number(p.ts).end_object();
+  }
+  w.end_array();
+  co_return json_ok(200, w.take());
+}
+
+rt::task<http::response> api::approve(const http::request& req, std::string id) {
+  ++_c.requests;
+  if (!is_operator(req)) co_return http::error_response(401, "unauthenticated", "operator token required");
+  if (!id10_ok(id)) co_return http::error_response(400, "bad request", "a node id is 10 lower-case hex digits");
+  std::string role = "worker";
+  if (!req.body.empty()) {
+    auto body = json::parse(req.body);
+    if (!body || !body->is_object()) co_return http::error_response(400, "bad request", "expected {\"role\": ...}");
+    if (auto* r = body->find("role")) {
+      if (!r->as_string() || (*r->as_string() != "worker" && *r->as_string() != "scout"))
+        co_return http::error_response(400, "bad request", "role is \"worker\" or \"scout\"");
+      role = *r->as_string();
+    }
+  }
+  std::string why;
+  auto m = co_await meta(&why);
+  if (!m) co_return provider_failure(m.error(), why);
+  const auto shard = id.substr(0, m->shards == 256 ? 2 : 1);
+  const auto p_owner = _n.pending_shard(shard), n_owner = _n.node_shard(shard), k_owner = _n.key(id);
+  std::vector<rrset> sets{{p_owner, rr_type::txt, _o.ttl, {}}, {k_owner, rr_type::txt, _o.ttl, {}}};
+  for (auto& s : records::all_shards(m->shards)) sets.push_back({_n.node_shard(s), rr_type::txt, _o.ttl, {}});
+
+  enum class outcome { approved, not_pending, already, full, bad_key } result = outcome::approved;
+  std::string ip;
+  const auto meta_now = *m;
+  const std::vector<crypto::secret_key> ring{_key.key};
+  provider::provider::edit_fn fn = [&](const std::vector<rrset>& current) {
+    result = outcome::approved;
+    std::optional<records::pending_record> p;
+    std::string p_text;
+    for (auto& t : *values_of(current, p_owner))
+      if (auto x = records::decode_pending(t, p_owner); x && crypto::id10(x->pk) == id) {
+        p = std::move(*x);
+        p_text = t;
+      }
+    std::set<std::string> taken;
+    for (auto& s : current) {
+      if (!s.name.starts_with("_n.")) continue;
+      for (auto& t : s.values)
+        if (auto node = records::decode_node(t, s.name, meta_now.scouts, ring, records::signer_rule::scouts)) {
+          taken.insert(node->ip);
+          if (crypto::id10(node->pk) == id) result = outcome::already;
+        }
+    }
+    if (result == outcome::already) return current;
+    if (!p) {
+      result = outcome::not_pending;
+      return current;
+    }
+    auto addr = records::overlay_ip(p->pk, meta_now.subnet, [&](std::string_view a) { return taken.count(std::string(a)) > 0; });
+    if (!addr) {
+      result = outcome::full;
+      return current;
+    }
+    ip = *addr;
+    const auto ts = now_ms();
+    records::node_record node{p->pk, role, ip, p->endpoints, ts};
+    auto k = records::encode_key(_key.kv, _key.key, p->pk, ts, k_owner, _scout);
+    if (!k) {
+      result = outcome::bad_key;
+      return current;
+    }
+    auto next = current;
+    for (auto& s : next) {
+      if (s.name == p_owner) std::erase(s.values, p_text);
+      if (s.name == k_owner) s.values = {*k};
+      if (s.name == n_owner) {
+        auto set = split_set(s.values, records::set_kind::nodes, n_owner, meta_now.scouts);
+        set.members.push_back(records::encode(node, n_owner, _key.key, _scout));
+        s.values = rebuild_set(records::set_kind::nodes, n_owner, std::move(set.members), set.header, ts, _scout);
+      }
+    }
+    return next;
+  };
+  auto w = co_await _p.edit(std::move(sets), std::move(fn), &why);
+  ++_c.provider_edits;
+  if (!w) co_return provider_failure(w.error(), why);
+  switch (result) {
+    case outcome::not_pending: co_return http::error_response(404, "not found", "no pending registration for " + id);
+    case outcome::already: co_return http::error_response(409, "conflict", id + " is already a member");
+    case outcome::full: co_return http::error_response(409, "conflict", "no free address left in " + meta_now.subnet);
+    case outcome::bad_key: co_return http::error_response(400, "bad request", "the node's key has no X25519 form");
+    case outcome::approved: break;
+  }
+  ++_c.approvals;
+  json::writer out;
+  out.begin_object().key("id").string(id).key("ip").string(ip).key("role").string(role).end_object();
+  co_return json_ok(200, out.take());
+}
+
+rt::task<http::response> api::members(const http::request& req) {
+  ++_c.requests;
+  if (!is_operator(req)) co_return http::error_response(401, "unauthenticated", "operator token required");
+  std::string why;
+  auto m = co_await meta(&why);
+  if (!m) co_return provider_failure(m.error(), why);
+  const std::vector<crypto::secret_key> ring{_key.key};
+  std::vector<records::node_record> nodes;
+  for (auto& s : records::all_shards(m->shards)) {
+    auto texts = co_await _p.get(_n.node_shard(s), rr_type::txt, &why);
+    if (!texts) co_return provider_failure(texts.error(), why);
+    for (auto& t : *texts)
+      if (!records::is_set_header(t))
+        if (auto node = records::decode_node(t, _n.node_shard(s), m->scouts, ring)) nodes.push_back(std::move(*node));
+  }
+  json::writer w;
+  w.begin_array();
+  for (auto& node : nodes) {
+    w.begin_object().key("id").string(crypto::id10(node.pk)).key("pk").string(crypto::base64url(node.pk));
+    w.key("role").string(node.role).key("ip").string(node.ip);
+    write_endpoints(w, node.endpoints);
+    w.end_object();
+  }
+  w.end_array();
+  co_return json_ok(200, w.take());
+}
+
+rt::task<http::response> api::node(const http::request& req, std::string id) {
+  ++_c.requests;
+  if (!id10_ok(id)) co_return http::error_response(400, "bad request", "a node id is 10 lower-case hex digits");
+  // An operator may ask about anyone; a node about itself (how a pending node learns it was
+  // approved before it reads its _k).
+  if (!auth::operator_token_ok(req.header_value("authorization"), _o.operator_token)) {
+    auto pk = _verifier.verify(req, now_ms());
+    if (!pk) {
+      ++_c.auth_failures;
+      co_return http::error_response(401, "unauthenticated", pk.error().message());
+    }
+    if (crypto::id10(*pk) != id) co_return http::error_response(403, "forbidden", "a node may ask about itself only");
+  }
+  std::string why;
+  auto m = co_await meta(&why);
+  if (!m) co_return provider_failure(m.error(), why);
+  const auto shard = id.substr(0, m->shards == 256 ? 2 : 1);
+  const std::vector<crypto::secret_key> ring{_key.key};
+  json::writer w;
+  auto n_texts = co_await _p.get(_n.node_shard(shard), rr_type::txt, &why);
+  if (!n_texts) co_return provider_failure(n_texts.error(), why);
+  for (auto& t : *n_texts)
+    if (auto node = records::decode_node(t, _n.node_shard(shard), m->scouts, ring); node && crypto::id10(node->pk) == id) {
+      w.begin_object().key("id").string(id).key("status").string("approved").key("role").string(node->role);
+      w.key("ip").string(node->ip).key("kv").number(static_cast<std::int64_t>(_key.kv)).end_object();
+      co_return json_ok(200, w.take());
+    }
+  auto p_texts = co_await _p.get(_n.pending_shard(shard), rr_type::txt, &why);
+  if (!p_texts) co_return provider_failure(p_texts.error(), why);
+  for (auto& t : *p_texts)
+    if (auto p = records::decode_pending(t, _n.pending_shard(shard)); p && crypto::id10(p->pk) == id) {
+      w.begin_object().key("id").string(id).key("status").string("pending").end_object();
+      co_return json_ok(200, w.take());
+    }
+  co_return http::error_response(404, "not found", "no node " + id);
+}
+
+http::response api::healthz() const { return json_ok(200, "{\"status\":\"ok\"}"); }
+
+http::response api::metrics() const {
+  std::string out;
+  auto counter = [&](const char* name, const char* help, std::uint64_t v) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name + " " +
+           std::to_string(v) + "\n";
+  };
+  counter("brood_api_requests_total", "API requests handled.", _c.requests);
+  counter("brood_api_registrations_total", "Registrations written.", _c.registrations);
+  counter("brood_api_approvals_total", "Nodes approved.", _c.approvals);
+  counter("brood_api_provider_edits_total", "Edits sent to the DNS provider.", _c.provider_edits);
+  counter("brood_api_provider_failures_total", "Requests that failed at the DNS provider.", _c.provider_failures);
+  counter("brood_api_auth_failures_total", "Requests refused for authentication.", _c.auth_failures);
+  http::response r;
+  r.status = 200;
+  r.headers.push_back({"content-type", "text/plain; version=0.0.4"});
+  r.body = std::move(out);
+  return r;
+}
+
+}  // namespace brood::api
