@@ -1,6 +1,7 @@
 // brood-api handlers: registration, pending nodes, approval, members, node status, health.
 #include <brood/api/api.hpp>
 #include <brood/api/set_edit.hpp>
+#include "handler_util.hpp"
 #include <brood/json/value.hpp>
 #include <brood/json/writer.hpp>
 #include <brood/records/node.hpp>
@@ -11,38 +12,8 @@
 
 namespace brood::api {
 
-namespace {
-
 using provider::rr_type;
 using provider::rrset;
-
-http::response json_ok(int status, std::string body) {
-  http::response r;
-  r.status = status;
-  r.headers.push_back({"content-type", "application/json"});
-  r.body = std::move(body);
-  return r;
-}
-
-bool id10_ok(std::string_view s) {
-  return s.size() == 10 && std::all_of(s.begin(), s.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
-}
-
-void write_endpoints(json::writer& w, const std::vector<std::string>& eps) {
-  w.key("endpoints").begin_array();
-  for (auto& e : eps) w.string(e);
-  w.end_array();
-}
-
-const std::vector<std::string>* values_of(const std::vector<rrset>& sets, const std::string& name) {
-  for (auto& s : sets)
-    if (s.name == name) return &s.values;
-  return nullptr;
-}
-
-}  // namespace
 
 rt::task<rt::result<provider::write_stats>> bootstrap(provider::provider& p, const records::names& n,
                                                       const crypto::identity& scout, const brood_key& key,
@@ -91,6 +62,20 @@ http::router api::router() {
   r.add("GET", "/members", [this](const http::request& q, const http::route_params&) { return members(q); });
   r.add("GET", "/nodes/{id}", [this](const http::request& q, const http::route_params& p) {
     return node(q, std::string(p.get("id")));
+  });
+  r.add("POST", "/vlans", [this](const http::request& q, const http::route_params&) { return create_vlan(q); });
+  r.add("GET", "/vlans", [this](const http::request& q, const http::route_params&) { return list_vlans(q); });
+  r.add("DELETE", "/vlans/{vni}", [this](const http::request& q, const http::route_params& p) {
+    return delete_vlan(q, std::string(p.get("vni")));
+  });
+  r.add("POST", "/vlans/{vni}/members", [this](const http::request& q, const http::route_params& p) {
+    return add_member(q, std::string(p.get("vni")));
+  });
+  r.add("GET", "/vlans/{vni}/members", [this](const http::request& q, const http::route_params& p) {
+    return list_members(q, std::string(p.get("vni")));
+  });
+  r.add("DELETE", "/vlans/{vni}/members/{id}", [this](const http::request& q, const http::route_params& p) {
+    return remove_member(q, std::string(p.get("vni")), std::string(p.get("id")));
   });
   r.add("GET", "/healthz", [this](const http::request&, const http::route_params&) -> rt::task<http::response> {
     return [](const api* self) -> rt::task<http::response> { co_return self->healthz(); }(this);
@@ -169,7 +154,7 @@ rt::task<http::response> api::do_register(const http::request& req) {
   provider::provider::edit_fn fn = [&, text](const std::vector<rrset>& current) {
     admitted = false;
     auto next = current;
-    for (auto& t : *values_of(current, n_owner))
+    for (auto& t : values_of(current, n_owner))
       if (auto node = records::decode_node(t, n_owner, scouts, ring); node && node->pk == *pk) admitted = true;
     if (admitted) return current;
     auto& values = next[0].values;
@@ -245,7 +230,7 @@ rt::task<http::response> api::approve(const http::request& req, std::string id) 
     result = outcome::approved;
     std::optional<records::pending_record> p;
     std::string p_text;
-    for (auto& t : *values_of(current, p_owner))
+    for (auto& t : values_of(current, p_owner))
       if (auto x = records::decode_pending(t, p_owner); x && crypto::id10(x->pk) == id) {
         p = std::move(*x);
         p_text = t;
@@ -380,6 +365,7 @@ http::response api::metrics() const {
   counter("brood_api_requests_total", "API requests handled.", _c.requests);
   counter("brood_api_registrations_total", "Registrations written.", _c.registrations);
   counter("brood_api_approvals_total", "Nodes approved.", _c.approvals);
+  counter("brood_api_vlan_changes_total", "Vlans and memberships changed.", _c.vlan_changes);
   counter("brood_api_provider_edits_total", "Edits sent to the DNS provider.", _c.provider_edits);
   counter("brood_api_provider_failures_total", "Requests that failed at the DNS provider.", _c.provider_failures);
   counter("brood_api_auth_failures_total", "Requests refused for authentication.", _c.auth_failures);

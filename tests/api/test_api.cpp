@@ -189,4 +189,110 @@ static rt::task<void> flow() {
 
 BROOD_RT_TEST(register_approve_and_read_back) { co_await flow(); }
 
+static rt::task<void> vlan_flow() {
+  test::dns_lab lab("", crypto::base64(crypto::bytes_of(secret)));
+  bool started = co_await lab.start();
+  if (!started) BROOD_SKIP("knotd, unbound or dnsdist did not start (packages knot, unbound, dnsdist)");
+  provider::rfc2136_options po;
+  po.server = net::socket_address::ipv4_loopback(lab.knot_port);
+  po.zone = "brood.test";
+  po.key = {"brood-update", secret};
+  provider::rfc2136_provider dns(po);
+  const auto scout = seeded(1);
+  api::brood_key key{1, crypto::random_secret_key()};
+  std::string why;
+  const api::bootstrap_params params{65077, "10.77.0.0/16"};
+  auto boot = co_await api::bootstrap(dns, records::names("brood.test"), scout, key, params, &why);
+  BOOST_REQUIRE_MESSAGE(boot.has_value(), why);
+  api::api service({"brood.test", token}, dns, scout, key);
+  http::server_options so;
+  so.access_log = [](const http::access_entry&) {};
+  http::server server(service.router(), so);
+  auto l = net::listener::bind(net::socket_address::ipv4_loopback(0));
+  auto creds = tls::server_credentials::load({lab.leaf.cert_file, lab.leaf.key_file});
+  BOOST_REQUIRE((l.has_value() && creds.has_value()));
+  rt::task_scope servers;
+  servers.spawn(server.serve(*l, &*creds));
+  http::client_options co;
+  tls::client_options tco;
+  tco.ca_file = lab.pki.ca_file();
+  co.tls = *tls::context::client(tco);
+  client c{http::h2_client(co), "localhost:" + std::to_string(l->local_address()->port())};
+  const auto a = seeded(20), b = seeded(21);
+  for (auto* node : {&a, &b}) {
+    auto r = co_await c.send("POST", "/register", register_body(*node, "n", "192.0.2.1:51820"), node, false);
+    BOOST_REQUIRE(r.status == 202);
+    r = co_await c.send("POST", "/approve/" + node->id10(), "", nullptr, true);
+    BOOST_REQUIRE(r.status == 200);
+  }
+
+  auto r = co_await c.send("POST", "/vlans", R"({"vni":100,"name":"blue","subnet":"10.200.0.0/24"})", nullptr, true);
+  BOOST_TEST(r.status == 201, r.body);
+  r = co_await c.send("POST", "/vlans", R"({"vni":100,"name":"green","subnet":"10.201.0.0/24"})", nullptr, true);
+  BOOST_TEST(r.status == 409, r.body);  // duplicate vni
+  r = co_await c.send("POST", "/vlans", R"({"vni":101,"name":"blue","subnet":"10.201.0.0/24"})", nullptr, true);
+  BOOST_TEST(r.status == 409, r.body);  // duplicate name
+  r = co_await c.send("POST", "/vlans", R"({"vni":0,"name":"zero","subnet":"10.201.0.0/24"})", nullptr, true);
+  BOOST_TEST(r.status == 400, r.body);
+  r = co_await c.send("POST", "/vlans", R"({"vni":102,"name":"hosty","subnet":"10.201.0.1/24"})", nullptr, true);
+  BOOST_TEST(r.status == 400, r.body);
+  r = co_await c.send("POST", "/vlans", R"({"vni":102,"name":"nope"})", nullptr, false);
+  BOOST_TEST(r.status == 401, r.body);
+  r = co_await c.send("GET", "/vlans", "", nullptr, true);
+  BOOST_TEST(r.body == R"([{"vni":100,"name":"blue","subnet":"10.200.0.0/24"}])");
+
+  r = co_await c.send("POST", "/vlans/100/members", "{\"id\":\"" + a.id10() + "\",\"ip\":\"10.200.0.10\"}", nullptr, true);
+  BOOST_TEST(r.status == 201, r.body);
+  r = co_await c.send("POST", "/vlans/100/members", "{\"id\":\"" + b.id10() + "\",\"ip\":\"10.200.0.10\"}", nullptr, true);
+  BOOST_TEST(r.status == 409, r.body);  // ip in use
+  r = co_await c.send("POST", "/vlans/100/members", "{\"id\":\"" + a.id10() + "\",\"ip\":\"10.200.0.11\"}", nullptr, true);
+  BOOST_TEST(r.status == 409, r.body);  // already a member
+  r = co_await c.send("POST", "/vlans/100/members", "{\"id\":\"" + b.id10() + "\",\"ip\":\"10.9.0.1\"}", nullptr, true);
+  BOOST_TEST(r.status == 409, r.body);  // outside the subnet
+  r = co_await c.send("POST", "/vlans/100/members", "{\"id\":\"" + b.id10() + "\",\"ip\":\"10.200.0.255\"}", nullptr, true);
+  BOOST_TEST(r.status == 409, r.body);  // the broadcast address
+  r = co_await c.send("POST", "/vlans/100/members", R"({"id":"0123456789","ip":"10.200.0.12"})", nullptr, true);
+  BOOST_TEST(r.status == 404, r.body);  // no such node
+  r = co_await c.send("POST", "/vlans/999/members", "{\"id\":\"" + b.id10() + "\",\"ip\":\"10.200.0.12\"}", nullptr, true);
+  BOOST_TEST(r.status == 404, r.body);  // no such vlan
+  r = co_await c.send("POST", "/vlans/100/members", "{\"id\":\"" + b.id10() + "\",\"ip\":\"10.200.0.12\"}", nullptr, true);
+  BOOST_TEST(r.status == 201, r.body);
+  r = co_await c.send("GET", "/vlans/100/members", "", nullptr, true);
+  BOOST_TEST((r.status == 200 && r.body.find("10.200.0.12") != std::string::npos), r.body);
+
+  // Node A reads its membership through DoH.
+  auto doh = lab.client(false);
+  records::names n("brood.test");
+  records::trust_store t;
+  t.scouts = {scout.pk()};
+  t.keys = {key.key};
+  records::view v;
+  (void)co_await records::read_view(*doh, n, a.pk(), t, v);
+  BOOST_TEST((v.memberships(a.pk()) == std::map<std::uint32_t, std::string>{{100, "10.200.0.10"}}));
+
+  r = co_await c.send("DELETE", "/vlans/100/members/" + a.id10(), "", nullptr, true);
+  BOOST_TEST(r.status == 200, r.body);
+  r = co_await c.send("DELETE", "/vlans/100/members/" + a.id10(), "", nullptr, true);
+  BOOST_TEST(r.status == 404, r.body);
+  (void)co_await records::read_view(*doh, n, a.pk(), t, v);
+  BOOST_TEST(v.memberships(a.pk()).empty());
+
+  r = co_await c.send("DELETE", "/vlans/100", "", nullptr, true);
+  BOOST_TEST(r.status == 200, r.body);
+  r = co_await c.send("DELETE", "/vlans/100", "", nullptr, true);
+  BOOST_TEST(r.status == 404, r.body);
+  r = co_await c.send("GET", "/vlans", "", nullptr, true);
+  BOOST_TEST(r.body == "[]");
+  auto gone = co_await doh->txt(n.member_shard(records::shard_of(b.pk(), 16), 100));
+  BOOST_TEST((gone.error() == dns::error::nxdomain));
+
+  co_await doh->close();
+  co_await c.http.close();
+  server.shutdown();
+  co_await servers.join();
+  co_await lab.stop();
+}
+
+BROOD_RT_TEST(vlans_and_members) { co_await vlan_flow(); }
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -5,7 +5,8 @@
 // scouts changing the same set both get their change in.
 //
 // This step serves: POST /register, GET /pending, POST /approve/<id>, GET /members,
-// GET /nodes/<id>, GET /healthz, GET /metrics.
+// GET /nodes/<id>, the vlans and their members (POST/GET /vlans, DELETE /vlans/<vni>,
+// POST/GET /vlans/<vni>/members, DELETE /vlans/<vni>/members/<id>), GET /healthz, GET /metrics.
 // Lifetime: the api must outlive the server serving its router; the provider and the scout
 // identity must outlive the api.
 #pragma once
@@ -51,8 +52,8 @@ class api {
 
   /// Counters for /metrics.
   struct counters {
-    std::uint64_t requests = 0, registrations = 0, approvals = 0, provider_edits = 0, provider_failures = 0,
-                  auth_failures = 0;
+    std::uint64_t requests = 0, registrations = 0, approvals = 0, vlan_changes = 0, provider_edits = 0,
+                  provider_failures = 0, auth_failures = 0;
   };
   const counters& stats() const noexcept { return _c; }
 
@@ -62,6 +63,13 @@ class api {
   rt::task<http::response> approve(const http::request& req, std::string id);
   rt::task<http::response> members(const http::request& req);
   rt::task<http::response> node(const http::request& req, std::string id);
+  // Vlans (src/api/vlans.cpp).
+  rt::task<http::response> create_vlan(const http::request& req);
+  rt::task<http::response> list_vlans(const http::request& req);
+  rt::task<http::response> delete_vlan(const http::request& req, std::string vni);
+  rt::task<http::response> add_member(const http::request& req, std::string vni);
+  rt::task<http::response> list_members(const http::request& req, std::string vni);
+  rt::task<http::response> remove_member(const http::request& req, std::string vni, std::string id);
   http::response healthz() const;
   http::response metrics() const;
 

@@ -1,0 +1,43 @@
+// Small helpers the API's handler files share: JSON responses, id checks, finding a set among
+// the ones a provider edit read. Private to src/api.
+#pragma once
+
+#include <brood/http/message.hpp>
+#include <brood/json/writer.hpp>
+#include <brood/provider/provider.hpp>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+namespace brood::api {
+
+inline http::response json_ok(int status, std::string body) {
+  http::response r;
+  r.status = status;
+  r.headers.push_back({"content-type", "application/json"});
+  r.body = std::move(body);
+  return r;
+}
+
+inline bool id10_ok(std::string_view s) {
+  return s.size() == 10 && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+inline void write_endpoints(json::writer& w, const std::vector<std::string>& eps) {
+  w.key("endpoints").begin_array();
+  for (auto& e : eps) w.string(e);
+  w.end_array();
+}
+
+/// The values of `name` among the sets an edit read (empty if it was not read).
+inline const std::vector<std::string>& values_of(const std::vector<provider::rrset>& sets, const std::string& name) {
+  static const std::vector<std::string> none;
+  for (auto& s : sets)
+    if (s.name == name) return s.values;
+  return none;
+}
+
+}  // namespace brood::api
