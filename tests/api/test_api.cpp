@@ -14,6 +14,7 @@
 #include <brood/provider/rfc2136.hpp>
 #include <brood/records/overlay_ip.hpp>
 #include <brood/records/view_reader.hpp>
+#include <brood/rt/process.hpp>
 #include <brood/rt/task_scope.hpp>
 
 using namespace brood;
@@ -294,5 +295,123 @@ static rt::task<void> vlan_flow() {
 }
 
 BROOD_RT_TEST(vlans_and_members) { co_await vlan_flow(); }
+
+namespace {
+struct ctl_result {
+  int code = -1;
+  std::string out, err;
+};
+
+/// Runs the broodctl binary with `line` (words separated by spaces) and BROOD_API,
+/// BROOD_API_TOKEN and BROOD_CA_FILE set. (A string, not a braced list: GCC 12 mishandles
+/// braced temporaries in co_await arguments.)
+rt::task<ctl_result> broodctl(std::string line, std::string api_url, std::string tok, std::string ca) {
+  std::vector<std::string> args{BROOD_BROODCTL};
+  for (std::size_t at = 0; at < line.size();) {
+    auto sp = line.find(' ', at);
+    args.push_back(line.substr(at, sp - at));
+    at = sp == std::string::npos ? line.size() : sp + 1;
+  }
+  rt::process_options o;
+  o.in = rt::process_options::stdio::null;
+  o.out = o.err = rt::process_options::stdio::pipe;
+  o.env = {"BROOD_API=" + api_url, "BROOD_CA_FILE=" + ca};
+  if (!tok.empty()) o.env.push_back("BROOD_API_TOKEN=" + tok);
+  ctl_result r;
+  auto p = rt::process::spawn(args, o);
+  if (!p) co_return r;
+  auto out = co_await rt::read_to_end(p->stdout_fd());
+  auto err = co_await rt::read_to_end(p->stderr_fd());
+  auto st = co_await p->wait();
+  r.code = st && st->exited ? st->code : -1;
+  r.out = out ? *out : "";
+  r.err = err ? *err : "";
+  co_return r;
+}
+}  // namespace
+
+static rt::task<void> ctl_flow() {
+  test::dns_lab lab("", crypto::base64(crypto::bytes_of(secret)));
+  bool started = co_await lab.start();
+  if (!started) BROOD_SKIP("knotd, unbound or dnsdist did not start (packages knot, unbound, dnsdist)");
+  provider::rfc2136_options po;
+  po.server = net::socket_address::ipv4_loopback(lab.knot_port);
+  po.zone = "brood.test";
+  po.key = {"brood-update", secret};
+  provider::rfc2136_provider dns(po);
+  const auto scout = seeded(1);
+  api::brood_key key{1, crypto::random_secret_key()};
+  std::string why;
+  const api::bootstrap_params params{65077, "10.77.0.0/16"};
+  auto boot = co_await api::bootstrap(dns, records::names("brood.test"), scout, key, params, &why);
+  BOOST_REQUIRE_MESSAGE(boot.has_value(), why);
+  api::api service({"brood.test", token}, dns, scout, key);
+  http::server_options so;
+  so.access_log = [](const http::access_entry&) {};
+  http::server server(service.router(), so);
+  auto l = net::listener::bind(net::socket_address::ipv4_loopback(0));
+  auto creds = tls::server_credentials::load({lab.leaf.cert_file, lab.leaf.key_file});
+  BOOST_REQUIRE((l.has_value() && creds.has_value()));
+  rt::task_scope servers;
+  servers.spawn(server.serve(*l, &*creds));
+  http::client_options co;
+  tls::client_options tco;
+  tco.ca_file = lab.pki.ca_file();
+  co.tls = *tls::context::client(tco);
+  client c{http::h2_client(co), "localhost:" + std::to_string(l->local_address()->port())};
+  const auto a = seeded(30);
+  auto reg = co_await c.send("POST", "/register", register_body(a, "worker-a", "203.0.113.30:51820"), &a, false);
+  BOOST_REQUIRE(reg.status == 202);
+  const std::string url = "https://localhost:" + std::to_string(l->local_address()->port());
+  const std::string ca = lab.pki.ca_file();
+
+  auto r = co_await broodctl("pending", url, token, ca);
+  BOOST_TEST(r.code == 0, r.err);
+  BOOST_TEST(r.out.starts_with("ID"), r.out);  // a table with a header line
+  BOOST_TEST(r.out.find(a.id10()) != std::string::npos, r.out);
+  BOOST_TEST(r.out.find("worker-a") != std::string::npos, r.out);
+  r = co_await broodctl("--json approve " + a.id10(), url, token, ca);
+  BOOST_TEST(r.code == 0, r.err);
+  auto approved = json::parse(r.out);
+  BOOST_TEST((approved.has_value() && approved->find("ip") != nullptr), r.out);
+  r = co_await broodctl("approve " + a.id10(), url, token, ca);
+  BOOST_TEST(r.code == 1);
+  BOOST_TEST(r.err.find("409") != std::string::npos, r.err);
+  r = co_await broodctl("members", url, token, ca);
+  BOOST_TEST((r.code == 0 && r.out.find(a.id10()) != std::string::npos), r.out);
+  r = co_await broodctl("vlan create 100 blue 10.200.0.0/24", url, token, ca);
+  BOOST_TEST(r.code == 0, r.err);
+  r = co_await broodctl("vlan add 100 " + a.id10() + " 10.200.0.5", url, token, ca);
+  BOOST_TEST(r.code == 0, r.err);
+  r = co_await broodctl("vlan members 100", url, token, ca);
+  BOOST_TEST((r.code == 0 && r.out.find("10.200.0.5") != std::string::npos), r.out);
+  r = co_await broodctl("--json vlan list", url, token, ca);
+  BOOST_TEST(r.out == "[{\"vni\":100,\"name\":\"blue\",\"subnet\":\"10.200.0.0/24\"}]\n");
+  r = co_await broodctl("status", url, token, ca);
+  BOOST_TEST((r.code == 0 && r.out == "status: ok\n"), r.out);
+
+  // Exit codes scripts can trust.
+  r = co_await broodctl("pending", url, "wrong-token", ca);
+  BOOST_TEST(r.code == 1);
+  BOOST_TEST(r.err.find("401") != std::string::npos, r.err);
+  r = co_await broodctl("pending", url, "", ca);
+  BOOST_TEST(r.code == 2);
+  r = co_await broodctl("frobnicate", url, token, ca);
+  BOOST_TEST(r.code == 2);
+  r = co_await broodctl("vlan create 1;2 x 10.0.0.0/8", url, token, ca);
+  BOOST_TEST(r.code == 2);
+  co_await lab.knot.stop();
+  r = co_await broodctl("members", url, token, ca);
+  BOOST_TEST(r.code == 3, r.err);  // the provider is gone: 503
+  server.shutdown();
+  co_await servers.join();
+  r = co_await broodctl("members", url, token, ca);
+  BOOST_TEST(r.code == 3, r.err);  // the API is gone
+
+  co_await c.http.close();
+  co_await lab.stop();
+}
+
+BROOD_RT_TEST(broodctl_drives_the_api) { co_await ctl_flow(); }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,195 @@
+// brood-api: the scouts' HTTPS API as a program of its own (SPEC §2's standalone entry point;
+// on a scout the agent runs the same api on its reactor).
+//
+//   brood-api            serve on BROOD_API_PORT until SIGTERM/SIGINT
+//   brood-api bootstrap  write a new brood's first records (_meta, every set header); harmless
+//                        to run again. Creates brood.key in the state directory if missing.
+//
+// Configuration (environment, checked at start; a bad value names its variable):
+//   BROOD_DOMAIN (required)           BROOD_API_TOKEN (required to serve)
+//   BROOD_STATE_DIR (/var/lib/brood)  node.key, brood.key, tls.crt, tls.key live here
+//   BROOD_API_PORT (8443)             BROOD_API_LISTEN (0.0.0.0)
+//   BROOD_TLS_CERT, BROOD_TLS_KEY     (<state>/tls.crt, <state>/tls.key)
+//   BROOD_PROVIDER (cloudflare | rfc2136)
+//     cloudflare: BROOD_CF_TOKEN, BROOD_CF_ZONE_ID (required), BROOD_CF_API (Cloudflare's URL)
+//     rfc2136:    BROOD_RFC2136_SERVER (ip:port, required), BROOD_RFC2136_ZONE (BROOD_DOMAIN),
+//                 BROOD_TSIG_KEY (name:base64-secret, hmac-sha256, required)
+//   bootstrap:    BROOD_ASN (required), BROOD_SUBNET (required, IPv4 CIDR),
+//                 BROOD_KEEPALIVE (30s), BROOD_STALE_AFTER (90s)
+#include <brood/api/api.hpp>
+#include <brood/config/env.hpp>
+#include <brood/crypto/box.hpp>
+#include <brood/http/server.hpp>
+#include <brood/provider/cloudflare.hpp>
+#include <brood/provider/rfc2136.hpp>
+#include <brood/rt/reactor.hpp>
+#include <brood/rt/signal_set.hpp>
+#include <brood/rt/task_scope.hpp>
+
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+using namespace brood;
+
+namespace {
+
+struct settings {
+  std::string domain, token, state_dir, listen, cert, key, provider;
+  std::uint16_t port = 8443;
+  std::string cf_token, cf_zone, cf_api;
+  std::string rfc_server, rfc_zone, tsig;
+  std::uint32_t asn = 0;
+  std::string subnet;
+  std::uint32_t keepalive = 30, stale = 90;
+};
+
+std::optional<settings> read_settings(bool bootstrap) {
+  config::env e;
+  settings s;
+  s.domain = e.required("BROOD_DOMAIN");
+  if (!bootstrap) s.token = e.required("BROOD_API_TOKEN");
+  s.state_dir = e.string("BROOD_STATE_DIR", "/var/lib/brood");
+  s.port = static_cast<std::uint16_t>(e.integer("BROOD_API_PORT", 8443, 1, 65535));
+  s.listen = e.string("BROOD_API_LISTEN", "0.0.0.0");
+  s.cert = e.string("BROOD_TLS_CERT", s.state_dir + "/tls.crt");
+  s.key = e.string("BROOD_TLS_KEY", s.state_dir + "/tls.key");
+  s.provider = e.choice("BROOD_PROVIDER", "cloudflare", {"cloudflare", "rfc2136"});
+  if (s.provider == "cloudflare") {
+    s.cf_token = e.required("BROOD_CF_TOKEN");
+    s.cf_zone = e.required("BROOD_CF_ZONE_ID");
+    s.cf_api = e.string("BROOD_CF_API", "https://api.cloudflare.com/client/v4");
+  } else {
+    s.rfc_server = e.required("BROOD_RFC2136_SERVER");
+    s.rfc_zone = e.string("BROOD_RFC2136_ZONE", s.domain);
+    s.tsig = e.required("BROOD_TSIG_KEY");
+    if (!s.rfc_server.empty() && !net::socket_address::parse(s.rfc_server))
+      e.fail("BROOD_RFC2136_SERVER", "expected a numeric ip:port such as 127.0.0.1:53");
+    if (!s.tsig.empty() && s.tsig.find(':') == std::string::npos)
+      e.fail("BROOD_TSIG_KEY", "expected name:base64-secret");
+  }
+  if (bootstrap) {
+    s.asn = static_cast<std::uint32_t>(e.integer("BROOD_ASN", 0, 1, 4294967294));
+    s.subnet = e.required("BROOD_SUBNET");
+    s.keepalive = static_cast<std::uint32_t>(e.duration("BROOD_KEEPALIVE", std::chrono::seconds(30)).count() / 1000);
+    s.stale = static_cast<std::uint32_t>(e.duration("BROOD_STALE_AFTER", std::chrono::seconds(90)).count() / 1000);
+    if (std::getenv("BROOD_ASN") == nullptr) e.fail("BROOD_ASN", "must be set");
+  }
+  if (!e.ok()) {
+    std::fprintf(stderr, "brood-api: %s\n", e.error().c_str());
+    return std::nullopt;
+  }
+  return s;
+}
+
+/// The provider the settings name (and, for Cloudflare, its client, which needs closing).
+std::unique_ptr<provider::provider> make_provider(const settings& s, provider::cloudflare_provider** cf) {
+  *cf = nullptr;
+  if (s.provider == "cloudflare") {
+    provider::cloudflare_options o;
+    o.api = s.cf_api;
+    o.token = s.cf_token;
+    o.zone_id = s.cf_zone;
+    auto p = provider::cloudflare_provider::make(o);
+    if (!p) return nullptr;
+    *cf = p->get();
+    return std::move(*p);
+  }
+  provider::rfc2136_options o;
+  o.server = *net::socket_address::parse(s.rfc_server);
+  o.zone = s.rfc_zone;
+  auto colon = s.tsig.rfind(':');
+  auto secret = crypto::from_base64(s.tsig.substr(colon + 1));
+  if (!secret) return nullptr;
+  // Accept knsupdate's "hmac-sha256:name:secret" as well as "name:secret".
+  std::string name = s.tsig.substr(0, colon);
+  if (name.starts_with("hmac-sha256:")) name = name.substr(12);
+  o.key = {name, *secret};
+  return std::make_unique<provider::rfc2136_provider>(o);
+}
+
+rt::task<void> stop_on_signal(rt::signal_set* sigs, http::server* srv) {
+  auto s = co_await sigs->next();
+  if (s) srv->shutdown();
+}
+
+rt::task<int> run(settings s, bool bootstrap) {
+  ::mkdir(s.state_dir.c_str(), 0700);
+  auto id = crypto::identity::load_or_create(s.state_dir + "/node.key");
+  if (!id) {
+    std::fprintf(stderr, "brood-api: %s/node.key: %s\n", s.state_dir.c_str(), id.error().message().c_str());
+    co_return 1;
+  }
+  const std::string key_path = s.state_dir + "/brood.key";
+  auto key = api::load_brood_key(key_path);
+  if (!key && bootstrap && key.error() == std::errc::no_such_file_or_directory) {
+    api::brood_key fresh{1, crypto::random_secret_key()};
+    if (auto w = api::save_brood_key(key_path, fresh); !w) {
+      std::fprintf(stderr, "brood-api: %s: %s\n", key_path.c_str(), w.error().message().c_str());
+      co_return 1;
+    }
+    key = fresh;
+  }
+  if (!key) {
+    std::fprintf(stderr, "brood-api: %s: %s%s\n", key_path.c_str(), key.error().message().c_str(),
+                 bootstrap ? "" : " (a new brood starts with `brood-api bootstrap`)");
+    co_return 1;
+  }
+  provider::cloudflare_provider* cf = nullptr;
+  auto dns = make_provider(s, &cf);
+  if (!dns) {
+    std::fprintf(stderr, "brood-api: cannot set up the %s provider (check its variables)\n", s.provider.c_str());
+    co_return 2;
+  }
+  int status = 0;
+  if (bootstrap) {
+    std::string why;
+    const api::bootstrap_params params{s.asn, s.subnet, s.keepalive, s.stale, 16};
+    auto w = co_await api::bootstrap(*dns, records::names(s.domain), *id, *key, params, &why);
+    if (w) {
+      std::printf("bootstrapped %s: scout %s, %u records written\n", s.domain.c_str(), id->id10().c_str(), w->added);
+    } else {
+      std::fprintf(stderr, "brood-api: bootstrap: %s: %s\n", w.error().message().c_str(), why.c_str());
+      status = 1;
+    }
+  } else {
+    auto creds = tls::server_credentials::load({s.cert, s.key});
+    auto addr = net::socket_address::parse(s.listen + ":" + std::to_string(s.port));
+    auto l = addr ? net::listener::bind(*addr) : rt::result<net::listener>(addr.error());
+    if (!creds || !l) {
+      std::fprintf(stderr, "brood-api: %s\n",
+                   !creds ? ("TLS certificate " + s.cert + ": " + creds.error().message()).c_str()
+                          : ("listen on " + s.listen + ":" + std::to_string(s.port) + ": " + l.error().message()).c_str());
+      status = 1;
+    } else {
+      api::api service({s.domain, s.token}, *dns, *id, *key);
+      http::server server(service.router());
+      rt::signal_set sigs{SIGTERM, SIGINT};
+      rt::task_scope scope;
+      scope.spawn(stop_on_signal(&sigs, &server));
+      std::fprintf(stderr, "brood-api: %s serving %s on %s:%u (%s provider)\n", id->id10().c_str(), s.domain.c_str(),
+                   s.listen.c_str(), s.port, s.provider.c_str());
+      co_await server.serve(*l, &*creds);
+      scope.cancel();
+      co_await scope.join();
+    }
+  }
+  if (cf) co_await cf->close();
+  co_return status;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string cmd = argc > 1 ? argv[1] : "serve";
+  if (cmd != "serve" && cmd != "bootstrap") {
+    std::fprintf(stderr, "usage: brood-api [serve | bootstrap]\n");
+    return 2;
+  }
+  auto s = read_settings(cmd == "bootstrap");
+  if (!s) return 2;
+  rt::reactor r;
+  return r.block_on(run(std::move(*s), cmd == "bootstrap"));
+}
