@@ -77,6 +77,11 @@ http::router api::router() {
   r.add("DELETE", "/vlans/{vni}/members/{id}", [this](const http::request& q, const http::route_params& p) {
     return remove_member(q, std::string(p.get("vni")), std::string(p.get("id")));
   });
+  r.add("POST", "/trails", [this](const http::request& q, const http::route_params&) { return create_trail(q); });
+  r.add("GET", "/trails", [this](const http::request& q, const http::route_params&) { return list_trails(q); });
+  r.add("DELETE", "/trails/{remote}", [this](const http::request& q, const http::route_params& p) {
+    return delete_trail(q, std::string(p.get("remote")));
+  });
   r.add("GET", "/healthz", [this](const http::request&, const http::route_params&) -> rt::task<http::response> {
     return [](const api* self) -> rt::task<http::response> { co_return self->healthz(); }(this);
   });

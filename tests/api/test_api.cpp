@@ -190,6 +190,15 @@ static rt::task<void> flow() {
 
 BROOD_RT_TEST(register_approve_and_read_back) { co_await flow(); }
 
+BOOST_AUTO_TEST_CASE(both_ends_of_a_trail_derive_one_tunnel) {
+  auto here = api::trail_address("brood.test", "other.test"), there = api::trail_address("other.test", "brood.test");
+  BOOST_TEST(here.ends_with("/30"));
+  BOOST_TEST(here.substr(0, here.rfind('.')) == there.substr(0, there.rfind('.')));  // the same /30
+  BOOST_TEST(here != there);                                                         // different ends
+  auto last = [](const std::string& a) { return std::stoi(a.substr(a.rfind('.') + 1, a.find('/') - a.rfind('.') - 1)); };
+  BOOST_TEST(last(here) % 4 + last(there) % 4 == 3);  // the block's .1 and .2, one each
+}
+
 static rt::task<void> vlan_flow() {
   test::dns_lab lab("", crypto::base64(crypto::bytes_of(secret)));
   bool started = co_await lab.start();
@@ -277,6 +286,29 @@ static rt::task<void> vlan_flow() {
   BOOST_TEST(r.status == 404, r.body);
   (void)co_await records::read_view(*doh, n, a.pk(), t, v);
   BOOST_TEST(v.memberships(a.pk()).empty());
+
+  // Trails: this scout is no node of its own brood here, so it must be told its endpoint.
+  r = co_await c.send("POST", "/trails", R"({"remote_domain":"other.test","priority":10})", nullptr, true);
+  BOOST_TEST(r.status == 409, r.body);
+  r = co_await c.send("POST", "/trails", R"({"remote_domain":"other.test","priority":10,"endpoint":"198.51.100.7:51821"})",
+                      nullptr, true);
+  BOOST_TEST(r.status == 201, r.body);
+  BOOST_TEST(r.body.find(api::trail_address("brood.test", "other.test")) != std::string::npos, r.body);
+  r = co_await c.send("POST", "/trails", R"({"remote_domain":"brood.test"})", nullptr, true);
+  BOOST_TEST(r.status == 400, r.body);
+  r = co_await c.send("POST", "/trails", R"({"remote_domain":"other.test","priority":70000})", nullptr, true);
+  BOOST_TEST(r.status == 400, r.body);
+  r = co_await c.send("GET", "/trails", "", nullptr, true);
+  BOOST_TEST((r.status == 200 && r.body.find("198.51.100.7:51821") != std::string::npos), r.body);
+  records::view tv;
+  records::read_options with_trails;
+  with_trails.trails = true;
+  (void)co_await records::read_view(*doh, n, a.pk(), t, tv, with_trails);
+  BOOST_TEST((tv.trails.has_value() && tv.trails->members.size() == 1u));
+  r = co_await c.send("DELETE", "/trails/other.test", "", nullptr, true);
+  BOOST_TEST(r.status == 200, r.body);
+  r = co_await c.send("DELETE", "/trails/other.test", "", nullptr, true);
+  BOOST_TEST(r.status == 404, r.body);
 
   r = co_await c.send("DELETE", "/vlans/100", "", nullptr, true);
   BOOST_TEST(r.status == 200, r.body);

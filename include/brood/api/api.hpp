@@ -6,7 +6,8 @@
 //
 // This step serves: POST /register, GET /pending, POST /approve/<id>, GET /members,
 // GET /nodes/<id>, the vlans and their members (POST/GET /vlans, DELETE /vlans/<vni>,
-// POST/GET /vlans/<vni>/members, DELETE /vlans/<vni>/members/<id>), GET /healthz, GET /metrics.
+// POST/GET /vlans/<vni>/members, DELETE /vlans/<vni>/members/<id>), trails (POST/GET /trails,
+// DELETE /trails/<remote_domain>), GET /healthz, GET /metrics.
 // Lifetime: the api must outlive the server serving its router; the provider and the scout
 // identity must outlive the api.
 #pragma once
@@ -45,6 +46,10 @@ rt::task<rt::result<provider::write_stats>> bootstrap(provider::provider& p, con
                                                       const crypto::identity& scout, const brood_key& key,
                                                       const bootstrap_params& params, std::string* why);
 
+/// The tunnel address of the `local` brood's end of a trail to `remote`: a /30 in
+/// 169.254.0.0/16 both broods derive alike from the two domain names.
+std::string trail_address(std::string_view local, std::string_view remote);
+
 class api {
  public:
   api(api_options o, provider::provider& p, const crypto::identity& scout, brood_key key);
@@ -70,6 +75,10 @@ class api {
   rt::task<http::response> add_member(const http::request& req, std::string vni);
   rt::task<http::response> list_members(const http::request& req, std::string vni);
   rt::task<http::response> remove_member(const http::request& req, std::string vni, std::string id);
+  // Trails (src/api/trails.cpp).
+  rt::task<http::response> create_trail(const http::request& req);
+  rt::task<http::response> list_trails(const http::request& req);
+  rt::task<http::response> delete_trail(const http::request& req, std::string remote);
   http::response healthz() const;
   http::response metrics() const;
 
