@@ -63,6 +63,9 @@ http::router api::router() {
   r.add("GET", "/nodes/{id}", [this](const http::request& q, const http::route_params& p) {
     return node(q, std::string(p.get("id")));
   });
+  r.add("DELETE", "/nodes/{id}", [this](const http::request& q, const http::route_params& p) {
+    return remove_node(q, std::string(p.get("id")));
+  });
   r.add("POST", "/vlans", [this](const http::request& q, const http::route_params&) { return create_vlan(q); });
   r.add("GET", "/vlans", [this](const http::request& q, const http::route_params&) { return list_vlans(q); });
   r.add("DELETE", "/vlans/{vni}", [this](const http::request& q, const http::route_params& p) {
@@ -155,7 +158,7 @@ rt::task<http::response> api::do_register(const http::request& req) {
   bool admitted = false;
   const std::string text = *rec->as_string();
   const auto scouts = m->scouts;
-  const std::vector<crypto::secret_key> ring{_key.key};
+  const std::vector<crypto::secret_key> ring = api::ring();
   provider::provider::edit_fn fn = [&, text](const std::vector<rrset>& current) {
     admitted = false;
     auto next = current;
@@ -209,6 +212,7 @@ rt::task<http::response> api::approve(const http::request& req, std::string id) 
   ++_c.requests;
   if (!is_operator(req)) co_return http::error_response(401, "unauthenticated", "operator token required");
   if (!id10_ok(id)) co_return http::error_response(400, "bad request", "a node id is 10 lower-case hex digits");
+  auto g = co_await _writes.lock();  // not in the middle of a rotation
   std::string role = "worker";
   if (!req.body.empty()) {
     auto body = json::parse(req.body);
@@ -230,7 +234,7 @@ rt::task<http::response> api::approve(const http::request& req, std::string id) 
   enum class outcome { approved, not_pending, already, full, bad_key } result = outcome::approved;
   std::string ip;
   const auto meta_now = *m;
-  const std::vector<crypto::secret_key> ring{_key.key};
+  const std::vector<crypto::secret_key> ring = api::ring();
   provider::provider::edit_fn fn = [&](const std::vector<rrset>& current) {
     result = outcome::approved;
     std::optional<records::pending_record> p;
@@ -301,7 +305,7 @@ rt::task<http::response> api::members(const http::request& req) {
   std::string why;
   auto m = co_await meta(&why);
   if (!m) co_return provider_failure(m.error(), why);
-  const std::vector<crypto::secret_key> ring{_key.key};
+  const std::vector<crypto::secret_key> ring = api::ring();
   std::vector<records::node_record> nodes;
   for (auto& s : records::all_shards(m->shards)) {
     auto texts = co_await _p.get(_n.node_shard(s), rr_type::txt, &why);
@@ -339,7 +343,7 @@ rt::task<http::response> api::node(const http::request& req, std::string id) {
   auto m = co_await meta(&why);
   if (!m) co_return provider_failure(m.error(), why);
   const auto shard = id.substr(0, m->shards == 256 ? 2 : 1);
-  const std::vector<crypto::secret_key> ring{_key.key};
+  const std::vector<crypto::secret_key> ring = api::ring();
   json::writer w;
   auto n_texts = co_await _p.get(_n.node_shard(shard), rr_type::txt, &why);
   if (!n_texts) co_return provider_failure(n_texts.error(), why);
@@ -370,6 +374,7 @@ http::response api::metrics() const {
   counter("brood_api_requests_total", "API requests handled.", _c.requests);
   counter("brood_api_registrations_total", "Registrations written.", _c.registrations);
   counter("brood_api_approvals_total", "Nodes approved.", _c.approvals);
+  counter("brood_api_removals_total", "Nodes removed (each a key rotation).", _c.removals);
   counter("brood_api_vlan_changes_total", "Vlans and memberships changed.", _c.vlan_changes);
   counter("brood_api_provider_edits_total", "Edits sent to the DNS provider.", _c.provider_edits);
   counter("brood_api_provider_failures_total", "Requests that failed at the DNS provider.", _c.provider_failures);

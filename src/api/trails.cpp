@@ -62,7 +62,7 @@ rt::task<http::response> api::create_trail(const http::request& req) {
   const auto meta_now = *m;
   const auto id = _scout.id10();
   const auto n_owner = _n.node_shard(records::shard_of(_scout.pk(), meta_now.shards));
-  const std::vector<crypto::secret_key> ring{_key.key};
+  const std::vector<crypto::secret_key> ring = api::ring();
   std::vector<rrset> sets{{_n.trails(), rr_type::txt, _o.ttl, {}}, {n_owner, rr_type::txt, _o.ttl, {}}};
   int status = 201;
   std::string detail, endpoint = ep_v && ep_v->as_string() ? *ep_v->as_string() : "";

@@ -102,7 +102,7 @@ rt::task<http::response> api::create_vlan(const http::request& req) {
   auto m = co_await meta(&why);
   if (!m) co_return provider_failure(m.error(), why);
   const auto meta_now = *m;
-  const std::vector<crypto::secret_key> ring{_key.key};
+  const std::vector<crypto::secret_key> ring = api::ring();
   std::vector<rrset> sets{{_n.vlans(), rr_type::txt, _o.ttl, {}}};
   for (auto& s : records::all_shards(meta_now.shards)) sets.push_back({_n.member_shard(s, vni), rr_type::txt, _o.ttl, {}});
   std::string clash;
@@ -145,7 +145,7 @@ rt::task<http::response> api::list_vlans(const http::request& req) {
   if (!m) co_return provider_failure(m.error(), why);
   auto texts = co_await _p.get(_n.vlans(), rr_type::txt, &why);
   if (!texts) co_return provider_failure(texts.error(), why);
-  const std::vector<crypto::secret_key> ring{_key.key};
+  const std::vector<crypto::secret_key> ring = api::ring();
   std::vector<records::vlan_record> vlans;
   for (auto& t : *texts)
     if (!records::is_set_header(t))
@@ -170,7 +170,7 @@ rt::task<http::response> api::delete_vlan(const http::request& req, std::string 
   auto m = co_await meta(&why);
   if (!m) co_return provider_failure(m.error(), why);
   const auto meta_now = *m;
-  const std::vector<crypto::secret_key> ring{_key.key};
+  const std::vector<crypto::secret_key> ring = api::ring();
   std::vector<rrset> sets{{_n.vlans(), rr_type::txt, _o.ttl, {}}};
   for (auto& s : records::all_shards(meta_now.shards))
     sets.push_back({_n.member_shard(s, *vni), rr_type::txt, _o.ttl, {}});
@@ -220,7 +220,7 @@ rt::task<http::response> api::add_member(const http::request& req, std::string v
   const auto meta_now = *m;
   const auto shard = id.substr(0, meta_now.shards == 256 ? 2 : 1);
   const auto n_owner = _n.node_shard(shard), m_owner = _n.member_shard(shard, *vni);
-  const std::vector<crypto::secret_key> ring{_key.key};
+  const std::vector<crypto::secret_key> ring = api::ring();
   std::vector<rrset> sets{{_n.vlans(), rr_type::txt, _o.ttl, {}}, {n_owner, rr_type::txt, _o.ttl, {}}};
   for (auto& s : records::all_shards(meta_now.shards))
     sets.push_back({_n.member_shard(s, *vni), rr_type::txt, _o.ttl, {}});
@@ -285,7 +285,7 @@ rt::task<http::response> api::list_members(const http::request& req, std::string
   std::string why;
   auto m = co_await meta(&why);
   if (!m) co_return provider_failure(m.error(), why);
-  const std::vector<crypto::secret_key> ring{_key.key};
+  const std::vector<crypto::secret_key> ring = api::ring();
   json::writer w;
   w.begin_array();
   bool any_shard = false;
@@ -314,7 +314,7 @@ rt::task<http::response> api::remove_member(const http::request& req, std::strin
   if (!m) co_return provider_failure(m.error(), why);
   const auto meta_now = *m;
   const auto m_owner = _n.member_shard(id.substr(0, meta_now.shards == 256 ? 2 : 1), *vni);
-  const std::vector<crypto::secret_key> ring{_key.key};
+  const std::vector<crypto::secret_key> ring = api::ring();
   std::vector<rrset> sets{{m_owner, rr_type::txt, _o.ttl, {}}};
   bool found = false;
   provider::provider::edit_fn fn = [&](const std::vector<rrset>& current) {

@@ -115,6 +115,40 @@ rt::task<void> stop_on_signal(rt::signal_set* sigs, http::server* srv) {
   if (s) srv->shutdown();
 }
 
+/// Finishes any interrupted rotation, then listens (not before: a connection accepted is a
+/// promise the API is ready) and serves until SIGTERM/SIGINT.
+rt::task<int> serve(const settings& s, provider::provider& dns, const crypto::identity& id, const api::brood_key& key) {
+  auto creds = tls::server_credentials::load({s.cert, s.key});
+  if (!creds) {
+    std::fprintf(stderr, "brood-api: TLS certificate %s: %s\n", s.cert.c_str(), creds.error().message().c_str());
+    co_return 1;
+  }
+  api::api service({s.domain, s.token, s.state_dir}, dns, id, key);
+  std::string why;
+  if (auto rec = co_await service.recover(&why); !rec) {
+    // Serving with a rotation half done would hand out the old key: finish it first.
+    std::fprintf(stderr, "brood-api: finishing an interrupted rotation: %s: %s\n", rec.error().message().c_str(),
+                 why.c_str());
+    co_return 1;
+  }
+  auto addr = net::socket_address::parse(s.listen + ":" + std::to_string(s.port));
+  auto l = addr ? net::listener::bind(*addr) : rt::result<net::listener>(addr.error());
+  if (!l) {
+    std::fprintf(stderr, "brood-api: listen on %s:%u: %s\n", s.listen.c_str(), s.port, l.error().message().c_str());
+    co_return 1;
+  }
+  http::server server(service.router());
+  rt::signal_set sigs{SIGTERM, SIGINT};
+  rt::task_scope scope;
+  scope.spawn(stop_on_signal(&sigs, &server));
+  std::fprintf(stderr, "brood-api: %s serving %s on %s:%u (%s provider)\n", id.id10().c_str(), s.domain.c_str(),
+               s.listen.c_str(), s.port, s.provider.c_str());
+  co_await server.serve(*l, &*creds);
+  scope.cancel();
+  co_await scope.join();
+  co_return 0;
+}
+
 rt::task<int> run(settings s, bool bootstrap) {
   ::mkdir(s.state_dir.c_str(), 0700);
   auto id = crypto::identity::load_or_create(s.state_dir + "/node.key");
@@ -155,26 +189,7 @@ rt::task<int> run(settings s, bool bootstrap) {
       status = 1;
     }
   } else {
-    auto creds = tls::server_credentials::load({s.cert, s.key});
-    auto addr = net::socket_address::parse(s.listen + ":" + std::to_string(s.port));
-    auto l = addr ? net::listener::bind(*addr) : rt::result<net::listener>(addr.error());
-    if (!creds || !l) {
-      std::fprintf(stderr, "brood-api: %s\n",
-                   !creds ? ("TLS certificate " + s.cert + ": " + creds.error().message()).c_str()
-                          : ("listen on " + s.listen + ":" + std::to_string(s.port) + ": " + l.error().message()).c_str());
-      status = 1;
-    } else {
-      api::api service({s.domain, s.token}, *dns, *id, *key);
-      http::server server(service.router());
-      rt::signal_set sigs{SIGTERM, SIGINT};
-      rt::task_scope scope;
-      scope.spawn(stop_on_signal(&sigs, &server));
-      std::fprintf(stderr, "brood-api: %s serving %s on %s:%u (%s provider)\n", id->id10().c_str(), s.domain.c_str(),
-                   s.listen.c_str(), s.port, s.provider.c_str());
-      co_await server.serve(*l, &*creds);
-      scope.cancel();
-      co_await scope.join();
-    }
+    status = co_await serve(s, *dns, *id, *key);
   }
   if (cf) co_await cf->close();
   co_return status;

@@ -30,4 +30,13 @@ void statx_op::prep(io_uring_sqe* sqe) noexcept {
 
 void close_op::prep(io_uring_sqe* sqe) noexcept { io_uring_prep_close(sqe, _fd); }
 
+void fsync_op::prep(io_uring_sqe* sqe) noexcept { io_uring_prep_fsync(sqe, _fd, 0); }
+
+void path_op::prep(io_uring_sqe* sqe) noexcept {
+  if (_to.empty())
+    io_uring_prep_unlinkat(sqe, AT_FDCWD, _from.c_str(), 0);
+  else
+    io_uring_prep_renameat(sqe, AT_FDCWD, _from.c_str(), AT_FDCWD, _to.c_str(), 0);
+}
+
 }  // namespace brood::rt

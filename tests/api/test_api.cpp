@@ -7,6 +7,11 @@
 #include "support/rt_test.hpp"
 
 #include <brood/api/api.hpp>
+#include <brood/rt/timer.hpp>
+
+#include <csignal>
+#include <filesystem>
+
 #include <brood/api/set_edit.hpp>
 #include <brood/crypto/box.hpp>
 #include <brood/http/server.hpp>
@@ -445,5 +450,209 @@ static rt::task<void> ctl_flow() {
 }
 
 BROOD_RT_TEST(broodctl_drives_the_api) { co_await ctl_flow(); }
+
+namespace {
+/// What every survivor sees after a rotation, through DoH: its _k opens (with its own key) to a
+/// key that decrypts the whole brood, the removed node is gone, _meta's kv is `kv`.
+rt::task<void> check_rotated(test::dns_lab& lab, const crypto::identity& scout,
+                             const std::vector<const crypto::identity*>& survivors, const crypto::identity& removed,
+                             std::uint64_t kv, std::uint32_t vni) {
+  auto doh = lab.client(false);
+  records::names n("brood.test");
+  for (auto* s : survivors) {
+    auto k_texts = co_await doh->txt(n.key(s->id10()));
+    BOOST_REQUIRE_MESSAGE(k_texts.has_value(), "no _k for " << s->id10());
+    auto k = records::decode_key((*k_texts)[0].text(), n.key(s->id10()), std::vector<crypto::public_key>{scout.pk()});
+    BOOST_REQUIRE(k.has_value());
+    BOOST_TEST(k->kv == kv);
+    auto opened = records::open_key(*k, *s);
+    BOOST_REQUIRE(opened.has_value());
+    records::trust_store t;
+    t.scouts = {scout.pk()};
+    t.keys = {*opened};  // the new key alone
+    records::view v;
+    auto report = co_await records::read_view(*doh, n, s->pk(), t, v);
+    BOOST_TEST(v.meta->kv == kv);
+    BOOST_TEST(v.nodes().size() == survivors.size());
+    BOOST_TEST(!v.find_node(removed.pk()));
+    BOOST_TEST(v.memberships(s->pk()).count(vni) == 1u);
+    for (auto& p : report.problems) BOOST_TEST(p.owner == n.liveness(), p.owner << ": " << p.reason.message());
+  }
+  auto gone = co_await doh->txt(n.key(removed.id10()));
+  BOOST_TEST(!gone.has_value());
+  co_await doh->close();
+}
+
+/// knotd, a bootstrapped brood with three approved nodes in vlan 100, served by an in-process
+/// API whose state dir is `state`.
+struct rotation_lab {
+  test::dns_lab lab{"", crypto::base64(crypto::bytes_of(secret))};
+  std::string state;
+  crypto::identity scout = seeded(1);
+  crypto::identity nodes[3] = {seeded(40), seeded(41), seeded(42)};
+  std::unique_ptr<provider::rfc2136_provider> dns;
+
+  rotation_lab() {
+    char t[] = "/tmp/brood-state-XXXXXX";
+    state = ::mkdtemp(t);
+  }
+  ~rotation_lab() { std::filesystem::remove_all(state); }
+
+  rt::task<bool> setup() {
+    if (!co_await lab.start()) co_return false;
+    provider::rfc2136_options po;
+    po.server = net::socket_address::ipv4_loopback(lab.knot_port);
+    po.zone = "brood.test";
+    po.key = {"brood-update", secret};
+    dns = std::make_unique<provider::rfc2136_provider>(po);
+    // The scout's own files, as brood-api would find them.
+    auto id = crypto::identity::load_or_create(state + "/node.key");
+    if (!id) co_return false;
+    scout = std::move(*id);
+    api::brood_key key{1, crypto::random_secret_key()};
+    if (!api::save_brood_key(state + "/brood.key", key)) co_return false;
+    std::string why;
+    const api::bootstrap_params params{65077, "10.77.0.0/16"};
+    if (!co_await api::bootstrap(*dns, records::names("brood.test"), scout, key, params, &why)) co_return false;
+    api::api service({"brood.test", token, state}, *dns, scout, key);
+    http::server_options so;
+    so.access_log = [](const http::access_entry&) {};
+    http::server server(service.router(), so);
+    auto l = net::listener::bind(net::socket_address::ipv4_loopback(0));
+    auto creds = tls::server_credentials::load({lab.leaf.cert_file, lab.leaf.key_file});
+    rt::task_scope servers;
+    servers.spawn(server.serve(*l, &*creds));
+    http::client_options co;
+    tls::client_options tco;
+    tco.ca_file = lab.pki.ca_file();
+    co.tls = *tls::context::client(tco);
+    client c{http::h2_client(co), "localhost:" + std::to_string(l->local_address()->port())};
+    bool ok = true;
+    auto vlan = co_await c.send("POST", "/vlans", R"({"vni":100,"name":"blue","subnet":"10.200.0.0/24"})", nullptr, true);
+    ok = ok && vlan.status == 201;
+    int i = 0;
+    for (auto& node : nodes) {
+      auto r = co_await c.send("POST", "/register", register_body(node, "n", "192.0.2.9:51820"), &node, false);
+      ok = ok && r.status == 202;
+      r = co_await c.send("POST", "/approve/" + node.id10(), "", nullptr, true);
+      ok = ok && r.status == 200;
+      r = co_await c.send("POST", "/vlans/100/members",
+                          "{\"id\":\"" + node.id10() + "\",\"ip\":\"10.200.0." + std::to_string(10 + i++) + "\"}",
+                          nullptr, true);
+      ok = ok && r.status == 201;
+    }
+    co_await c.http.close();
+    server.shutdown();
+    co_await servers.join();
+    co_return ok;
+  }
+};
+}  // namespace
+
+static rt::task<void> rotation_in_process() {
+  rotation_lab rl;
+  bool ready = co_await rl.setup();
+  if (!ready) BROOD_SKIP("the DNS lab did not start (packages knot, unbound, dnsdist)");
+  auto key = api::load_brood_key(rl.state + "/brood.key");
+  BOOST_REQUIRE(key.has_value());
+  api::api service({"brood.test", token, rl.state}, *rl.dns, rl.scout, *key);
+  http::server_options so;
+  so.access_log = [](const http::access_entry&) {};
+  http::server server(service.router(), so);
+  auto l = net::listener::bind(net::socket_address::ipv4_loopback(0));
+  auto creds = tls::server_credentials::load({rl.lab.leaf.cert_file, rl.lab.leaf.key_file});
+  rt::task_scope servers;
+  servers.spawn(server.serve(*l, &*creds));
+  http::client_options co;
+  tls::client_options tco;
+  tco.ca_file = rl.lab.pki.ca_file();
+  co.tls = *tls::context::client(tco);
+  client c{http::h2_client(co), "localhost:" + std::to_string(l->local_address()->port())};
+
+  auto r = co_await c.send("DELETE", "/nodes/" + rl.nodes[0].id10(), "", nullptr, true);
+  BOOST_TEST(r.status == 200, r.body);
+  BOOST_TEST(r.body.find("\"kv\":2") != std::string::npos, r.body);
+  r = co_await c.send("DELETE", "/nodes/" + rl.nodes[0].id10(), "", nullptr, true);
+  BOOST_TEST(r.status == 404, r.body);
+  r = co_await c.send("DELETE", "/nodes/" + rl.nodes[1].id10(), "", nullptr, false);
+  BOOST_TEST(r.status == 401, r.body);
+  auto saved = api::load_brood_key(rl.state + "/brood.key");
+  BOOST_TEST((saved.has_value() && saved->kv == 2u && saved->key == service.key().key));
+  BOOST_TEST(!std::filesystem::exists(rl.state + "/rotation.journal"));
+  const std::vector<const crypto::identity*> survivors{&rl.nodes[1], &rl.nodes[2]};
+  co_await check_rotated(rl.lab, rl.scout, survivors, rl.nodes[0], 2, 100);
+
+  co_await c.http.close();
+  server.shutdown();
+  co_await servers.join();
+  co_await rl.lab.stop();
+}
+
+BROOD_RT_TEST(removing_a_node_rotates_the_key) { co_await rotation_in_process(); }
+
+namespace {
+/// brood-api as a process over `rl`'s state dir and knotd, on `port`; `fault` sets BROOD_FAULT.
+rt::result<rt::process> spawn_api(rotation_lab& rl, std::uint16_t port, const std::string& fault) {
+  rt::process_options o;
+  o.in = o.out = o.err = rt::process_options::stdio::null;
+  o.env = {"BROOD_DOMAIN=brood.test", "BROOD_API_TOKEN=" + token, "BROOD_STATE_DIR=" + rl.state,
+           "BROOD_API_PORT=" + std::to_string(port), "BROOD_API_LISTEN=127.0.0.1",
+           "BROOD_TLS_CERT=" + rl.lab.leaf.cert_file, "BROOD_TLS_KEY=" + rl.lab.leaf.key_file,
+           "BROOD_PROVIDER=rfc2136", "BROOD_RFC2136_SERVER=127.0.0.1:" + std::to_string(rl.lab.knot_port),
+           "BROOD_TSIG_KEY=brood-update:" + crypto::base64(crypto::bytes_of(secret))};
+  if (!fault.empty()) o.env.push_back("BROOD_FAULT=" + fault);
+  const std::vector<std::string> argv{BROOD_API_BIN};
+  return rt::process::spawn(argv, o);
+}
+
+rt::task<bool> wait_port(std::uint16_t port) {
+  for (int i = 0; i < 300; ++i) {
+    auto s = co_await net::stream::connect(net::socket_address::ipv4_loopback(port));
+    if (s) co_return true;
+    (void)co_await rt::sleep_for(std::chrono::milliseconds(20));
+  }
+  co_return false;
+}
+}  // namespace
+
+static rt::task<void> crash_at(std::string step) {
+  rotation_lab rl;
+  bool ready = co_await rl.setup();
+  if (!ready) BROOD_SKIP("the DNS lab did not start (packages knot, unbound, dnsdist)");
+  const auto port = test::free_port();
+  auto p = spawn_api(rl, port, "rotation:" + step);
+  BOOST_REQUIRE(p.has_value());
+  BOOST_REQUIRE(co_await wait_port(port));
+  http::client_options co;
+  tls::client_options tco;
+  tco.ca_file = rl.lab.pki.ca_file();
+  co.tls = *tls::context::client(tco);
+  {
+    client c{http::h2_client(co), "localhost:" + std::to_string(port)};
+    auto r = co_await c.send("DELETE", "/nodes/" + rl.nodes[0].id10(), "", nullptr, true);
+    BOOST_TEST(r.status == 599, "the request should have died with the process, got " << r.status);
+    co_await c.http.close();
+  }
+  auto st = co_await p->wait();
+  BOOST_TEST((st.has_value() && !st->exited && st->signal == SIGKILL));
+  // Restarted: the rotation is finished before the API serves again.
+  auto again = spawn_api(rl, port, "");
+  BOOST_REQUIRE(again.has_value());
+  BOOST_REQUIRE(co_await wait_port(port));
+  auto saved = api::load_brood_key(rl.state + "/brood.key");
+  BOOST_TEST((saved.has_value() && saved->kv == 2u),
+             step << ": " << (saved ? std::to_string(saved->kv) : saved.error().message()));
+  BOOST_TEST(!std::filesystem::exists(rl.state + "/rotation.journal"), step);
+  const std::vector<const crypto::identity*> survivors{&rl.nodes[1], &rl.nodes[2]};
+  co_await check_rotated(rl.lab, rl.scout, survivors, rl.nodes[0], 2, 100);
+  (void)again->kill(SIGTERM);
+  (void)co_await again->wait();
+  co_await rl.lab.stop();
+}
+
+BROOD_RT_TEST(a_crash_after_the_journal_is_finished_on_restart) { co_await crash_at("journal"); }
+BROOD_RT_TEST(a_crash_after_the_keys_is_finished_on_restart) { co_await crash_at("keys"); }
+BROOD_RT_TEST(a_crash_after_the_switch_is_finished_on_restart) { co_await crash_at("switch"); }
+BROOD_RT_TEST(a_crash_after_brood_key_is_saved_is_finished_on_restart) { co_await crash_at("saved"); }
 
 BOOST_AUTO_TEST_SUITE_END()

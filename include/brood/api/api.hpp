@@ -5,7 +5,7 @@
 // scouts changing the same set both get their change in.
 //
 // This step serves: POST /register, GET /pending, POST /approve/<id>, GET /members,
-// GET /nodes/<id>, the vlans and their members (POST/GET /vlans, DELETE /vlans/<vni>,
+// GET /nodes/<id>, DELETE /nodes/<id> (removal with key rotation), the vlans and their members (POST/GET /vlans, DELETE /vlans/<vni>,
 // POST/GET /vlans/<vni>/members, DELETE /vlans/<vni>/members/<id>), trails (POST/GET /trails,
 // DELETE /trails/<remote_domain>), GET /healthz, GET /metrics.
 // Lifetime: the api must outlive the server serving its router; the provider and the scout
@@ -18,6 +18,7 @@
 #include <brood/provider/provider.hpp>
 #include <brood/records/meta.hpp>
 #include <brood/records/names.hpp>
+#include <brood/rt/async_mutex.hpp>
 
 #include <cstdint>
 #include <map>
@@ -28,6 +29,7 @@ namespace brood::api {
 struct api_options {
   std::string domain;
   std::string operator_token;  // BROOD_API_TOKEN
+  std::string state_dir;       // brood.key and the rotation journal live here
   std::uint32_t ttl = 60;      // of every record written
   std::chrono::milliseconds skew{60'000};
 };
@@ -55,10 +57,16 @@ class api {
   api(api_options o, provider::provider& p, const crypto::identity& scout, brood_key key);
   http::router router();
 
+  /// Finishes a rotation a crash interrupted (the journal in the state dir says which), before
+  /// the API serves. Nothing to do without a journal.
+  rt::task<rt::result<void>> recover(std::string* why);
+  /// The brood_key in use (after any rotation).
+  const brood_key& key() const noexcept { return _key; }
+
   /// Counters for /metrics.
   struct counters {
-    std::uint64_t requests = 0, registrations = 0, approvals = 0, vlan_changes = 0, provider_edits = 0,
-                  provider_failures = 0, auth_failures = 0;
+    std::uint64_t requests = 0, registrations = 0, approvals = 0, removals = 0, vlan_changes = 0,
+                  provider_edits = 0, provider_failures = 0, auth_failures = 0;
   };
   const counters& stats() const noexcept { return _c; }
 
@@ -75,6 +83,15 @@ class api {
   rt::task<http::response> add_member(const http::request& req, std::string vni);
   rt::task<http::response> list_members(const http::request& req, std::string vni);
   rt::task<http::response> remove_member(const http::request& req, std::string vni, std::string id);
+  // Removal with key rotation (src/api/rotation.cpp).
+  struct rotation {
+    std::string id;  // the node removed
+    brood_key old_key, new_key;
+  };
+  rt::task<http::response> remove_node(const http::request& req, std::string id);
+  rt::task<rt::result<void>> rotate(const rotation& r, std::string* why);
+  std::vector<crypto::secret_key> ring() const;
+
   // Trails (src/api/trails.cpp).
   rt::task<http::response> create_trail(const http::request& req);
   rt::task<http::response> list_trails(const http::request& req);
@@ -94,6 +111,8 @@ class api {
   records::names _n;
   auth::request_verifier _verifier;
   std::optional<records::meta_record> _meta;
+  std::optional<brood_key> _next_key;  // during a rotation: the key being switched to
+  rt::async_mutex _writes;             // one change at a time from this process
   counters _c;
 };
 

@@ -103,6 +103,26 @@ class close_op final : public count_op {
   int _fd;
 };
 
+class fsync_op final : public count_op {
+ public:
+  fsync_op(int fd, const io_options& o) : count_op(o), _fd(fd) {}
+  void prep(io_uring_sqe* sqe) noexcept override;
+
+ private:
+  int _fd;
+};
+
+/// renameat (old → new) or unlinkat (new empty) relative to the working directory.
+class path_op final : public count_op {
+ public:
+  path_op(std::string from, std::string to, const io_options& o)
+      : count_op(o), _from(std::move(from)), _to(std::move(to)) {}
+  void prep(io_uring_sqe* sqe) noexcept override;
+
+ private:
+  std::string _from, _to;
+};
+
 inline nop_op nop(const io_options& o = {}) { return nop_op(o); }
 /// offset -1 reads at the file position (pipes, sockets, signalfd).
 inline read_op read(int fd, std::span<std::byte> buf, std::int64_t offset = -1, const io_options& o = {}) {
@@ -116,6 +136,11 @@ inline openat_op open_file(std::string path, int flags, unsigned mode = 0644, co
   return openat_op(std::move(path), flags, mode, o);
 }
 inline close_op close_fd(int fd) { return close_op(fd); }
+inline fsync_op fsync_fd(int fd, const io_options& o = {}) { return fsync_op(fd, o); }
+inline path_op rename_file(std::string from, std::string to, const io_options& o = {}) {
+  return path_op(std::move(from), std::move(to), o);
+}
+inline path_op unlink_file(std::string path, const io_options& o = {}) { return path_op(std::move(path), {}, o); }
 inline statx_op statx_file(std::string path, struct ::statx& out, const io_options& o = {}) {
   return statx_op(std::move(path), out, o);
 }

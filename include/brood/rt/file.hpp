@@ -1,0 +1,20 @@
+// Whole-file operations on the ring, for the state directory: read a small file, replace a file
+// atomically and durably (temporary file, fsync, rename, fsync of the directory), remove one.
+// A crash leaves the old contents or the new ones, never a mix.
+#pragma once
+
+#include <brood/rt/result.hpp>
+#include <brood/rt/task.hpp>
+
+#include <string>
+
+namespace brood::rt {
+
+/// The contents of `path` (at most `limit` bytes); no_such_file_or_directory if it is missing.
+task<result<std::string>> read_file(std::string path, std::size_t limit = 1 << 20);
+/// Replaces `path` with `contents`, created with `mode`.
+task<result<void>> write_file_atomic(std::string path, std::string contents, unsigned mode = 0600);
+/// Removes `path` (no error if it is already gone) and syncs its directory.
+task<result<void>> remove_file(std::string path);
+
+}  // namespace brood::rt

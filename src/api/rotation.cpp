@@ -1,0 +1,249 @@
+// brood-api: removing a node rotates the brood_key (SPEC §5.6), through a journal so that a
+// crash at any step is finished on restart and no survivor is ever left without a key it can
+// open. The steps, each one provider edit:
+//
+//   1. journal: the node, the old key and the new key, written atomically to the state dir —
+//      before anything is encrypted with a key that exists nowhere else;
+//   2. keys: every survivor's _k record holds the new key, sealed to it (the removed node's goes);
+//   3. switch: in one edit, every _n, _vl and _m record re-encrypted with the new key, the removed
+//      node and its memberships gone, _meta's kv bumped. A survivor that reads the switch before
+//      its _k keeps its view (it cannot open the new boxes) until its _k, written in step 2,
+//      gives it the new key; until then the old one still opens the records it has.
+//   4. brood.key replaced, journal removed.
+//
+// Running the steps again is harmless, so recovery simply runs them again from the journal.
+// BROOD_FAULT=rotation:<step> kills the process (SIGKILL) just after that step — the crash
+// test's hook; nothing sets it in production.
+#include <brood/api/api.hpp>
+#include <brood/api/set_edit.hpp>
+#include <brood/json/value.hpp>
+#include <brood/records/node.hpp>
+#include <brood/records/vlan.hpp>
+#include <brood/rt/file.hpp>
+
+#include "handler_util.hpp"
+
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <set>
+
+namespace brood::api {
+
+using provider::rr_type;
+using provider::rrset;
+
+namespace {
+
+void fault_point(const char* step) {
+  const char* f = std::getenv("BROOD_FAULT");
+  if (f && std::strncmp(f, "rotation:", 9) == 0 && std::strcmp(f + 9, step) == 0) std::raise(SIGKILL);
+}
+
+std::string journal_path(const std::string& dir) { return dir + "/rotation.journal"; }
+
+std::string encode_journal(const std::string& id, const brood_key& old_key, const brood_key& new_key) {
+  json::writer w;
+  w.begin_object().key("remove").string(id);
+  w.key("old_kv").number(static_cast<std::int64_t>(old_key.kv)).key("old_key").string(crypto::base64(old_key.key));
+  w.key("new_kv").number(static_cast<std::int64_t>(new_key.kv)).key("new_key").string(crypto::base64(new_key.key));
+  w.end_object();
+  return w.take();
+}
+
+std::optional<brood_key> key_from(const json::value& j, const char* kv_name, const char* key_name) {
+  auto* kv = j.find(kv_name);
+  auto* key = j.find(key_name);
+  auto kvi = kv ? kv->as_int() : rt::result<std::int64_t>(std::errc::invalid_argument);
+  auto raw = key && key->as_string() ? crypto::from_base64(*key->as_string()) : rt::result<std::string>(std::errc::invalid_argument);
+  if (!kvi || *kvi <= 0 || !raw || raw->size() != 32) return std::nullopt;
+  brood_key k;
+  k.kv = static_cast<std::uint64_t>(*kvi);
+  std::memcpy(k.key.data(), raw->data(), 32);
+  return k;
+}
+
+}  // namespace
+
+std::vector<crypto::secret_key> api::ring() const {
+  std::vector<crypto::secret_key> r;
+  if (_next_key) r.push_back(_next_key->key);
+  r.push_back(_key.key);
+  return r;
+}
+
+rt::task<rt::result<void>> api::recover(std::string* why) {
+  if (_o.state_dir.empty()) co_return rt::result<void>{};
+  auto text = co_await rt::read_file(journal_path(_o.state_dir));
+  if (!text) {
+    if (text.error() == std::errc::no_such_file_or_directory) co_return rt::result<void>{};
+    if (why) *why = "rotation journal: " + text.error().message();
+    co_return text.error();
+  }
+  auto j = json::parse(*text);
+  const json::value* id = j ? j->find("remove") : nullptr;
+  auto old_key = j ? key_from(*j, "old_kv", "old_key") : std::nullopt;
+  auto new_key = j ? key_from(*j, "new_kv", "new_key") : std::nullopt;
+  if (!id || !id->as_string() || !old_key || !new_key) {
+    if (why) *why = "rotation journal " + journal_path(_o.state_dir) + " is unreadable";
+    co_return std::errc::invalid_argument;
+  }
+  auto g = co_await _writes.lock();
+  rotation r{*id->as_string(), *old_key, *new_key};
+  co_return co_await rotate(r, why);
+}
+
+rt::task<http::response> api::remove_node(const http::request& req, std::string id) {
+  ++_c.requests;
+  if (!is_operator(req)) co_return http::error_response(401, "unauthenticated", "operator token required");
+  if (!id10_ok(id)) co_return http::error_response(400, "bad request", "a node id is 10 lower-case hex digits");
+  if (_o.state_dir.empty()) co_return http::error_response(503, "unavailable", "no state directory for the journal");
+  auto g = co_await _writes.lock();
+  std::string why;
+  auto m = co_await meta(&why);
+  if (!m) co_return provider_failure(m.error(), why);
+  // Is it a member at all? (Its shard alone says.)
+  const auto n_owner = _n.node_shard(id.substr(0, m->shards == 256 ? 2 : 1));
+  auto texts = co_await _p.get(n_owner, rr_type::txt, &why);
+  if (!texts) co_return provider_failure(texts.error(), why);
+  const auto keys = ring();
+  bool member = false;
+  for (auto& t : *texts)
+    if (auto node = records::decode_node(t, n_owner, m->scouts, keys); node && crypto::id10(node->pk) == id)
+      member = true;
+  if (!member) co_return http::error_response(404, "not found", "no member node " + id);
+  if (id == _scout.id10()) co_return http::error_response(409, "conflict", "a scout cannot remove itself");
+
+  rotation r{id, _key, brood_key{_key.kv + 1, crypto::random_secret_key()}};
+  auto j = co_await rt::write_file_atomic(journal_path(_o.state_dir), encode_journal(id, r.old_key, r.new_key));
+  if (!j) co_return http::error_response(503, "unavailable", "rotation journal: " + j.error().message());
+  fault_point("journal");
+  auto done = co_await rotate(r, &why);
+  if (!done) co_return provider_failure(done.error(), why);  // the journal stays: recovery finishes it
+  ++_c.removals;
+  json::writer out;
+  out.begin_object().key("removed").string(id).key("kv").number(static_cast<std::int64_t>(_key.kv)).end_object();
+  co_return json_ok(200, out.take());
+}
+
+rt::task<rt::result<void>> api::rotate(const rotation& r, std::string* why) {
+  _next_key = r.new_key;
+  auto m = co_await meta(why);
+  if (!m) co_return m.error();
+  const auto meta_now = *m;
+  const auto shards = records::all_shards(meta_now.shards);
+  const std::vector<crypto::secret_key> keys{r.new_key.key, r.old_key.key};
+
+  for (int round = 0; round < 4; ++round) {
+    // Who is there now, and the vlans whose shards the switch rewrites.
+    std::vector<rrset> nodes_sets;
+    for (auto& s : shards) nodes_sets.push_back({_n.node_shard(s), rr_type::txt, _o.ttl, {}});
+    std::set<std::string> survivors;
+    std::vector<crypto::public_key> survivor_keys;
+    for (auto& set : nodes_sets) {
+      auto texts = co_await _p.get(set.name, rr_type::txt, why);
+      if (!texts) co_return texts.error();
+      for (auto& t : *texts)
+        if (auto node = records::decode_node(t, set.name, meta_now.scouts, keys);
+            node && crypto::id10(node->pk) != r.id && survivors.insert(crypto::id10(node->pk)).second)
+          survivor_keys.push_back(node->pk);
+    }
+    auto vl_texts = co_await _p.get(_n.vlans(), rr_type::txt, why);
+    if (!vl_texts) co_return vl_texts.error();
+    std::vector<std::uint32_t> vnis;
+    for (auto& t : *vl_texts)
+      if (auto v = records::decode_vlan(t, _n.vlans(), meta_now.scouts, keys)) vnis.push_back(v->vni);
+
+    // Step 2: the new key, sealed to every survivor; the removed node's _k goes.
+    std::vector<rrset> key_sets{{_n.key(r.id), rr_type::txt, _o.ttl, {}}};
+    for (auto& pk : survivor_keys) {
+      auto k = records::encode_key(r.new_key.kv, r.new_key.key, pk, now_ms(), _n.key(crypto::id10(pk)), _scout);
+      if (!k) continue;  // no X25519 form: such a node could never have been approved
+      key_sets.push_back({_n.key(crypto::id10(pk)), rr_type::txt, _o.ttl, {*k}});
+    }
+    auto k = co_await _p.apply(key_sets, why);
+    ++_c.provider_edits;
+    if (!k) co_return k.error();
+    fault_point("keys");
+
+    // Step 3: the switch, in one edit.
+    std::vector<rrset> sets{{_n.meta(), rr_type::txt, _o.ttl, {}}, {_n.vlans(), rr_type::txt, _o.ttl, {}}};
+    for (auto& s : shards) {
+      sets.push_back({_n.node_shard(s), rr_type::txt, _o.ttl, {}});
+      for (auto vni : vnis) sets.push_back({_n.member_shard(s, vni), rr_type::txt, _o.ttl, {}});
+    }
+    bool membership_changed = false;
+    provider::provider::edit_fn fn = [&](const std::vector<rrset>& current) {
+      membership_changed = false;
+      const auto ts = now_ms();
+      auto next = current;
+      for (auto& s : next) {
+        if (s.name == _n.meta()) {
+          auto mm = meta_now;
+          mm.kv = r.new_key.kv;
+          mm.ts = std::max(ts, meta_now.ts + 1);
+          s.values = {records::encode(mm, _n.meta(), _scout)};
+        } else if (s.name == _n.vlans()) {
+          auto set = split_set(s.values, records::set_kind::vlans, s.name, meta_now.scouts);
+          std::vector<std::string> members;
+          for (auto& t : set.members)
+            if (auto v = records::decode_vlan(t, s.name, meta_now.scouts, keys)) {
+              v->ts = ts;
+              members.push_back(records::encode(*v, s.name, r.new_key.key, _scout));
+            }
+          s.values = rebuild_set(records::set_kind::vlans, s.name, std::move(members), set.header, ts, _scout);
+        } else if (s.name.starts_with("_n.")) {
+          auto set = split_set(s.values, records::set_kind::nodes, s.name, meta_now.scouts);
+          std::vector<std::string> members;
+          for (auto& t : set.members)
+            if (auto node = records::decode_node(t, s.name, meta_now.scouts, keys)) {
+              const auto nid = crypto::id10(node->pk);
+              if (nid == r.id) continue;
+              if (!survivors.count(nid)) membership_changed = true;  // approved meanwhile: no _k yet
+              node->ts = ts;
+              members.push_back(records::encode(*node, s.name, r.new_key.key, _scout));
+            }
+          s.values = rebuild_set(records::set_kind::nodes, s.name, std::move(members), set.header, ts, _scout);
+        } else if (!s.values.empty()) {  // an _m shard
+          auto set = split_set(s.values, records::set_kind::members, s.name, meta_now.scouts);
+          std::vector<std::string> members;
+          for (auto& t : set.members)
+            if (auto mem = records::decode_member(t, s.name, meta_now.scouts, keys)) {
+              if (crypto::id10(mem->pk) == r.id) continue;
+              mem->ts = ts;
+              members.push_back(records::encode(*mem, s.name, r.new_key.key, _scout));
+            }
+          s.values = rebuild_set(records::set_kind::members, s.name, std::move(members), set.header, ts, _scout);
+        }
+      }
+      return membership_changed ? current : next;
+    };
+    auto w = co_await _p.edit(std::move(sets), std::move(fn), why);
+    ++_c.provider_edits;
+    if (!w) co_return w.error();
+    if (membership_changed) continue;  // someone was approved meanwhile: seal the key for them too
+    fault_point("switch");
+
+    // Step 4: the new key is the key.
+    auto saved = co_await rt::write_file_atomic(_o.state_dir + "/brood.key",
+                                                std::to_string(r.new_key.kv) + " " + crypto::base64(r.new_key.key) + "\n");
+    if (!saved) {
+      if (why) *why = "brood.key: " + saved.error().message();
+      co_return saved.error();
+    }
+    _key = r.new_key;
+    _next_key.reset();
+    _meta.reset();  // re-read: the switch wrote a newer one
+    fault_point("saved");
+    auto gone = co_await rt::remove_file(journal_path(_o.state_dir));
+    if (!gone) {
+      if (why) *why = "rotation journal: " + gone.error().message();
+      co_return gone.error();
+    }
+    co_return rt::result<void>{};
+  }
+  if (why) *why = "nodes kept being approved during the rotation";
+  co_return provider::error::conflict;
+}
+
+}  // namespace brood::api
