@@ -536,9 +536,9 @@ struct rotation_lab {
       ok = ok && r.status == 202;
       r = co_await c.send("POST", "/approve/" + node.id10(), "", nullptr, true);
       ok = ok && r.status == 200;
-      r = co_await c.send("POST", "/vlans/100/members",
-                          "{\"id\":\"" + node.id10() + "\",\"ip\":\"10.200.0." + std::to_string(10 + i++) + "\"}",
-                          nullptr, true);
+      const std::string member = "{\"id\":\"" + node.id10() + "\",\"ip\":\"10.200.0." + std::to_string(10 + i) + "\"}";
+      ++i;
+      r = co_await c.send("POST", "/vlans/100/members", member, nullptr, true);
       ok = ok && r.status == 201;
     }
     co_await c.http.close();
