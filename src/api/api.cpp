@@ -50,7 +50,8 @@ rt::task<rt::result<provider::write_stats>> bootstrap(provider::provider& p, con
 }
 
 api::api(api_options o, provider::provider& p, const crypto::identity& scout, brood_key key)
-    : _o(std::move(o)), _p(p), _scout(scout), _key(key), _n(_o.domain), _verifier(_n.domain(), _o.skew) {}
+    : _o(std::move(o)), _p(p), _scout(scout), _key(key), _n(_o.domain), _verifier(_n.domain(), _o.skew),
+      _started_ms(now_ms()) {}
 
 http::router api::router() {
   http::router r;
@@ -63,6 +64,7 @@ http::router api::router() {
   r.add("GET", "/nodes/{id}", [this](const http::request& q, const http::route_params& p) {
     return node(q, std::string(p.get("id")));
   });
+  r.add("POST", "/heartbeat", [this](const http::request& q, const http::route_params&) { return heartbeat(q); });
   r.add("DELETE", "/nodes/{id}", [this](const http::request& q, const http::route_params& p) {
     return remove_node(q, std::string(p.get("id")));
   });
@@ -294,6 +296,7 @@ rt::task<http::response> api::approve(const http::request& req, std::string id) 
     case outcome::approved: break;
   }
   ++_c.approvals;
+  _members_read_ms = 0;
   json::writer out;
   out.begin_object().key("id").string(id).key("ip").string(ip).key("role").string(role).end_object();
   co_return json_ok(200, out.take());
@@ -375,6 +378,8 @@ http::response api::metrics() const {
   counter("brood_api_registrations_total", "Registrations written.", _c.registrations);
   counter("brood_api_approvals_total", "Nodes approved.", _c.approvals);
   counter("brood_api_removals_total", "Nodes removed (each a key rotation).", _c.removals);
+  counter("brood_api_heartbeats_total", "Heartbeats received.", _c.heartbeats);
+  counter("brood_api_liveness_writes_total", "Liveness records written.", _c.liveness_writes);
   counter("brood_api_vlan_changes_total", "Vlans and memberships changed.", _c.vlan_changes);
   counter("brood_api_provider_edits_total", "Edits sent to the DNS provider.", _c.provider_edits);
   counter("brood_api_provider_failures_total", "Requests that failed at the DNS provider.", _c.provider_failures);

@@ -121,6 +121,8 @@ rt::task<http::response> api::remove_node(const http::request& req, std::string 
   auto done = co_await rotate(r, &why);
   if (!done) co_return provider_failure(done.error(), why);  // the journal stays: recovery finishes it
   ++_c.removals;
+  _members_read_ms = 0;
+  _last_seen.erase(id);
   json::writer out;
   out.begin_object().key("removed").string(id).key("kv").number(static_cast<std::int64_t>(_key.kv)).end_object();
   co_return json_ok(200, out.take());

@@ -141,6 +141,7 @@ rt::task<int> serve(const settings& s, provider::provider& dns, const crypto::id
   rt::signal_set sigs{SIGTERM, SIGINT};
   rt::task_scope scope;
   scope.spawn(stop_on_signal(&sigs, &server));
+  scope.spawn(service.run_liveness());
   std::fprintf(stderr, "brood-api: %s serving %s on %s:%u (%s provider)\n", id.id10().c_str(), s.domain.c_str(),
                s.listen.c_str(), s.port, s.provider.c_str());
   co_await server.serve(*l, &*creds);

@@ -590,6 +590,81 @@ static rt::task<void> rotation_in_process() {
 
 BROOD_RT_TEST(removing_a_node_rotates_the_key) { co_await rotation_in_process(); }
 
+static rt::task<void> liveness_flow() {
+  rotation_lab rl;
+  bool ready = co_await rl.setup();
+  if (!ready) BROOD_SKIP("the DNS lab did not start (packages knot, unbound, dnsdist)");
+  auto key = api::load_brood_key(rl.state + "/brood.key");
+  BOOST_REQUIRE(key.has_value());
+  api::api service({"brood.test", token, rl.state}, *rl.dns, rl.scout, *key);
+  http::server_options so;
+  so.access_log = [](const http::access_entry&) {};
+  http::server server(service.router(), so);
+  auto l = net::listener::bind(net::socket_address::ipv4_loopback(0));
+  auto creds = tls::server_credentials::load({rl.lab.leaf.cert_file, rl.lab.leaf.key_file});
+  rt::task_scope servers;
+  servers.spawn(server.serve(*l, &*creds));
+  http::client_options co;
+  tls::client_options tco;
+  tco.ca_file = rl.lab.pki.ca_file();
+  co.tls = *tls::context::client(tco);
+  client c{http::h2_client(co), "localhost:" + std::to_string(l->local_address()->port())};
+  records::names n("brood.test");
+  std::string why;
+
+  // Node 0 confirms the key version it holds: its _k, picked up, goes.
+  auto k_before = co_await rl.dns->get(n.key(rl.nodes[0].id10()), provider::rr_type::txt, &why);
+  BOOST_TEST((k_before.has_value() && k_before->size() == 1u));
+  auto r = co_await c.send("POST", "/heartbeat", R"({"kv":1})", &rl.nodes[0], false);
+  BOOST_TEST((r.status == 200 && r.body.find("\"kv\":1") != std::string::npos), r.body);
+  auto k_after = co_await rl.dns->get(n.key(rl.nodes[0].id10()), provider::rr_type::txt, &why);
+  BOOST_TEST((k_after.has_value() && k_after->empty()));
+  r = co_await c.send("POST", "/heartbeat", "{}", &rl.nodes[1], false);
+  BOOST_TEST(r.status == 200, r.body);
+  const auto stranger = seeded(99);
+  r = co_await c.send("POST", "/heartbeat", "{}", &stranger, false);
+  BOOST_TEST(r.status == 403, r.body);
+  r = co_await c.send("POST", "/heartbeat", "{}", nullptr, false);
+  BOOST_TEST(r.status == 401, r.body);
+
+  // 91 s later (stale is 90 s) node 2, never heard from, is down; 0 and 1 heartbeated just now
+  // in this scout's clock, so the check is made at "now" with node 2 silent since the start.
+  const auto later = api::now_ms() + 91'000;
+  auto w = co_await service.write_liveness(later, &why);
+  BOOST_REQUIRE_MESSAGE(w.has_value(), why);
+  BOOST_TEST(*w);
+  auto doh = rl.lab.client(false);
+  auto l_texts = co_await doh->txt(n.liveness());
+  BOOST_REQUIRE(l_texts.has_value());
+  auto rec = records::decode_liveness((*l_texts)[0].text(), n.liveness(), std::vector<crypto::public_key>{rl.scout.pk()});
+  BOOST_REQUIRE(rec.has_value());
+  // Everyone was silent for 91 s at `later` (the heartbeats were at "now"): all three are down.
+  BOOST_TEST(rec->down.size() == 3u);
+  // Nothing changed and the record is fresh: no write.
+  w = co_await service.write_liveness(later + 1000, &why);
+  BOOST_REQUIRE(w.has_value());
+  BOOST_TEST(!*w);
+  // Two heartbeats later, two are back: a write.
+  r = co_await c.send("POST", "/heartbeat", "{}", &rl.nodes[0], false);
+  r = co_await c.send("POST", "/heartbeat", "{}", &rl.nodes[1], false);
+  w = co_await service.write_liveness(api::now_ms(), &why);
+  BOOST_REQUIRE(w.has_value());
+  BOOST_TEST(*w);
+  l_texts = co_await doh->txt(n.liveness());
+  rec = records::decode_liveness((*l_texts)[0].text(), n.liveness(), std::vector<crypto::public_key>{rl.scout.pk()});
+  BOOST_REQUIRE(rec.has_value());
+  BOOST_TEST(rec->down.empty());  // within stale of the start, node 2 is not judged yet
+  BOOST_TEST(service.stats().liveness_writes == 2u);
+
+  co_await doh->close();
+  co_await c.http.close();
+  server.shutdown();
+  co_await servers.join();
+  co_await rl.lab.stop();
+}
+
+BROOD_RT_TEST(heartbeats_and_liveness) { co_await liveness_flow(); }
+
 namespace {
 /// brood-api as a process over `rl`'s state dir and knotd, on `port`; `fault` sets BROOD_FAULT.
 rt::result<rt::process> spawn_api(rotation_lab& rl, std::uint16_t port, const std::string& fault) {

@@ -5,7 +5,7 @@
 // scouts changing the same set both get their change in.
 //
 // This step serves: POST /register, GET /pending, POST /approve/<id>, GET /members,
-// GET /nodes/<id>, DELETE /nodes/<id> (removal with key rotation), the vlans and their members (POST/GET /vlans, DELETE /vlans/<vni>,
+// GET /nodes/<id>, DELETE /nodes/<id> (removal with key rotation), POST /heartbeat, the vlans and their members (POST/GET /vlans, DELETE /vlans/<vni>,
 // POST/GET /vlans/<vni>/members, DELETE /vlans/<vni>/members/<id>), trails (POST/GET /trails,
 // DELETE /trails/<remote_domain>), GET /healthz, GET /metrics.
 // Lifetime: the api must outlive the server serving its router; the provider and the scout
@@ -63,10 +63,17 @@ class api {
   /// The brood_key in use (after any rotation).
   const brood_key& key() const noexcept { return _key; }
 
+  /// Liveness (SPEC §5.5; src/api/liveness.cpp): writes this scout's `_l` record — the admitted
+  /// nodes silent for `stale` seconds at `now_ms` — when that list changed or the record is
+  /// older than 2 × keepalive; otherwise writes nothing. Returns whether it wrote.
+  rt::task<rt::result<bool>> write_liveness(std::int64_t now_ms, std::string* why);
+  /// Calls write_liveness every keepalive seconds until cancelled.
+  rt::task<void> run_liveness();
+
   /// Counters for /metrics.
   struct counters {
-    std::uint64_t requests = 0, registrations = 0, approvals = 0, removals = 0, vlan_changes = 0,
-                  provider_edits = 0, provider_failures = 0, auth_failures = 0;
+    std::uint64_t requests = 0, registrations = 0, approvals = 0, removals = 0, vlan_changes = 0, heartbeats = 0,
+                  liveness_writes = 0, provider_edits = 0, provider_failures = 0, auth_failures = 0;
   };
   const counters& stats() const noexcept { return _c; }
 
@@ -92,6 +99,11 @@ class api {
   rt::task<rt::result<void>> rotate(const rotation& r, std::string* why);
   std::vector<crypto::secret_key> ring() const;
 
+  rt::task<http::response> heartbeat(const http::request& req);
+  /// The admitted nodes' id10s, read through the provider at most every 5 minutes (and after
+  /// this API's own approvals and removals).
+  rt::task<rt::result<std::vector<std::string>>> member_ids(std::int64_t now_ms, std::string* why);
+
   // Trails (src/api/trails.cpp).
   rt::task<http::response> create_trail(const http::request& req);
   rt::task<http::response> list_trails(const http::request& req);
@@ -112,6 +124,12 @@ class api {
   auth::request_verifier _verifier;
   std::optional<records::meta_record> _meta;
   std::optional<brood_key> _next_key;  // during a rotation: the key being switched to
+  std::map<std::string, std::int64_t> _last_seen;  // id10 → ms of its last heartbeat
+  std::int64_t _started_ms;                        // nobody is judged silent before stale has passed
+  std::vector<std::string> _members_cache;
+  std::int64_t _members_read_ms = 0;
+  std::vector<std::string> _last_down;
+  std::int64_t _last_liveness_ms = 0;
   rt::async_mutex _writes;             // one change at a time from this process
   counters _c;
 };

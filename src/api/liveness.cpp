@@ -1,0 +1,128 @@
+// brood-api: heartbeats and the scout's liveness record (SPEC §5.5). Heartbeats are kept in
+// memory; the provider sees one `_l` write per scout when the set of silent nodes changes, and
+// a refresh every 2 × keepalive so readers can tell the evidence is fresh — about five writes
+// per scout per five minutes in steady state, whatever the brood's size.
+#include <brood/api/api.hpp>
+#include <brood/api/set_edit.hpp>
+#include <brood/json/value.hpp>
+#include <brood/records/node.hpp>
+#include <brood/records/trail.hpp>
+#include <brood/rt/timer.hpp>
+
+#include "handler_util.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace brood::api {
+
+using provider::rr_type;
+using provider::rrset;
+
+rt::task<rt::result<std::vector<std::string>>> api::member_ids(std::int64_t now, std::string* why) {
+  if (_members_read_ms != 0 && now - _members_read_ms < 300'000) co_return _members_cache;
+  auto m = co_await meta(why);
+  if (!m) co_return m.error();
+  const auto keys = ring();
+  std::vector<std::string> ids;
+  for (auto& s : records::all_shards(m->shards)) {
+    auto texts = co_await _p.get(_n.node_shard(s), rr_type::txt, why);
+    if (!texts) co_return texts.error();
+    for (auto& t : *texts)
+      if (!records::is_set_header(t))
+        if (auto node = records::decode_node(t, _n.node_shard(s), m->scouts, keys)) ids.push_back(crypto::id10(node->pk));
+  }
+  std::sort(ids.begin(), ids.end());
+  _members_cache = ids;
+  _members_read_ms = now;
+  co_return ids;
+}
+
+rt::task<http::response> api::heartbeat(const http::request& req) {
+  ++_c.requests;
+  const auto now = now_ms();
+  auto pk = _verifier.verify(req, now);
+  if (!pk) {
+    ++_c.auth_failures;
+    co_return http::error_response(401, "unauthenticated", pk.error().message());
+  }
+  const auto id = crypto::id10(*pk);
+  std::string why;
+  auto ids = co_await member_ids(now, &why);
+  if (!ids) co_return provider_failure(ids.error(), why);
+  if (!std::binary_search(ids->begin(), ids->end(), id)) {
+    // Perhaps approved by another scout since the list was read.
+    _members_read_ms = 0;
+    ids = co_await member_ids(now, &why);
+    if (!ids) co_return provider_failure(ids.error(), why);
+    if (!std::binary_search(ids->begin(), ids->end(), id))
+      co_return http::error_response(403, "forbidden", id + " is not a member of this brood");
+  }
+  _last_seen[id] = now;
+  ++_c.heartbeats;
+  // A node that reports the current key version has picked up its _k: the record goes.
+  auto body = json::parse(req.body.empty() ? std::string_view("{}") : std::string_view(req.body));
+  const json::value* kv = body ? body->find("kv") : nullptr;
+  auto kvi = kv ? kv->as_int() : rt::result<std::int64_t>(std::errc::invalid_argument);
+  if (kvi && static_cast<std::uint64_t>(*kvi) == _key.kv && !_next_key) {
+    std::vector<rrset> gone{{_n.key(id), rr_type::txt, _o.ttl, {}}};
+    auto w = co_await _p.apply(gone, &why);
+    if (w && w->removed > 0) ++_c.provider_edits;
+  }
+  json::writer out;
+  out.begin_object().key("kv").number(static_cast<std::int64_t>(_key.kv)).key("status").string("ok").end_object();
+  co_return json_ok(200, out.take());
+}
+
+rt::task<rt::result<bool>> api::write_liveness(std::int64_t now, std::string* why) {
+  auto m = co_await meta(why);
+  if (!m) co_return m.error();
+  const auto stale_ms = static_cast<std::int64_t>(m->stale) * 1000;
+  const auto refresh_ms = static_cast<std::int64_t>(m->keepalive) * 2000;
+  auto ids = co_await member_ids(now, why);
+  if (!ids) co_return ids.error();
+  std::vector<std::string> down;
+  for (auto& id : *ids) {
+    if (id == _scout.id10()) continue;
+    auto seen = _last_seen.find(id);
+    const auto last = seen == _last_seen.end() ? _started_ms : seen->second;
+    if (now - last > stale_ms) down.push_back(id);
+  }
+  // `ids` is sorted, so `down` is too, as the record requires.
+  if (down == _last_down && _last_liveness_ms != 0 && now - _last_liveness_ms < refresh_ms) co_return false;
+  const auto id = _scout.id10();
+  const auto text = records::encode(records::liveness_record{id, down, now}, _n.liveness(), _scout);
+  const auto scouts = m->scouts;
+  std::vector<rrset> sets{{_n.liveness(), rr_type::txt, _o.ttl, {}}};
+  provider::provider::edit_fn fn = [&](const std::vector<rrset>& current) {
+    auto next = current;
+    auto& values = next[0].values;
+    std::erase_if(values, [&](const std::string& t) {
+      auto l = records::decode_liveness(t, _n.liveness(), scouts);
+      return !l || l->scout == id;  // this scout's older record (or garbage)
+    });
+    values.push_back(text);
+    return next;
+  };
+  auto w = co_await _p.edit(std::move(sets), std::move(fn), why);
+  ++_c.provider_edits;
+  if (!w) co_return w.error();
+  _last_down = std::move(down);
+  _last_liveness_ms = now;
+  ++_c.liveness_writes;
+  co_return true;
+}
+
+rt::task<void> api::run_liveness() {
+  for (;;) {
+    std::string why;
+    std::uint32_t keepalive = 30;
+    if (auto m = co_await meta(&why)) keepalive = m->keepalive;
+    auto s = co_await rt::sleep_for(std::chrono::seconds(keepalive));
+    if (!s) co_return;  // cancelled
+    auto w = co_await write_liveness(now_ms(), &why);
+    if (!w) std::fprintf(stderr, "brood-api: liveness: %s: %s\n", w.error().message().c_str(), why.c_str());
+  }
+}
+
+}  // namespace brood::api
