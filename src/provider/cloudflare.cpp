@@ -7,6 +7,7 @@
 #include <brood/rt/timer.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <map>
 #include <set>
@@ -189,13 +190,14 @@ rt::task<result<http::response>> cloudflare_provider::call(std::string method, s
   co_return error::unavailable;
 }
 
-rt::task<result<std::vector<cloudflare_provider::held>>> cloudflare_provider::list(const rrset& set,
+rt::task<result<std::vector<cloudflare_provider::held>>> cloudflare_provider::list(rr_type type, std::string name,
                                                                                    rt::clock::time_point deadline,
                                                                                    unsigned* calls, std::string* why) {
   std::vector<held> out;
   for (int page = 1; page <= 100; ++page) {
-    std::string path = "/zones/" + _o.zone_id + "/dns_records?type=" + type_name(set.type) +
-                       "&name=" + http::url_encode(set.name) + "&per_page=100&page=" + std::to_string(page);
+    std::string path = "/zones/" + _o.zone_id + "/dns_records?type=" + type_name(type) +
+                       (name.empty() ? std::string("&per_page=5000") : "&name=" + http::url_encode(name) + "&per_page=100") +
+                       "&page=" + std::to_string(page);
     auto resp = co_await call("GET", std::move(path), {}, deadline, why);
     ++*calls;
     if (!resp) co_return resp.error();
@@ -212,12 +214,15 @@ rt::task<result<std::vector<cloudflare_provider::held>>> cloudflare_provider::li
     }
     for (auto& rec : *result->as_array()) {
       auto* id = rec.find("id");
-      auto value = value_of(rec, set.type);
-      if (!id || !id->as_string() || !value) {
+      auto* rname = rec.find("name");
+      auto value = value_of(rec, type);
+      if (!id || !id->as_string() || !rname || !rname->as_string() || !value) {
         say(why, "Cloudflare list: unreadable record");
         co_return error::bad_response;
       }
-      out.push_back({*id->as_string(), std::move(*value)});
+      std::string lower = *rname->as_string();
+      for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      out.push_back({*id->as_string(), std::move(lower), std::move(*value)});
     }
     auto* info = v->find("result_info");
     auto* pages = info ? info->find("total_pages") : nullptr;
@@ -229,8 +234,7 @@ rt::task<result<std::vector<cloudflare_provider::held>>> cloudflare_provider::li
 
 rt::task<result<std::vector<std::string>>> cloudflare_provider::get(std::string name, rr_type type, std::string* why) {
   unsigned calls = 0;
-  rrset set{std::move(name), type, 0, {}};
-  auto held = co_await list(set, rt::clock::now() + _o.timeout, &calls, why);
+  auto held = co_await list(type, std::move(name), rt::clock::now() + _o.timeout, &calls, why);
   if (!held) co_return held.error();
   std::vector<std::string> values;
   for (auto& h : *held) values.push_back(std::move(h.value));
@@ -243,12 +247,26 @@ rt::task<result<write_stats>> cloudflare_provider::edit(std::vector<rrset> sets,
   for (unsigned attempt = 0; attempt < _o.attempts; ++attempt) {
     std::vector<rrset> current = sets;
     std::vector<std::vector<held>> have(sets.size());
+    if (sets.size() <= 2) {
+      for (std::size_t i = 0; i < sets.size(); ++i) {
+        auto h = co_await list(sets[i].type, sets[i].name, deadline, &stats.calls, why);
+        if (!h) co_return h.error();
+        have[i] = std::move(*h);
+      }
+    } else {  // one listing of the zone per type instead of one per name
+      std::set<rr_type> types;
+      for (auto& s : sets) types.insert(s.type);
+      for (auto type : types) {
+        auto all = co_await list(type, "", deadline, &stats.calls, why);
+        if (!all) co_return all.error();
+        for (auto& x : *all)
+          for (std::size_t i = 0; i < sets.size(); ++i)
+            if (sets[i].type == type && sets[i].name == x.name) have[i].push_back(x);
+      }
+    }
     for (std::size_t i = 0; i < sets.size(); ++i) {
-      auto h = co_await list(sets[i], deadline, &stats.calls, why);
-      if (!h) co_return h.error();
       current[i].values.clear();
-      for (auto& x : *h) current[i].values.push_back(x.value);
-      have[i] = std::move(*h);
+      for (auto& x : have[i]) current[i].values.push_back(x.value);
     }
     auto wanted = edit(current);
 

@@ -3,9 +3,8 @@
 // ids kept across a change, SRV/A/AAAA, pagination and batches in chunks, Cloudflare's limits
 // refusing a whole batch, auth errors in Cloudflare's words, our call budget keeping us under
 // Cloudflare's rate limit, and what happens when a client without one goes over it.
-#include "cloudflare_fake/cloudflare_fake.hpp"
+#include "cloudflare_fake/fake_server.hpp"
 #include "support/rt_test.hpp"
-#include "support/test_pki.hpp"
 
 #include <brood/http/server.hpp>
 #include <brood/provider/cloudflare.hpp>
@@ -20,40 +19,7 @@ BOOST_AUTO_TEST_SUITE(cloudflare)
 
 namespace {
 
-/// The fake on a loopback TLS port, and clients for it.
-struct fake_api {
-  test::test_pki pki;
-  test::test_pki::leaf leaf = pki.issue("api", {"DNS:localhost"});
-  test::cloudflare_fake fake;
-  http::server server;
-  net::listener listener = std::move(*net::listener::bind(net::socket_address::ipv4_loopback(0)));
-  tls::server_credentials creds = std::move(*tls::server_credentials::load({leaf.cert_file, leaf.key_file}));
-  rt::task_scope scope;
-
-  explicit fake_api(test::cloudflare_fake_options o = {}) : fake(o), server(fake.router(), quiet()) {
-    scope.spawn(server.serve(listener, &creds));
-  }
-  static http::server_options quiet() {
-    http::server_options o;
-    o.access_log = [](const http::access_entry&) {};
-    return o;
-  }
-  cloudflare_options options(std::string token = test::cloudflare_fake_options{}.token) {
-    cloudflare_options o;
-    o.api = "https://localhost:" + std::to_string(listener.local_address()->port()) + "/client/v4";
-    o.token = std::move(token);
-    o.zone_id = test::cloudflare_fake_options{}.zone_id;
-    tls::client_options co;
-    co.ca_file = pki.ca_file();
-    o.tls = *tls::context::client(co);
-    o.timeout = std::chrono::seconds(10);
-    return o;
-  }
-  rt::task<void> stop() {
-    server.shutdown();
-    co_await scope.join();
-  }
-};
+using fake_api = test::cloudflare_fake_server;
 
 std::set<std::string> as_set(const std::vector<std::string>& v) { return {v.begin(), v.end()}; }
 
