@@ -51,7 +51,7 @@ rt::task<rt::result<provider::write_stats>> bootstrap(provider::provider& p, con
 
 api::api(api_options o, provider::provider& p, const crypto::identity& scout, brood_key key)
     : _o(std::move(o)), _p(p), _scout(scout), _key(key), _n(_o.domain), _verifier(_n.domain(), _o.skew),
-      _started_ms(now_ms()) {}
+      _started_ms(now()) {}
 
 http::router api::router() {
   http::router r;
@@ -133,7 +133,7 @@ rt::task<rt::result<records::meta_record>> api::meta(std::string* why) {
 
 rt::task<http::response> api::do_register(const http::request& req) {
   ++_c.requests;
-  auto pk = _verifier.verify(req, now_ms());
+  auto pk = _verifier.verify(req, now());
   if (!pk) {
     ++_c.auth_failures;
     co_return http::error_response(401, "unauthenticated", pk.error().message());
@@ -297,6 +297,7 @@ rt::task<http::response> api::approve(const http::request& req, std::string id) 
   }
   ++_c.approvals;
   _members_read_ms = 0;
+  _keys_out.insert(id);
   json::writer out;
   out.begin_object().key("id").string(id).key("ip").string(ip).key("role").string(role).end_object();
   co_return json_ok(200, out.take());
@@ -335,7 +336,7 @@ rt::task<http::response> api::node(const http::request& req, std::string id) {
   // An operator may ask about anyone; a node about itself (how a pending node learns it was
   // approved before it reads its _k).
   if (!auth::operator_token_ok(req.header_value("authorization"), _o.operator_token)) {
-    auto pk = _verifier.verify(req, now_ms());
+    auto pk = _verifier.verify(req, now());
     if (!pk) {
       ++_c.auth_failures;
       co_return http::error_response(401, "unauthenticated", pk.error().message());

@@ -19,8 +19,8 @@ namespace brood::api {
 using provider::rr_type;
 using provider::rrset;
 
-rt::task<rt::result<std::vector<std::string>>> api::member_ids(std::int64_t now, std::string* why) {
-  if (_members_read_ms != 0 && now - _members_read_ms < 300'000) co_return _members_cache;
+rt::task<rt::result<std::vector<std::string>>> api::member_ids(std::int64_t at, std::string* why) {
+  if (_members_read_ms != 0 && at - _members_read_ms < 300'000) co_return _members_cache;
   auto m = co_await meta(why);
   if (!m) co_return m.error();
   const auto keys = ring();
@@ -34,37 +34,41 @@ rt::task<rt::result<std::vector<std::string>>> api::member_ids(std::int64_t now,
   }
   std::sort(ids.begin(), ids.end());
   _members_cache = ids;
-  _members_read_ms = now;
+  _members_read_ms = at;
   co_return ids;
 }
 
 rt::task<http::response> api::heartbeat(const http::request& req) {
   ++_c.requests;
-  const auto now = now_ms();
-  auto pk = _verifier.verify(req, now);
+  const auto t = now();
+  auto pk = _verifier.verify(req, t);
   if (!pk) {
     ++_c.auth_failures;
     co_return http::error_response(401, "unauthenticated", pk.error().message());
   }
   const auto id = crypto::id10(*pk);
   std::string why;
-  auto ids = co_await member_ids(now, &why);
+  auto ids = co_await member_ids(t, &why);
   if (!ids) co_return provider_failure(ids.error(), why);
   if (!std::binary_search(ids->begin(), ids->end(), id)) {
     // Perhaps approved by another scout since the list was read.
     _members_read_ms = 0;
-    ids = co_await member_ids(now, &why);
+    ids = co_await member_ids(t, &why);
     if (!ids) co_return provider_failure(ids.error(), why);
     if (!std::binary_search(ids->begin(), ids->end(), id))
       co_return http::error_response(403, "forbidden", id + " is not a member of this brood");
   }
-  _last_seen[id] = now;
+  _last_seen[id] = t;
   ++_c.heartbeats;
   // A node that reports the current key version has picked up its _k: the record goes.
   auto body = json::parse(req.body.empty() ? std::string_view("{}") : std::string_view(req.body));
   const json::value* kv = body ? body->find("kv") : nullptr;
   auto kvi = kv ? kv->as_int() : rt::result<std::int64_t>(std::errc::invalid_argument);
-  if (kvi && static_cast<std::uint64_t>(*kvi) == _key.kv && !_next_key) {
+  // (Once per node and API lifetime, or after this API wrote it one: a heartbeat in steady
+  // state costs no provider call.)
+  if (kvi && static_cast<std::uint64_t>(*kvi) == _key.kv && !_next_key &&
+      (_keys_out.erase(id) > 0 || _keys_checked.insert(id).second)) {
+    _keys_checked.insert(id);
     std::vector<rrset> gone{{_n.key(id), rr_type::txt, _o.ttl, {}}};
     auto w = co_await _p.apply(gone, &why);
     if (w && w->removed > 0) ++_c.provider_edits;
@@ -74,24 +78,24 @@ rt::task<http::response> api::heartbeat(const http::request& req) {
   co_return json_ok(200, out.take());
 }
 
-rt::task<rt::result<bool>> api::write_liveness(std::int64_t now, std::string* why) {
+rt::task<rt::result<bool>> api::write_liveness(std::int64_t at, std::string* why) {
   auto m = co_await meta(why);
   if (!m) co_return m.error();
   const auto stale_ms = static_cast<std::int64_t>(m->stale) * 1000;
   const auto refresh_ms = static_cast<std::int64_t>(m->keepalive) * 2000;
-  auto ids = co_await member_ids(now, why);
+  auto ids = co_await member_ids(at, why);
   if (!ids) co_return ids.error();
   std::vector<std::string> down;
   for (auto& id : *ids) {
     if (id == _scout.id10()) continue;
     auto seen = _last_seen.find(id);
     const auto last = seen == _last_seen.end() ? _started_ms : seen->second;
-    if (now - last > stale_ms) down.push_back(id);
+    if (at - last > stale_ms) down.push_back(id);
   }
   // `ids` is sorted, so `down` is too, as the record requires.
-  if (down == _last_down && _last_liveness_ms != 0 && now - _last_liveness_ms < refresh_ms) co_return false;
+  if (down == _last_down && _last_liveness_ms != 0 && at - _last_liveness_ms < refresh_ms) co_return false;
   const auto id = _scout.id10();
-  const auto text = records::encode(records::liveness_record{id, down, now}, _n.liveness(), _scout);
+  const auto text = records::encode(records::liveness_record{id, down, at}, _n.liveness(), _scout);
   const auto scouts = m->scouts;
   std::vector<rrset> sets{{_n.liveness(), rr_type::txt, _o.ttl, {}}};
   provider::provider::edit_fn fn = [&](const std::vector<rrset>& current) {
@@ -108,7 +112,7 @@ rt::task<rt::result<bool>> api::write_liveness(std::int64_t now, std::string* wh
   ++_c.provider_edits;
   if (!w) co_return w.error();
   _last_down = std::move(down);
-  _last_liveness_ms = now;
+  _last_liveness_ms = at;
   ++_c.liveness_writes;
   co_return true;
 }
@@ -120,7 +124,7 @@ rt::task<void> api::run_liveness() {
     if (auto m = co_await meta(&why)) keepalive = m->keepalive;
     auto s = co_await rt::sleep_for(std::chrono::seconds(keepalive));
     if (!s) co_return;  // cancelled
-    auto w = co_await write_liveness(now_ms(), &why);
+    auto w = co_await write_liveness(now(), &why);
     if (!w) std::fprintf(stderr, "brood-api: liveness: %s: %s\n", w.error().message().c_str(), why.c_str());
   }
 }

@@ -166,6 +166,8 @@ rt::task<rt::result<void>> api::rotate(const rotation& r, std::string* why) {
     auto k = co_await _p.apply(key_sets, why);
     ++_c.provider_edits;
     if (!k) co_return k.error();
+    for (auto& pk : survivor_keys) _keys_out.insert(crypto::id10(pk));
+    _keys_out.erase(r.id);
     fault_point("keys");
 
     // Step 3: the switch, in one edit.

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <brood/api/brood_key.hpp>
+#include <brood/api/set_edit.hpp>
 #include <brood/auth/request_signature.hpp>
 #include <brood/http/router.hpp>
 #include <brood/provider/provider.hpp>
@@ -21,7 +22,9 @@
 #include <brood/rt/async_mutex.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <set>
 #include <string>
 
 namespace brood::api {
@@ -32,6 +35,9 @@ struct api_options {
   std::string state_dir;       // brood.key and the rotation journal live here
   std::uint32_t ttl = 60;      // of every record written
   std::chrono::milliseconds skew{60'000};
+  /// Milliseconds since the epoch for heartbeats, liveness and request signatures; empty: the
+  /// system clock. (Benchmarks run five minutes of heartbeats in a second with their own.)
+  std::function<std::int64_t()> clock;
 };
 
 struct bootstrap_params {
@@ -115,6 +121,7 @@ class api {
   rt::task<rt::result<records::meta_record>> meta(std::string* why);
   http::response provider_failure(std::error_code e, const std::string& why);
   bool is_operator(const http::request& req);
+  std::int64_t now() const { return _o.clock ? _o.clock() : now_ms(); }
 
   api_options _o;
   provider::provider& _p;
@@ -125,6 +132,8 @@ class api {
   std::optional<records::meta_record> _meta;
   std::optional<brood_key> _next_key;  // during a rotation: the key being switched to
   std::map<std::string, std::int64_t> _last_seen;  // id10 → ms of its last heartbeat
+  std::set<std::string> _keys_out;      // id10s whose _k this API wrote and has not deleted
+  std::set<std::string> _keys_checked;  // id10s known to have no _k left (since this API started)
   std::int64_t _started_ms;                        // nobody is judged silent before stale has passed
   std::vector<std::string> _members_cache;
   std::int64_t _members_read_ms = 0;
