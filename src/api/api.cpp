@@ -215,6 +215,7 @@ rt::task<http::response> api::approve(const http::request& req, std::string id) 
   if (!is_operator(req)) co_return http::error_response(401, "unauthenticated", "operator token required");
   if (!id10_ok(id)) co_return http::error_response(400, "bad request", "a node id is 10 lower-case hex digits");
   auto g = co_await _writes.lock();  // not in the middle of a rotation
+  if (auto busy = co_await settle_rotation()) co_return std::move(*busy);
   std::string role = "worker";
   if (!req.body.empty()) {
     auto body = json::parse(req.body);

@@ -67,11 +67,31 @@ rt::task<http::response> api::heartbeat(const http::request& req) {
   // (Once per node and API lifetime, or after this API wrote it one: a heartbeat in steady
   // state costs no provider call.)
   if (kvi && static_cast<std::uint64_t>(*kvi) == _key.kv && !_next_key &&
-      (_keys_out.erase(id) > 0 || _keys_checked.insert(id).second)) {
-    _keys_checked.insert(id);
-    std::vector<rrset> gone{{_n.key(id), rr_type::txt, _o.ttl, {}}};
-    auto w = co_await _p.apply(gone, &why);
-    if (w && w->removed > 0) ++_c.provider_edits;
+      (_keys_out.count(id) > 0 || !_keys_checked.count(id))) {
+    // Under the write lock, and only a _k no newer than what the node reports: a rotation may
+    // have written a new one since this heartbeat was sent.
+    auto g = co_await _writes.lock();
+    auto m = co_await meta(&why);
+    if (m && !_next_key && static_cast<std::uint64_t>(*kvi) == _key.kv) {
+      const auto owner = _n.key(id);
+      const auto reported = static_cast<std::uint64_t>(*kvi);
+      const auto signers = m->scouts;
+      std::vector<rrset> sets{{owner, rr_type::txt, _o.ttl, {}}};
+      provider::provider::edit_fn fn = [&](const std::vector<rrset>& current) {
+        auto next = current;
+        std::erase_if(next[0].values, [&](const std::string& text) {
+          auto k = records::decode_key(text, owner, signers);
+          return k && k->kv <= reported;  // what it picked up (anything else stays)
+        });
+        return next;
+      };
+      auto w = co_await _p.edit(std::move(sets), std::move(fn), &why);
+      if (w) {
+        _keys_out.erase(id);
+        _keys_checked.insert(id);
+        if (w->removed > 0) ++_c.provider_edits;
+      }
+    }
   }
   json::writer out;
   out.begin_object().key("kv").number(static_cast<std::int64_t>(_key.kv)).key("status").string("ok").end_object();

@@ -24,6 +24,7 @@
 #include "handler_util.hpp"
 
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <set>
@@ -99,6 +100,7 @@ rt::task<http::response> api::remove_node(const http::request& req, std::string 
   if (!id10_ok(id)) co_return http::error_response(400, "bad request", "a node id is 10 lower-case hex digits");
   if (_o.state_dir.empty()) co_return http::error_response(503, "unavailable", "no state directory for the journal");
   auto g = co_await _writes.lock();
+  if (auto busy = co_await settle_rotation()) co_return std::move(*busy);
   std::string why;
   auto m = co_await meta(&why);
   if (!m) co_return provider_failure(m.error(), why);
@@ -116,7 +118,10 @@ rt::task<http::response> api::remove_node(const http::request& req, std::string 
 
   rotation r{id, _key, brood_key{_key.kv + 1, crypto::random_secret_key()}};
   auto j = co_await rt::write_file_atomic(journal_path(_o.state_dir), encode_journal(id, r.old_key, r.new_key));
-  if (!j) co_return http::error_response(503, "unavailable", "rotation journal: " + j.error().message());
+  if (!j) {
+    (void)co_await rt::remove_file(journal_path(_o.state_dir));  // nothing was done: no journal either
+    co_return http::error_response(503, "unavailable", "rotation journal: " + j.error().message());
+  }
   fault_point("journal");
   auto done = co_await rotate(r, &why);
   if (!done) co_return provider_failure(done.error(), why);  // the journal stays: recovery finishes it
@@ -128,33 +133,43 @@ rt::task<http::response> api::remove_node(const http::request& req, std::string 
   co_return json_ok(200, out.take());
 }
 
+rt::task<std::optional<http::response>> api::settle_rotation() {
+  if (!_pending) co_return std::nullopt;
+  std::string why;
+  const rotation r = *_pending;
+  auto done = co_await rotate(r, &why);
+  if (!done) co_return provider_failure(done.error(), "an interrupted key rotation must finish first: " + why);
+  co_return std::nullopt;
+}
+
 rt::task<rt::result<void>> api::rotate(const rotation& r, std::string* why) {
+  _pending = r;
   _next_key = r.new_key;
+  _meta.reset();  // read _meta as it is now, not as cached
   auto m = co_await meta(why);
   if (!m) co_return m.error();
-  const auto meta_now = *m;
-  const auto shards = records::all_shards(meta_now.shards);
+  const auto shards = records::all_shards(m->shards);
   const std::vector<crypto::secret_key> keys{r.new_key.key, r.old_key.key};
+  const auto scouts = m->scouts;
+  const std::size_t per_edit = std::max<std::size_t>(1, _p.max_sets_per_edit());
 
   for (int round = 0; round < 4; ++round) {
     // Who is there now, and the vlans whose shards the switch rewrites.
-    std::vector<rrset> nodes_sets;
-    for (auto& s : shards) nodes_sets.push_back({_n.node_shard(s), rr_type::txt, _o.ttl, {}});
     std::set<std::string> survivors;
     std::vector<crypto::public_key> survivor_keys;
-    for (auto& set : nodes_sets) {
-      auto texts = co_await _p.get(set.name, rr_type::txt, why);
+    for (auto& sh : shards) {
+      auto texts = co_await _p.get(_n.node_shard(sh), rr_type::txt, why);
       if (!texts) co_return texts.error();
       for (auto& t : *texts)
-        if (auto node = records::decode_node(t, set.name, meta_now.scouts, keys);
+        if (auto node = records::decode_node(t, _n.node_shard(sh), scouts, keys);
             node && crypto::id10(node->pk) != r.id && survivors.insert(crypto::id10(node->pk)).second)
           survivor_keys.push_back(node->pk);
     }
     auto vl_texts = co_await _p.get(_n.vlans(), rr_type::txt, why);
     if (!vl_texts) co_return vl_texts.error();
-    std::vector<std::uint32_t> vnis;
+    std::set<std::uint32_t> vnis;
     for (auto& t : *vl_texts)
-      if (auto v = records::decode_vlan(t, _n.vlans(), meta_now.scouts, keys)) vnis.push_back(v->vni);
+      if (auto v = records::decode_vlan(t, _n.vlans(), scouts, keys)) vnis.insert(v->vni);
 
     // Step 2: the new key, sealed to every survivor; the removed node's _k goes.
     std::vector<rrset> key_sets{{_n.key(r.id), rr_type::txt, _o.ttl, {}}};
@@ -163,69 +178,108 @@ rt::task<rt::result<void>> api::rotate(const rotation& r, std::string* why) {
       if (!k) continue;  // no X25519 form: such a node could never have been approved
       key_sets.push_back({_n.key(crypto::id10(pk)), rr_type::txt, _o.ttl, {*k}});
     }
-    auto k = co_await _p.apply(key_sets, why);
-    ++_c.provider_edits;
-    if (!k) co_return k.error();
+    for (std::size_t i = 0; i < key_sets.size(); i += per_edit) {
+      std::vector<rrset> part(key_sets.begin() + static_cast<std::ptrdiff_t>(i),
+                              key_sets.begin() + static_cast<std::ptrdiff_t>(std::min(key_sets.size(), i + per_edit)));
+      auto k = co_await _p.apply(std::move(part), why);
+      ++_c.provider_edits;
+      if (!k) co_return k.error();
+    }
     for (auto& pk : survivor_keys) _keys_out.insert(crypto::id10(pk));
     _keys_out.erase(r.id);
     fault_point("keys");
 
-    // Step 3: the switch, in one edit.
-    std::vector<rrset> sets{{_n.meta(), rr_type::txt, _o.ttl, {}}, {_n.vlans(), rr_type::txt, _o.ttl, {}}};
-    for (auto& s : shards) {
-      sets.push_back({_n.node_shard(s), rr_type::txt, _o.ttl, {}});
-      for (auto vni : vnis) sets.push_back({_n.member_shard(s, vni), rr_type::txt, _o.ttl, {}});
+    // Step 3: the switch, set by set (an UPDATE has a size limit; survivors hold both keys
+    // meanwhile), _meta last. A record no key opens stops the switch rather than vanish.
+    std::vector<std::string> names{_n.vlans()};
+    for (auto& sh : shards) {
+      names.push_back(_n.node_shard(sh));
+      for (auto vni : vnis) names.push_back(_n.member_shard(sh, vni));
     }
     bool membership_changed = false;
-    provider::provider::edit_fn fn = [&](const std::vector<rrset>& current) {
-      membership_changed = false;
-      const auto ts = now_ms();
-      auto next = current;
-      for (auto& s : next) {
-        if (s.name == _n.meta()) {
-          auto mm = meta_now;
-          mm.kv = r.new_key.kv;
-          mm.ts = std::max(ts, meta_now.ts + 1);
-          s.values = {records::encode(mm, _n.meta(), _scout)};
-        } else if (s.name == _n.vlans()) {
-          auto set = split_set(s.values, records::set_kind::vlans, s.name, meta_now.scouts);
+    std::string unreadable;
+    for (std::size_t i = 0; i < names.size() && !membership_changed && unreadable.empty(); i += per_edit) {
+      std::vector<rrset> sets;
+      for (std::size_t j = i; j < std::min(names.size(), i + per_edit); ++j)
+        sets.push_back({names[j], rr_type::txt, _o.ttl, {}});
+      provider::provider::edit_fn fn = [&](const std::vector<rrset>& current) {
+        membership_changed = false;
+        unreadable.clear();
+        const auto ts = now_ms();
+        auto next = current;
+        for (auto& set : next) {
+          if (set.values.empty()) continue;
+          const auto kind = set.name == _n.vlans()          ? records::set_kind::vlans
+                            : set.name.starts_with("_n.") ? records::set_kind::nodes
+                                                          : records::set_kind::members;
+          auto parts = split_set(set.values, kind, set.name, scouts);
           std::vector<std::string> members;
-          for (auto& t : set.members)
-            if (auto v = records::decode_vlan(t, s.name, meta_now.scouts, keys)) {
-              v->ts = ts;
-              members.push_back(records::encode(*v, s.name, r.new_key.key, _scout));
+          for (auto& t : parts.members) {
+            if (kind == records::set_kind::vlans) {
+              auto v = records::decode_vlan(t, set.name, scouts, keys);
+              if (!v) unreadable = set.name;
+              else if (!vnis.count(v->vni)) membership_changed = true;  // created meanwhile
+              else {
+                v->ts = ts;
+                members.push_back(records::encode(*v, set.name, r.new_key.key, _scout));
+              }
+            } else if (kind == records::set_kind::nodes) {
+              auto node = records::decode_node(t, set.name, scouts, keys);
+              if (!node) unreadable = set.name;
+              else if (crypto::id10(node->pk) == r.id) continue;
+              else {
+                if (!survivors.count(crypto::id10(node->pk))) membership_changed = true;  // no _k yet
+                node->ts = ts;
+                members.push_back(records::encode(*node, set.name, r.new_key.key, _scout));
+              }
+            } else {
+              auto mem = records::decode_member(t, set.name, scouts, keys);
+              if (!mem) unreadable = set.name;
+              else if (crypto::id10(mem->pk) == r.id) continue;
+              else {
+                mem->ts = ts;
+                members.push_back(records::encode(*mem, set.name, r.new_key.key, _scout));
+              }
             }
-          s.values = rebuild_set(records::set_kind::vlans, s.name, std::move(members), set.header, ts, _scout);
-        } else if (s.name.starts_with("_n.")) {
-          auto set = split_set(s.values, records::set_kind::nodes, s.name, meta_now.scouts);
-          std::vector<std::string> members;
-          for (auto& t : set.members)
-            if (auto node = records::decode_node(t, s.name, meta_now.scouts, keys)) {
-              const auto nid = crypto::id10(node->pk);
-              if (nid == r.id) continue;
-              if (!survivors.count(nid)) membership_changed = true;  // approved meanwhile: no _k yet
-              node->ts = ts;
-              members.push_back(records::encode(*node, s.name, r.new_key.key, _scout));
-            }
-          s.values = rebuild_set(records::set_kind::nodes, s.name, std::move(members), set.header, ts, _scout);
-        } else if (!s.values.empty()) {  // an _m shard
-          auto set = split_set(s.values, records::set_kind::members, s.name, meta_now.scouts);
-          std::vector<std::string> members;
-          for (auto& t : set.members)
-            if (auto mem = records::decode_member(t, s.name, meta_now.scouts, keys)) {
-              if (crypto::id10(mem->pk) == r.id) continue;
-              mem->ts = ts;
-              members.push_back(records::encode(*mem, s.name, r.new_key.key, _scout));
-            }
-          s.values = rebuild_set(records::set_kind::members, s.name, std::move(members), set.header, ts, _scout);
+          }
+          set.values = rebuild_set(kind, set.name, std::move(members), parts.header, ts, _scout);
         }
-      }
-      return membership_changed ? current : next;
+        return membership_changed || !unreadable.empty() ? current : next;
+      };
+      auto w = co_await _p.edit(std::move(sets), std::move(fn), why);
+      ++_c.provider_edits;
+      if (!w) co_return w.error();
+    }
+    if (!unreadable.empty()) {
+      if (why) *why = "a record in " + unreadable + " opens with neither key; the rotation stops here";
+      co_return provider::error::rejected;
+    }
+    if (membership_changed) continue;  // approved or created meanwhile: seal and switch again
+
+    // _meta last: the new kv, and a removed scout loses its say.
+    std::vector<rrset> meta_set{{_n.meta(), rr_type::txt, _o.ttl, {}}};
+    bool meta_ok = false;
+    provider::provider::edit_fn meta_fn = [&](const std::vector<rrset>& current) {
+      meta_ok = false;
+      std::optional<records::meta_record> newest;
+      for (auto& t : current[0].values)
+        if (auto mm = records::decode_meta(t, _n.meta(), scouts); mm && (!newest || mm->ts > newest->ts)) newest = *mm;
+      if (!newest) return current;
+      meta_ok = true;
+      newest->kv = std::max(newest->kv, r.new_key.kv);
+      newest->ts = std::max(now_ms(), newest->ts + 1);
+      std::erase_if(newest->scouts, [&](const crypto::public_key& pk) { return crypto::id10(pk) == r.id; });
+      auto next = current;
+      next[0].values = {records::encode(*newest, _n.meta(), _scout)};
+      return next;
     };
-    auto w = co_await _p.edit(std::move(sets), std::move(fn), why);
+    auto mw = co_await _p.edit(std::move(meta_set), std::move(meta_fn), why);
     ++_c.provider_edits;
-    if (!w) co_return w.error();
-    if (membership_changed) continue;  // someone was approved meanwhile: seal the key for them too
+    if (!mw) co_return mw.error();
+    if (!meta_ok) {
+      if (why) *why = "_meta is not signed by a scout this one trusts";
+      co_return provider::error::rejected;
+    }
     fault_point("switch");
 
     // Step 4: the new key is the key.
@@ -237,13 +291,12 @@ rt::task<rt::result<void>> api::rotate(const rotation& r, std::string* why) {
     }
     _key = r.new_key;
     _next_key.reset();
+    _pending.reset();
     _meta.reset();  // re-read: the switch wrote a newer one
     fault_point("saved");
-    auto gone = co_await rt::remove_file(journal_path(_o.state_dir));
-    if (!gone) {
-      if (why) *why = "rotation journal: " + gone.error().message();
-      co_return gone.error();
-    }
+    // A journal left behind only makes the next start redo harmless steps.
+    if (auto gone = co_await rt::remove_file(journal_path(_o.state_dir)); !gone)
+      std::fprintf(stderr, "brood-api: rotation journal: %s\n", gone.error().message().c_str());
     co_return rt::result<void>{};
   }
   if (why) *why = "nodes kept being approved during the rotation";

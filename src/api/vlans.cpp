@@ -98,6 +98,9 @@ rt::task<http::response> api::create_vlan(const http::request& req) {
   const auto vni = static_cast<std::uint32_t>(*vni_i);
   const std::string name = *name_v->as_string();
 
+  // One change at a time, and never with an unfinished rotation (its key encrypts from now on).
+  auto g = co_await _writes.lock();
+  if (auto busy = co_await settle_rotation()) co_return std::move(*busy);
   std::string why;
   auto m = co_await meta(&why);
   if (!m) co_return provider_failure(m.error(), why);
@@ -166,6 +169,9 @@ rt::task<http::response> api::delete_vlan(const http::request& req, std::string 
   if (!is_operator(req)) co_return http::error_response(401, "unauthenticated", "operator token required");
   auto vni = parse_vni(vni_text);
   if (!vni) co_return http::error_response(400, "bad request", "vni is an integer from 1 to 16777215");
+  // One change at a time, and never with an unfinished rotation (its key encrypts from now on).
+  auto g = co_await _writes.lock();
+  if (auto busy = co_await settle_rotation()) co_return std::move(*busy);
   std::string why;
   auto m = co_await meta(&why);
   if (!m) co_return provider_failure(m.error(), why);
@@ -214,6 +220,9 @@ rt::task<http::response> api::add_member(const http::request& req, std::string v
   unsigned char probe[16];
   if (parse_ip(ip, probe) == 0) co_return http::error_response(400, "bad request", "ip is not an address");
 
+  // One change at a time, and never with an unfinished rotation (its key encrypts from now on).
+  auto g = co_await _writes.lock();
+  if (auto busy = co_await settle_rotation()) co_return std::move(*busy);
   std::string why;
   auto m = co_await meta(&why);
   if (!m) co_return provider_failure(m.error(), why);
@@ -309,6 +318,9 @@ rt::task<http::response> api::remove_member(const http::request& req, std::strin
   if (!is_operator(req)) co_return http::error_response(401, "unauthenticated", "operator token required");
   auto vni = parse_vni(vni_text);
   if (!vni || !id10_ok(id)) co_return http::error_response(400, "bad request", "expected /vlans/<vni>/members/<id10>");
+  // One change at a time, and never with an unfinished rotation (its key encrypts from now on).
+  auto g = co_await _writes.lock();
+  if (auto busy = co_await settle_rotation()) co_return std::move(*busy);
   std::string why;
   auto m = co_await meta(&why);
   if (!m) co_return provider_failure(m.error(), why);

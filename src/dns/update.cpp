@@ -261,12 +261,12 @@ result<void> tsig_verify(std::span<const std::uint8_t> m, const tsig_key& key, s
   const std::uint16_t fudge_s = get16(m, at + 6), mac_size = get16(m, at + 8);
   at += 10;
   if (at + mac_size + 6 > end) return error::malformed;
-  const std::string mac(reinterpret_cast<const char*>(&m[at]), mac_size);
+  const std::string mac(reinterpret_cast<const char*>(m.data() + at), mac_size);
   at += mac_size;
   const std::uint16_t original_id = get16(m, at), err = get16(m, at + 2), other_len = get16(m, at + 4);
   at += 6;
   if (at + other_len != end) return error::malformed;
-  const std::string_view other(reinterpret_cast<const char*>(&m[at]), other_len);
+  const std::string_view other(reinterpret_cast<const char*>(m.data() + at), other_len);
 
   if (name != lower(key.name) || alg != algorithm) return tsig_error::bad_key;
   if (err == 17) return tsig_error::bad_key;

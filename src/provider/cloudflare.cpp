@@ -167,6 +167,7 @@ rt::task<result<http::response>> cloudflare_provider::call(std::string method, s
       std::uint64_t secs = 60;
       auto ra = resp->header_value("retry-after");
       std::from_chars(ra.data(), ra.data() + ra.size(), secs);
+      secs = std::min<std::uint64_t>(secs, 3600);
       auto until = rt::clock::now() + std::chrono::seconds(secs);
       if (until < deadline) {
         (void)co_await rt::sleep_until(until);
@@ -198,7 +199,8 @@ rt::task<result<std::vector<cloudflare_provider::held>>> cloudflare_provider::li
     std::string path = "/zones/" + _o.zone_id + "/dns_records?type=" + type_name(type) +
                        (name.empty() ? std::string("&per_page=5000") : "&name=" + http::url_encode(name) + "&per_page=100") +
                        "&page=" + std::to_string(page);
-    auto resp = co_await call("GET", std::move(path), {}, deadline, why);
+    std::string no_body;
+    auto resp = co_await call("GET", std::move(path), std::move(no_body), deadline, why);
     ++*calls;
     if (!resp) co_return resp.error();
     if (resp->status != 200) {
@@ -279,6 +281,7 @@ rt::task<result<write_stats>> cloudflare_provider::edit(std::vector<rrset> sets,
       std::string value;
     };
     std::vector<op> ops;
+    std::vector<std::size_t> set_ends;  // where each changed set's operations end
     write_stats round{};
     for (auto& w : wanted) {
       std::vector<held> none;
@@ -304,16 +307,22 @@ rt::task<result<write_stats>> cloudflare_provider::edit(std::vector<rrset> sets,
       for (std::size_t k = i; k < added.size(); ++k) ops.push_back({op::post, {}, &w, added[k]});
       round.added += static_cast<unsigned>(added.size());
       round.removed += static_cast<unsigned>(removed_ids.size());
+      set_ends.push_back(ops.size());
     }
     round.calls = stats.calls;
     round.conflicts = stats.conflicts;
     if (ops.empty()) co_return round;
 
+    // Batches end on set boundaries, so that a set (its header and its members) is always
+    // written in one transaction; only a set larger than a batch is split.
     bool conflict = false;
-    for (std::size_t start = 0; start < ops.size() && !conflict; start += _o.batch_limit) {
+    for (std::size_t start = 0, end = 0; start < ops.size() && !conflict; start = end) {
+      end = start;
+      for (auto e : set_ends)
+        if (e > end && e - start <= _o.batch_limit) end = e;
+      if (end == start) end = std::min(ops.size(), start + _o.batch_limit);
       json::writer b;
       b.begin_object();
-      const std::size_t end = std::min(ops.size(), start + _o.batch_limit);
       for (auto kind : {op::del, op::patch, op::post}) {
         b.key(kind == op::del ? "deletes" : kind == op::patch ? "patches" : "posts").begin_array();
         for (std::size_t k = start; k < end; ++k) {

@@ -103,6 +103,9 @@ class api {
   };
   rt::task<http::response> remove_node(const http::request& req, std::string id);
   rt::task<rt::result<void>> rotate(const rotation& r, std::string* why);
+  /// Finishes a rotation that failed earlier in this process (the provider was down, say)
+  /// before any other change; a response to send instead if it still cannot.
+  rt::task<std::optional<http::response>> settle_rotation();
   std::vector<crypto::secret_key> ring() const;
 
   rt::task<http::response> heartbeat(const http::request& req);
@@ -130,6 +133,7 @@ class api {
   records::names _n;
   auth::request_verifier _verifier;
   std::optional<records::meta_record> _meta;
+  std::optional<rotation> _pending;    // a rotation started and not finished
   std::optional<brood_key> _next_key;  // during a rotation: the key being switched to
   std::map<std::string, std::int64_t> _last_seen;  // id10 → ms of its last heartbeat
   std::set<std::string> _keys_out;      // id10s whose _k this API wrote and has not deleted

@@ -64,6 +64,9 @@ class provider {
   using edit_fn = std::function<std::vector<rrset>(const std::vector<rrset>& current)>;
   virtual rt::task<result<write_stats>> edit(std::vector<rrset> sets, edit_fn edit, std::string* why) = 0;
 
+  /// How many sets one edit should touch at most (RFC 2136: an UPDATE is at most 64 KiB).
+  virtual std::size_t max_sets_per_edit() const noexcept { return 64; }
+
   /// Makes every set in `desired` equal its values (an edit that ignores what is there).
   rt::task<result<write_stats>> apply(std::vector<rrset> desired, std::string* why);
 };

@@ -25,6 +25,9 @@ class rfc2136_provider final : public provider {
  public:
   explicit rfc2136_provider(rfc2136_options o) : _o(std::move(o)) {}
   std::string_view kind() const noexcept override { return "rfc2136"; }
+  /// One set per UPDATE when many change at once: a set of a 100-node brood is a few KiB, and
+  /// an UPDATE carries each changed record up to three times (prerequisite, deletion, addition).
+  std::size_t max_sets_per_edit() const noexcept override { return 1; }
   rt::task<result<std::vector<std::string>>> get(std::string name, rr_type type, std::string* why) override;
   rt::task<result<write_stats>> edit(std::vector<rrset> sets, edit_fn edit, std::string* why) override;
 
