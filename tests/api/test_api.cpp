@@ -204,35 +204,61 @@ BOOST_AUTO_TEST_CASE(both_ends_of_a_trail_derive_one_tunnel) {
   BOOST_TEST(last(here) % 4 + last(there) % 4 == 3);  // the block's .1 and .2, one each
 }
 
-static rt::task<void> vlan_flow() {
-  test::dns_lab lab("", crypto::base64(crypto::bytes_of(secret)));
-  bool started = co_await lab.start();
-  if (!started) BROOD_SKIP("knotd, unbound or dnsdist did not start (packages knot, unbound, dnsdist)");
-  provider::rfc2136_options po;
-  po.server = net::socket_address::ipv4_loopback(lab.knot_port);
-  po.zone = "brood.test";
-  po.key = {"brood-update", secret};
-  provider::rfc2136_provider dns(po);
-  const auto scout = seeded(1);
+/// knotd taking updates, the RFC 2136 provider, a bootstrapped brood, and an in-process API
+/// serving it over TLS, with a client. stop() is the caller's, as with the lab.
+struct knot_api {
+  test::dns_lab lab{"", crypto::base64(crypto::bytes_of(secret))};
+  std::unique_ptr<provider::rfc2136_provider> dns;
+  crypto::identity scout = seeded(1);
   api::brood_key key{1, crypto::random_secret_key()};
-  std::string why;
-  const api::bootstrap_params params{65077, "10.77.0.0/16"};
-  auto boot = co_await api::bootstrap(dns, records::names("brood.test"), scout, key, params, &why);
-  BOOST_REQUIRE_MESSAGE(boot.has_value(), why);
-  api::api service({"brood.test", token}, dns, scout, key);
-  http::server_options so;
-  so.access_log = [](const http::access_entry&) {};
-  http::server server(service.router(), so);
-  auto l = net::listener::bind(net::socket_address::ipv4_loopback(0));
-  auto creds = tls::server_credentials::load({lab.leaf.cert_file, lab.leaf.key_file});
-  BOOST_REQUIRE((l.has_value() && creds.has_value()));
+  std::unique_ptr<api::api> service;
+  std::unique_ptr<http::server> server;
+  std::optional<net::listener> l;
+  std::optional<tls::server_credentials> creds;
   rt::task_scope servers;
-  servers.spawn(server.serve(*l, &*creds));
-  http::client_options co;
-  tls::client_options tco;
-  tco.ca_file = lab.pki.ca_file();
-  co.tls = *tls::context::client(tco);
-  client c{http::h2_client(co), "localhost:" + std::to_string(l->local_address()->port())};
+  std::unique_ptr<client> c;
+
+  rt::task<bool> start() {
+    if (!co_await lab.start()) co_return false;
+    provider::rfc2136_options po;
+    po.server = net::socket_address::ipv4_loopback(lab.knot_port);
+    po.zone = "brood.test";
+    po.key = {"brood-update", secret};
+    dns = std::make_unique<provider::rfc2136_provider>(po);
+    std::string why;
+    const api::bootstrap_params params{65077, "10.77.0.0/16"};
+    auto boot = co_await api::bootstrap(*dns, records::names("brood.test"), scout, key, params, &why);
+    BOOST_REQUIRE_MESSAGE(boot.has_value(), why);
+    service = std::make_unique<api::api>(api::api_options{"brood.test", token}, *dns, scout, key);
+    http::server_options so;
+    so.access_log = [](const http::access_entry&) {};
+    server = std::make_unique<http::server>(service->router(), so);
+    auto bound = net::listener::bind(net::socket_address::ipv4_loopback(0));
+    auto loaded = tls::server_credentials::load({lab.leaf.cert_file, lab.leaf.key_file});
+    BOOST_REQUIRE((bound.has_value() && loaded.has_value()));
+    l.emplace(std::move(*bound));
+    creds.emplace(std::move(*loaded));
+    servers.spawn(server->serve(*l, &*creds));
+    http::client_options co;
+    tls::client_options tco;
+    tco.ca_file = lab.pki.ca_file();
+    co.tls = *tls::context::client(tco);
+    c.reset(new client{http::h2_client(co), "localhost:" + std::to_string(l->local_address()->port())});
+    co_return true;
+  }
+};
+
+static rt::task<void> vlan_flow() {
+  knot_api k;
+  bool ready = co_await k.start();
+  if (!ready) BROOD_SKIP("knotd, unbound or dnsdist did not start (packages knot, unbound, dnsdist)");
+  [[maybe_unused]] auto& lab = k.lab;
+  [[maybe_unused]] auto& c = *k.c;
+  [[maybe_unused]] auto& server = *k.server;
+  [[maybe_unused]] auto& servers = k.servers;
+  [[maybe_unused]] const auto& scout = k.scout;
+  [[maybe_unused]] const auto& key = k.key;
+  [[maybe_unused]] auto* l = &*k.l;
   const auto a = seeded(20), b = seeded(21);
   for (auto* node : {&a, &b}) {
     auto r = co_await c.send("POST", "/register", register_body(*node, "n", "192.0.2.1:51820"), node, false);
@@ -368,34 +394,16 @@ rt::task<ctl_result> broodctl(std::string line, std::string api_url, std::string
 }  // namespace
 
 static rt::task<void> ctl_flow() {
-  test::dns_lab lab("", crypto::base64(crypto::bytes_of(secret)));
-  bool started = co_await lab.start();
-  if (!started) BROOD_SKIP("knotd, unbound or dnsdist did not start (packages knot, unbound, dnsdist)");
-  provider::rfc2136_options po;
-  po.server = net::socket_address::ipv4_loopback(lab.knot_port);
-  po.zone = "brood.test";
-  po.key = {"brood-update", secret};
-  provider::rfc2136_provider dns(po);
-  const auto scout = seeded(1);
-  api::brood_key key{1, crypto::random_secret_key()};
-  std::string why;
-  const api::bootstrap_params params{65077, "10.77.0.0/16"};
-  auto boot = co_await api::bootstrap(dns, records::names("brood.test"), scout, key, params, &why);
-  BOOST_REQUIRE_MESSAGE(boot.has_value(), why);
-  api::api service({"brood.test", token}, dns, scout, key);
-  http::server_options so;
-  so.access_log = [](const http::access_entry&) {};
-  http::server server(service.router(), so);
-  auto l = net::listener::bind(net::socket_address::ipv4_loopback(0));
-  auto creds = tls::server_credentials::load({lab.leaf.cert_file, lab.leaf.key_file});
-  BOOST_REQUIRE((l.has_value() && creds.has_value()));
-  rt::task_scope servers;
-  servers.spawn(server.serve(*l, &*creds));
-  http::client_options co;
-  tls::client_options tco;
-  tco.ca_file = lab.pki.ca_file();
-  co.tls = *tls::context::client(tco);
-  client c{http::h2_client(co), "localhost:" + std::to_string(l->local_address()->port())};
+  knot_api k;
+  bool ready = co_await k.start();
+  if (!ready) BROOD_SKIP("knotd, unbound or dnsdist did not start (packages knot, unbound, dnsdist)");
+  [[maybe_unused]] auto& lab = k.lab;
+  [[maybe_unused]] auto& c = *k.c;
+  [[maybe_unused]] auto& server = *k.server;
+  [[maybe_unused]] auto& servers = k.servers;
+  [[maybe_unused]] const auto& scout = k.scout;
+  [[maybe_unused]] const auto& key = k.key;
+  [[maybe_unused]] auto* l = &*k.l;
   const auto a = seeded(30);
   auto reg = co_await c.send("POST", "/register", register_body(a, "worker-a", "203.0.113.30:51820"), &a, false);
   BOOST_REQUIRE(reg.status == 202);
