@@ -500,11 +500,37 @@ struct rotation_lab {
   crypto::identity nodes[3] = {seeded(40), seeded(41), seeded(42)};
   std::unique_ptr<provider::rfc2136_provider> dns;
 
+  // The API under test, over the state setup() left (served by serve()).
+  std::unique_ptr<api::api> service;
+  std::unique_ptr<http::server> server;
+  std::optional<net::listener> l;
+  std::optional<tls::server_credentials> creds;
+  rt::task_scope servers;
+  std::unique_ptr<client> c;
+
   rotation_lab() {
     char t[] = "/tmp/brood-state-XXXXXX";
     state = ::mkdtemp(t);
   }
   ~rotation_lab() { std::filesystem::remove_all(state); }
+
+  /// Serves an API over the state dir with the brood.key setup() wrote, and a client for it.
+  void serve() {
+    auto key = api::load_brood_key(state + "/brood.key");
+    BOOST_REQUIRE(key.has_value());
+    service = std::make_unique<api::api>(api::api_options{"brood.test", token, state}, *dns, scout, *key);
+    http::server_options so;
+    so.access_log = [](const http::access_entry&) {};
+    server = std::make_unique<http::server>(service->router(), so);
+    l.emplace(std::move(*net::listener::bind(net::socket_address::ipv4_loopback(0))));
+    creds.emplace(std::move(*tls::server_credentials::load({lab.leaf.cert_file, lab.leaf.key_file})));
+    servers.spawn(server->serve(*l, &*creds));
+    http::client_options co;
+    tls::client_options tco;
+    tco.ca_file = lab.pki.ca_file();
+    co.tls = *tls::context::client(tco);
+    c.reset(new client{http::h2_client(co), "localhost:" + std::to_string(l->local_address()->port())});
+  }
 
   rt::task<bool> setup() {
     if (!co_await lab.start()) co_return false;
@@ -561,21 +587,11 @@ static rt::task<void> rotation_in_process() {
   rotation_lab rl;
   bool ready = co_await rl.setup();
   if (!ready) BROOD_SKIP("the DNS lab did not start (packages knot, unbound, dnsdist)");
-  auto key = api::load_brood_key(rl.state + "/brood.key");
-  BOOST_REQUIRE(key.has_value());
-  api::api service({"brood.test", token, rl.state}, *rl.dns, rl.scout, *key);
-  http::server_options so;
-  so.access_log = [](const http::access_entry&) {};
-  http::server server(service.router(), so);
-  auto l = net::listener::bind(net::socket_address::ipv4_loopback(0));
-  auto creds = tls::server_credentials::load({rl.lab.leaf.cert_file, rl.lab.leaf.key_file});
-  rt::task_scope servers;
-  servers.spawn(server.serve(*l, &*creds));
-  http::client_options co;
-  tls::client_options tco;
-  tco.ca_file = rl.lab.pki.ca_file();
-  co.tls = *tls::context::client(tco);
-  client c{http::h2_client(co), "localhost:" + std::to_string(l->local_address()->port())};
+  rl.serve();
+  auto& service = *rl.service;
+  auto& server = *rl.server;
+  auto& servers = rl.servers;
+  auto& c = *rl.c;
 
   auto r = co_await c.send("DELETE", "/nodes/" + rl.nodes[0].id10(), "", nullptr, true);
   BOOST_TEST(r.status == 200, r.body);
@@ -602,21 +618,11 @@ static rt::task<void> liveness_flow() {
   rotation_lab rl;
   bool ready = co_await rl.setup();
   if (!ready) BROOD_SKIP("the DNS lab did not start (packages knot, unbound, dnsdist)");
-  auto key = api::load_brood_key(rl.state + "/brood.key");
-  BOOST_REQUIRE(key.has_value());
-  api::api service({"brood.test", token, rl.state}, *rl.dns, rl.scout, *key);
-  http::server_options so;
-  so.access_log = [](const http::access_entry&) {};
-  http::server server(service.router(), so);
-  auto l = net::listener::bind(net::socket_address::ipv4_loopback(0));
-  auto creds = tls::server_credentials::load({rl.lab.leaf.cert_file, rl.lab.leaf.key_file});
-  rt::task_scope servers;
-  servers.spawn(server.serve(*l, &*creds));
-  http::client_options co;
-  tls::client_options tco;
-  tco.ca_file = rl.lab.pki.ca_file();
-  co.tls = *tls::context::client(tco);
-  client c{http::h2_client(co), "localhost:" + std::to_string(l->local_address()->port())};
+  rl.serve();
+  auto& service = *rl.service;
+  auto& server = *rl.server;
+  auto& servers = rl.servers;
+  auto& c = *rl.c;
   records::names n("brood.test");
   std::string why;
 
