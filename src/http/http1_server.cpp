@@ -1,9 +1,12 @@
 // HTTP/1.1 server connections: keep-alive, Content-Length and chunked bodies, 100-continue,
-// and the limits (431, 413, 408 for a request that does not arrive in time).
+// streamed responses (chunked, then the connection closes), and the limits (431, 413, 408 for
+// a request that does not arrive in time).
 #include "http/server_connection.hpp"
 
 #include <brood/http/http1_parser.hpp>
 #include <brood/rt/io_op.hpp>
+
+#include <cstdio>
 
 namespace brood::http {
 
@@ -13,11 +16,32 @@ struct h1_connection final : server::connection_base {
   transport* t = nullptr;
   bool draining = false;
   bool idle = true;  // between requests: a drain may close at once
+  rt::cancel_source* stream_stop = nullptr;  // while a streamed body is being sent
   void drain() noexcept override {
     draining = true;
     if (idle) t->shutdown();
+    if (stream_stop) stream_stop->request_cancel();
   }
 };
+
+/// The head of a streamed response: chunked, and the connection closes after it.
+std::string serialize_stream_head(const response& r) {
+  std::string out = "HTTP/1.1 " + std::to_string(r.status) + ' ' + std::string(reason_phrase(r.status)) + "\r\n";
+  for (auto& h : r.headers) {
+    if (h.name == "content-length" || h.name == "connection" || h.name == "transfer-encoding") continue;
+    out += h.name + ": " + h.value + "\r\n";
+  }
+  out += "transfer-encoding: chunked\r\nconnection: close\r\n\r\n";
+  return out;
+}
+
+void append_chunk(std::string& out, std::string_view data) {
+  if (data.empty()) return;  // an empty chunk would end the body
+  char size[20];
+  out.append(size, static_cast<std::size_t>(std::snprintf(size, sizeof size, "%zx\r\n", data.size())));
+  out += data;
+  out += "\r\n";
+}
 
 std::string serialize(const response& r, bool close, bool head_only) {
   std::string out;
@@ -42,6 +66,31 @@ std::string serialize(const response& r, bool close, bool head_only) {
 }
 
 std::span<const std::byte> bytes(const std::string& s) { return std::as_bytes(std::span(s.data(), s.size())); }
+
+/// Sends a streamed response until the stream ends, the client stops reading for
+/// `write_timeout`, or a drain ends it. Each chunk goes out as it comes.
+rt::task<void> send_stream(h1_connection& c, transport& t, response& resp, std::chrono::milliseconds write_timeout) {
+  rt::cancel_source stop(co_await rt::current_token());
+  if (c.draining) stop.request_cancel();
+  c.stream_stop = &stop;
+  std::string out = serialize_stream_head(resp);
+  append_chunk(out, resp.body);
+  bool ok = static_cast<bool>(co_await t.write_all(bytes(out), rt::io_options{rt::clock::now() + write_timeout}));
+  while (ok && !stop.cancelled()) {
+    std::optional<std::string> chunk = co_await resp.stream->next().with_token(stop.token());
+    if (!chunk) break;
+    out.clear();
+    append_chunk(out, *chunk);
+    if (out.empty()) continue;
+    ok = static_cast<bool>(co_await t.write_all(bytes(out), rt::io_options{rt::clock::now() + write_timeout}));
+  }
+  c.stream_stop = nullptr;
+  resp.stream.reset();
+  if (ok) {
+    static const std::string last = "0\r\n\r\n";
+    (void)co_await t.write_all(bytes(last), rt::io_options{rt::clock::now() + write_timeout});
+  }
+}
 
 }  // namespace
 
@@ -151,7 +200,14 @@ rt::task<void> serve_http1(server& s, std::unique_ptr<transport> t, std::string 
       break;
     }
 
+    req.remote = remote;
     response resp = co_await s.dispatch(req);
+    if (resp.stream && req.method != "HEAD") {
+      s.log({remote, "http/1.1", req.method, req.path, resp.status, resp.body.size(),
+             std::chrono::duration<double, std::milli>(rt::clock::now() - started).count()});
+      co_await send_stream(c, *t, resp, o.request_timeout);
+      break;
+    }
     const bool close = !head->keep_alive || c.draining;
     auto out = serialize(resp, close, req.method == "HEAD");
     auto w = co_await t->write_all(bytes(out), rt::io_options{rt::clock::now() + o.request_timeout});

@@ -1,6 +1,7 @@
 // HTTP/2 server connections (nghttp2): one reader and one writer task, one handler task per
 // request, header/body limits per stream, rapid-reset and CONTINUATION-flood limits, idle
-// deadline, graceful GOAWAY on drain.
+// deadline, graceful GOAWAY on drain. A streamed response (response::stream) gets a pump task
+// that pulls its chunks into the stream's send buffer; nghttp2 sends them as flow control allows.
 #include "http/nghttp2_nv.hpp"
 #include "http/server_connection.hpp"
 
@@ -38,15 +39,23 @@ class small_nv_list {
   std::vector<nghttp2_nv> _heap;
 };
 
+// A streamed body waits for the client once this much is queued and unsent.
+constexpr std::size_t stream_buffer_limit = 256 * 1024;
+
 struct h2_request {
   request req;
-  response resp;
+  response resp;  // resp.body from body_off on is what is left to send
   std::size_t header_bytes = 0;
   std::size_t body_off = 0;
   int reject = 0;  // 431 / 413, answered without running a handler
   bool closed = false;
   bool dispatched = false;
   bool responded = false;
+  // Streamed responses: the pump task owns `r` while `pumping`; `stop` ends it.
+  bool pumping = false;
+  bool eof = false;
+  std::unique_ptr<rt::cancel_source> stop;
+  rt::wait_slot drained;  // the pump waits here while the send buffer is full
   rt::clock::time_point started = rt::clock::now();
 };
 
@@ -65,6 +74,8 @@ class h2_server_connection final : public server::connection_base {
     _draining = true;
     nghttp2_submit_goaway(_session, NGHTTP2_FLAG_NONE, nghttp2_session_get_last_proc_stream_id(_session),
                           NGHTTP2_NO_ERROR, nullptr, 0);
+    for (auto& [id, r] : _streams)  // streamed bodies end cleanly; nothing else would end them
+      if (r->pumping) r->stop->request_cancel();
     _want_write.notify();
   }
 
@@ -83,6 +94,7 @@ class h2_server_connection final : public server::connection_base {
   rt::task<void> reader(std::string prefix);
   rt::task<void> writer();
   rt::task<void> handle(std::int32_t id, h2_request* r);
+  rt::task<void> pump(std::int32_t id, h2_request* r);
   void respond(std::int32_t id, h2_request* r);
   void release(std::int32_t id, h2_request* r) noexcept;
 
@@ -101,6 +113,7 @@ int h2_server_connection::on_begin_headers(nghttp2_session* s, const nghttp2_fra
   auto* self = static_cast<h2_server_connection*>(p);
   if (f->hd.type != NGHTTP2_HEADERS || f->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
   auto* r = new h2_request;
+  r->req.remote = self->_remote;
   self->_streams.emplace(f->hd.stream_id, r);
   nghttp2_session_set_stream_user_data(s, f->hd.stream_id, r);
   return 0;
@@ -165,7 +178,12 @@ int h2_server_connection::on_stream_close(nghttp2_session*, std::int32_t id, std
   if (it == self->_streams.end()) return 0;
   h2_request* r = it->second;
   r->closed = true;
-  if (!r->dispatched || r->responded) self->release(id, r);  // no handler holds it
+  if (r->pumping) {
+    r->stop->request_cancel();  // the pump frees it
+    r->drained.notify();
+  } else if (!r->dispatched || r->responded) {
+    self->release(id, r);  // no handler holds it
+  }
   return 0;
 }
 
@@ -173,9 +191,18 @@ ssize_t h2_server_connection::read_body(nghttp2_session*, std::int32_t, std::uin
                                         std::uint32_t* flags, nghttp2_data_source* src, void*) {
   auto* r = static_cast<h2_request*>(src->ptr);
   std::size_t n = std::min(len, r->resp.body.size() - r->body_off);
+  if (n == 0 && !r->eof) return NGHTTP2_ERR_DEFERRED;  // a stream with nothing queued: the pump resumes it
   std::memcpy(buf, r->resp.body.data() + r->body_off, n);
   r->body_off += n;
-  if (r->body_off == r->resp.body.size()) *flags |= NGHTTP2_DATA_FLAG_EOF;
+  if (r->body_off == r->resp.body.size()) {
+    if (r->eof) {
+      *flags |= NGHTTP2_DATA_FLAG_EOF;
+    } else {  // streamed: the buffer is empty again
+      r->resp.body.clear();
+      r->body_off = 0;
+      r->drained.notify();
+    }
+  }
   return static_cast<ssize_t>(n);
 }
 
@@ -188,6 +215,10 @@ void h2_server_connection::respond(std::int32_t id, h2_request* r) {
   if (r->responded) return;
   r->responded = true;
   if (r->reject) r->resp = error_response(r->reject, std::string(reason_phrase(r->reject)));
+  const bool head = r->req.method == "HEAD";
+  if (head) r->resp.stream.reset();
+  const bool streamed = r->resp.stream != nullptr;
+  r->eof = !streamed;
   char status[8], length[24];
   const auto status_len = static_cast<std::size_t>(std::to_chars(status, status + sizeof status, r->resp.status).ptr - status);
   const auto length_len =
@@ -198,12 +229,18 @@ void h2_server_connection::respond(std::int32_t id, h2_request* r) {
   for (auto& h : r->resp.headers)
     if (h.name != "content-length" && h.name != "connection" && h.name != "transfer-encoding")
       nva.push_back(make_nv(h.name, h.value));
-  nva.push_back(make_nv("content-length", std::string_view(length, length_len)));
+  if (!streamed) nva.push_back(make_nv("content-length", std::string_view(length, length_len)));
   nghttp2_data_provider prov{};
   prov.source.ptr = r;
   prov.read_callback = &read_body;
-  const bool head = r->req.method == "HEAD";
-  nghttp2_submit_response(_session, id, nva.data(), nva.size(), head || r->resp.body.empty() ? nullptr : &prov);
+  const bool no_body = head || (r->resp.body.empty() && !streamed);
+  nghttp2_submit_response(_session, id, nva.data(), nva.size(), no_body ? nullptr : &prov);
+  if (streamed) {
+    r->pumping = true;
+    r->stop = std::make_unique<rt::cancel_source>(_handlers->token());
+    if (_draining) r->stop->request_cancel();
+    _handlers->spawn(pump(id, r).with_token(r->stop->token()));
+  }
   const double ms = std::chrono::duration<double, std::milli>(rt::clock::now() - r->started).count();
   _s.log({_remote, _protocol, r->req.method, r->req.path, r->resp.status, r->resp.body.size(), ms});
   _want_write.notify();
@@ -217,6 +254,28 @@ rt::task<void> h2_server_connection::handle(std::int32_t id, h2_request* r) {
   }
   r->resp = std::move(resp);
   respond(id, r);  // nghttp2 now reads the body from r; on_stream_close frees it
+}
+
+rt::task<void> h2_server_connection::pump(std::int32_t id, h2_request* r) {
+  for (;;) {
+    while (!r->closed && !r->stop->cancelled() && r->resp.body.size() - r->body_off > stream_buffer_limit)
+      (void)co_await r->drained.wait();
+    if (r->closed || r->stop->cancelled()) break;
+    std::optional<std::string> chunk = co_await r->resp.stream->next();
+    if (!chunk || r->closed) break;
+    r->resp.body += *chunk;
+    nghttp2_session_resume_data(_session, id);
+    _want_write.notify();
+  }
+  r->resp.stream.reset();
+  r->pumping = false;
+  r->eof = true;
+  if (r->closed) {
+    release(id, r);
+    co_return;
+  }
+  nghttp2_session_resume_data(_session, id);  // sends what is left, then END_STREAM
+  _want_write.notify();
 }
 
 bool h2_server_connection::start() {
