@@ -50,7 +50,7 @@ rt::task<rt::result<provider::write_stats>> bootstrap(provider::provider& p, con
 }
 
 api::api(api_options o, provider::provider& p, const crypto::identity& scout, brood_key key)
-    : _o(std::move(o)), _p(p), _scout(scout), _key(key), _n(_o.domain), _verifier(_n.domain(), _o.skew),
+    : _o(std::move(o)), _watch(_o.watch), _wp(p, _watch), _p(_wp), _scout(scout), _key(key), _n(_o.domain), _verifier(_n.domain(), _o.skew),
       _started_ms(now()) {}
 
 http::router api::router() {
@@ -65,6 +65,7 @@ http::router api::router() {
     return node(q, std::string(p.get("id")));
   });
   r.add("POST", "/heartbeat", [this](const http::request& q, const http::route_params&) { return heartbeat(q); });
+  r.add("GET", "/watch", [this](const http::request& q, const http::route_params&) { return watch(q); });
   r.add("DELETE", "/nodes/{id}", [this](const http::request& q, const http::route_params& p) {
     return remove_node(q, std::string(p.get("id")));
   });
@@ -386,6 +387,10 @@ http::response api::metrics() const {
   counter("brood_api_provider_edits_total", "Edits sent to the DNS provider.", _c.provider_edits);
   counter("brood_api_provider_failures_total", "Requests that failed at the DNS provider.", _c.provider_failures);
   counter("brood_api_auth_failures_total", "Requests refused for authentication.", _c.auth_failures);
+  counter("brood_api_watch_writes_total", "Provider writes pushed to watchers.", _watch.stats().writes_published);
+  counter("brood_api_watch_overflows_total", "Watch streams ended for falling behind.", _watch.stats().overflows);
+  out += "# HELP brood_api_watchers Open GET /watch streams.\n# TYPE brood_api_watchers gauge\nbrood_api_watchers " +
+         std::to_string(_watch.watchers()) + "\n";
   http::response r;
   r.status = 200;
   r.headers.push_back({"content-type", "text/plain; version=0.0.4"});

@@ -1,5 +1,5 @@
-// brood-api: heartbeats and the scout's liveness record (SPEC §5.5). Heartbeats are kept in
-// memory; the provider sees one `_l` write per scout when the set of silent nodes changes, and
+// brood-api: what running nodes call — POST /heartbeat and GET /watch — and the scout's
+// liveness record (SPEC §5.5, §5.9). Heartbeats are kept in memory; the provider sees one `_l` write per scout when the set of silent nodes changes, and
 // a refresh every 2 × keepalive so readers can tell the evidence is fresh — about five writes
 // per scout per five minutes in steady state, whatever the brood's size.
 #include <brood/api/api.hpp>
@@ -38,15 +38,13 @@ rt::task<rt::result<std::vector<std::string>>> api::member_ids(std::int64_t at, 
   co_return ids;
 }
 
-rt::task<http::response> api::heartbeat(const http::request& req) {
-  ++_c.requests;
-  const auto t = now();
+rt::task<std::variant<std::string, http::response>> api::signed_member(const http::request& req, std::int64_t t) {
   auto pk = _verifier.verify(req, t);
   if (!pk) {
     ++_c.auth_failures;
     co_return http::error_response(401, "unauthenticated", pk.error().message());
   }
-  const auto id = crypto::id10(*pk);
+  std::string id = crypto::id10(*pk);
   std::string why;
   auto ids = co_await member_ids(t, &why);
   if (!ids) co_return provider_failure(ids.error(), why);
@@ -58,6 +56,34 @@ rt::task<http::response> api::heartbeat(const http::request& req) {
     if (!std::binary_search(ids->begin(), ids->end(), id))
       co_return http::error_response(403, "forbidden", id + " is not a member of this brood");
   }
+  co_return id;
+}
+
+rt::task<http::response> api::watch(const http::request& req) {
+  ++_c.requests;
+  auto who = co_await signed_member(req, now());
+  if (auto* refused = std::get_if<http::response>(&who)) co_return std::move(*refused);
+  auto stream = _watch.subscribe(std::get<std::string>(who));
+  if (!stream) {
+    auto r = http::error_response(503, "busy", "too many watchers; poll DNS and try again later");
+    r.headers.push_back({"retry-after", "30"});
+    co_return r;
+  }
+  http::response r;
+  r.status = 200;
+  r.headers.push_back({"content-type", "application/x-ndjson"});
+  r.headers.push_back({"cache-control", "no-store"});
+  r.stream = std::move(stream);
+  co_return r;
+}
+
+rt::task<http::response> api::heartbeat(const http::request& req) {
+  ++_c.requests;
+  const auto t = now();
+  auto who = co_await signed_member(req, t);
+  if (auto* refused = std::get_if<http::response>(&who)) co_return std::move(*refused);
+  const std::string id = std::get<std::string>(who);
+  std::string why;
   _last_seen[id] = t;
   ++_c.heartbeats;
   // A node that reports the current key version has picked up its _k: the record goes.

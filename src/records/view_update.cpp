@@ -4,6 +4,7 @@
 #include "values.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 namespace brood::records {
 
@@ -275,6 +276,76 @@ void apply_liveness(view& v, trust_store& t, const names& n, const texts& answer
   std::erase_if(v.liveness, [&](auto& entry) {
     return std::none_of(signers.begin(), signers.end(), [&](auto& pk) { return crypto::id10(pk) == entry.first; });
   });
+}
+
+namespace {
+bool shard_label(std::string_view s) {  // "3", "3f"
+  return (s.size() == 1 || s.size() == 2) &&
+         std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+// A pushed owner name, classified: its kind in fold order, and the shard and vni it names.
+struct pushed_name {
+  enum kind { meta, node_shard, vlans, member_shard, trails, liveness, other } k = other;
+  std::string shard;
+  std::uint32_t vni = 0;
+};
+
+pushed_name classify(const names& n, std::string_view owner) {
+  const std::string suffix = "." + n.domain();
+  pushed_name out;
+  if (!owner.ends_with(suffix)) return out;
+  const std::string_view label = owner.substr(0, owner.size() - suffix.size());
+  if (label == "_meta") {
+    out.k = pushed_name::meta;
+  } else if (label == "_vl") {
+    out.k = pushed_name::vlans;
+  } else if (label == "_t") {
+    out.k = pushed_name::trails;
+  } else if (label == "_l") {
+    out.k = pushed_name::liveness;
+  } else if (label.starts_with("_n.") && shard_label(label.substr(3))) {
+    out.k = pushed_name::node_shard;
+    out.shard = label.substr(3);
+  } else if (label.starts_with("_m.")) {
+    const auto rest = label.substr(3);
+    const auto dot = rest.find('.');
+    if (dot == std::string_view::npos || !shard_label(rest.substr(0, dot))) return out;
+    const auto vni_text = rest.substr(dot + 1);
+    auto [end, ec] = std::from_chars(vni_text.data(), vni_text.data() + vni_text.size(), out.vni);
+    if (ec != std::errc() || end != vni_text.data() + vni_text.size() || vni_text.empty() || vni_text[0] == '0')
+      return out;
+    out.k = pushed_name::member_shard;
+    out.shard = rest.substr(0, dot);
+  }
+  return out;
+}
+}  // namespace
+
+unsigned apply_pushed(view& v, trust_store& t, const names& n, const crypto::public_key& self,
+                      std::vector<pushed_set> sets, std::vector<problem>& problems) {
+  std::vector<std::pair<pushed_name, pushed_set*>> order;
+  for (auto& s : sets)
+    if (!s.values.empty()) order.emplace_back(classify(n, s.owner), &s);
+  std::stable_sort(order.begin(), order.end(), [](auto& a, auto& b) { return a.first.k < b.first.k; });
+  unsigned folded = 0;
+  for (auto& [name, s] : order) {
+    switch (name.k) {
+      case pushed_name::meta: apply_meta(v, t, n, s->values, problems); break;
+      case pushed_name::node_shard: apply_node_shard(v, t, n, name.shard, s->values, problems); break;
+      case pushed_name::vlans: apply_vlans(v, t, n, s->values, problems); break;
+      case pushed_name::member_shard:
+        // The view holds its own node's shard of each vlan only (the shard count is _meta's).
+        if (!v.meta || name.shard != shard_of(self, v.meta->shards)) continue;
+        apply_member_shard(v, t, n, name.shard, name.vni, s->values, problems);
+        break;
+      case pushed_name::trails: apply_trails(v, t, n, s->values, problems); break;
+      case pushed_name::liveness: apply_liveness(v, t, n, s->values, problems); break;
+      case pushed_name::other: continue;
+    }
+    ++folded;
+  }
+  return folded;
 }
 
 }  // namespace brood::records

@@ -1,5 +1,6 @@
 // libFuzzer target: every record parser on arbitrary text. The first byte picks the parser;
-// the rest is the record's text (or, for a whole answer, texts separated by line feeds).
+// the rest is the record's text (or, for a whole answer, texts separated by line feeds; for a
+// pushed write, lines of "<owner> <text>").
 // Member decoders run with signer_rule::covered so that the value checks behind the
 // signature are reached too. Anything accepted must satisfy the record's own invariants.
 #include <brood/records/meta.hpp>
@@ -73,6 +74,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 7:
       if (auto e = parse_endpoints_json(text)) check(e->size() <= 8);
       break;
+    case 8: {
+      // A pushed write (GET /watch): owner names of every kind, folded; nothing can be accepted.
+      trust_store t;
+      t.scouts = scouts;
+      t.keys = ring;
+      view v;
+      std::vector<pushed_set> sets;
+      for (auto& line : split_lines(text)) {
+        auto sp = line.find(' ');
+        if (sp == std::string::npos) continue;
+        sets.push_back({line.substr(0, sp), {line.substr(sp + 1)}});
+      }
+      std::vector<problem> p;
+      (void)apply_pushed(v, t, domain, crypto::public_key{}, sets, p);
+      check(!v.meta && v.node_shards.empty() && !v.vlans && v.own_members.empty() && !v.trails && v.liveness.empty());
+      break;
+    }
     default: {
       // A whole answer for one shard, folded into a view: nothing may be accepted, since no
       // input can carry a valid signature by the (all-zero) scout key.

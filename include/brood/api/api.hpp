@@ -5,15 +5,17 @@
 // scouts changing the same set both get their change in.
 //
 // This step serves: POST /register, GET /pending, POST /approve/<id>, GET /members,
-// GET /nodes/<id>, DELETE /nodes/<id> (removal with key rotation), POST /heartbeat, the vlans and their members (POST/GET /vlans, DELETE /vlans/<vni>,
-// POST/GET /vlans/<vni>/members, DELETE /vlans/<vni>/members/<id>), trails (POST/GET /trails,
-// DELETE /trails/<remote_domain>), GET /healthz, GET /metrics.
+// GET /nodes/<id>, DELETE /nodes/<id> (removal with key rotation), POST /heartbeat, GET /watch
+// (the records just written, streamed: watch_hub.hpp), the vlans and their members (POST/GET
+// /vlans, DELETE /vlans/<vni>, POST/GET /vlans/<vni>/members, DELETE /vlans/<vni>/members/<id>),
+// trails (POST/GET /trails, DELETE /trails/<remote_domain>), GET /healthz, GET /metrics.
 // Lifetime: the api must outlive the server serving its router; the provider and the scout
 // identity must outlive the api.
 #pragma once
 
 #include <brood/api/brood_key.hpp>
 #include <brood/api/set_edit.hpp>
+#include <brood/api/watch_hub.hpp>
 #include <brood/auth/request_signature.hpp>
 #include <brood/http/router.hpp>
 #include <brood/provider/provider.hpp>
@@ -26,6 +28,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <variant>
 
 namespace brood::api {
 
@@ -38,6 +41,7 @@ struct api_options {
   /// Milliseconds since the epoch for heartbeats, liveness and request signatures; empty: the
   /// system clock. (Benchmarks run five minutes of heartbeats in a second with their own.)
   std::function<std::int64_t()> clock;
+  watch_options watch;
 };
 
 struct bootstrap_params {
@@ -109,6 +113,9 @@ class api {
   std::vector<crypto::secret_key> ring() const;
 
   rt::task<http::response> heartbeat(const http::request& req);
+  rt::task<http::response> watch(const http::request& req);
+  /// A node-signed request from an admitted node: its id10, or the response refusing it.
+  rt::task<std::variant<std::string, http::response>> signed_member(const http::request& req, std::int64_t at);
   /// The admitted nodes' id10s, read through the provider at most every 5 minutes (and after
   /// this API's own approvals and removals).
   rt::task<rt::result<std::vector<std::string>>> member_ids(std::int64_t now_ms, std::string* why);
@@ -127,6 +134,8 @@ class api {
   std::int64_t now() const { return _o.clock ? _o.clock() : now_ms(); }
 
   api_options _o;
+  watch_hub _watch;
+  watched_provider _wp;  // every write goes through it, so GET /watch sees each one
   provider::provider& _p;
   const crypto::identity& _scout;
   brood_key _key;

@@ -32,6 +32,19 @@ void apply_member_shard(view& v, trust_store& t, const names& n, const std::stri
 void apply_trails(view& v, trust_store& t, const names& n, const texts& answer, std::vector<problem>& problems);
 void apply_liveness(view& v, trust_store& t, const names& n, const texts& answer, std::vector<problem>& problems);
 
+/// One set of a write a scout pushed (GET /watch): the whole TXT RRset at `owner`, as just written.
+struct pushed_set {
+  std::string owner;
+  texts values;
+};
+/// Folds a pushed write exactly as DoH answers for those names would be, each set by the
+/// function above for its kind of name, in the order a read folds them (_meta, _n, _vl, the _m
+/// shards, _t, _l: a vlan is known before its members are). Skips names `self`'s view does not
+/// hold (_p, _k, another node's _m shard, another domain) and empty sets: a name that went is
+/// handled as a failed lookup is, through the sets that list it. Returns how many sets it folded.
+unsigned apply_pushed(view& v, trust_store& t, const names& n, const crypto::public_key& self,
+                      std::vector<pushed_set> sets, std::vector<problem>& problems);
+
 /// The keys a record must be signed by now: the pinned scouts, or before pinning the scouts of
 /// the view's _meta (none before _meta is known).
 std::vector<crypto::public_key> current_signers(const view& v, const trust_store& t);
