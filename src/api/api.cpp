@@ -51,47 +51,68 @@ rt::task<rt::result<provider::write_stats>> bootstrap(provider::provider& p, con
 
 api::api(api_options o, provider::provider& p, const crypto::identity& scout, brood_key key)
     : _o(std::move(o)), _watch(_o.watch), _wp(p, _watch), _p(_wp), _scout(scout), _key(key), _n(_o.domain), _verifier(_n.domain(), _o.skew),
-      _started_ms(now()) {}
+      _started_ms(now()), _limit(_o.requests), _register_limit(_o.registrations) {}
+
+namespace {
+rt::task<http::response> ready(http::response r) { co_return r; }
+}  // namespace
+
+std::optional<http::response> api::over_limit(rate_limiter& limit, const http::request& req) {
+  const auto wait = limit.take(client_of(req.remote), std::chrono::steady_clock::now());
+  if (wait.count() == 0) return std::nullopt;
+  ++_c.rate_limited;
+  auto r = http::error_response(429, "too many requests", "this client is over its request rate; retry later");
+  r.headers.push_back({"retry-after", std::to_string((wait.count() + 999) / 1000)});
+  return r;
+}
 
 http::router api::router() {
   http::router r;
-  r.add("POST", "/register", [this](const http::request& q, const http::route_params&) { return do_register(q); });
-  r.add("GET", "/pending", [this](const http::request& q, const http::route_params&) { return pending(q); });
-  r.add("POST", "/approve/{id}", [this](const http::request& q, const http::route_params& p) {
+  // Every route but /healthz goes through the per-client limit first.
+  auto route = [&](std::string method, std::string pattern, http::handler h) {
+    r.add(std::move(method), std::move(pattern),
+          [this, h = std::move(h)](const http::request& q, const http::route_params& p) -> rt::task<http::response> {
+            if (auto refused = over_limit(_limit, q)) return ready(std::move(*refused));
+            return h(q, p);
+          });
+  };
+  route("POST", "/register", [this](const http::request& q, const http::route_params&) { return do_register(q); });
+  route("GET", "/pending", [this](const http::request& q, const http::route_params&) { return pending(q); });
+  route("POST", "/approve/{id}", [this](const http::request& q, const http::route_params& p) {
     return approve(q, std::string(p.get("id")));
   });
-  r.add("GET", "/members", [this](const http::request& q, const http::route_params&) { return members(q); });
-  r.add("GET", "/nodes/{id}", [this](const http::request& q, const http::route_params& p) {
+  route("GET", "/members", [this](const http::request& q, const http::route_params&) { return members(q); });
+  route("GET", "/nodes/{id}", [this](const http::request& q, const http::route_params& p) {
     return node(q, std::string(p.get("id")));
   });
-  r.add("POST", "/heartbeat", [this](const http::request& q, const http::route_params&) { return heartbeat(q); });
-  r.add("GET", "/watch", [this](const http::request& q, const http::route_params&) { return watch(q); });
-  r.add("DELETE", "/nodes/{id}", [this](const http::request& q, const http::route_params& p) {
+  route("POST", "/heartbeat", [this](const http::request& q, const http::route_params&) { return heartbeat(q); });
+  route("GET", "/watch", [this](const http::request& q, const http::route_params&) { return watch(q); });
+  route("DELETE", "/nodes/{id}", [this](const http::request& q, const http::route_params& p) {
     return remove_node(q, std::string(p.get("id")));
   });
-  r.add("POST", "/vlans", [this](const http::request& q, const http::route_params&) { return create_vlan(q); });
-  r.add("GET", "/vlans", [this](const http::request& q, const http::route_params&) { return list_vlans(q); });
-  r.add("DELETE", "/vlans/{vni}", [this](const http::request& q, const http::route_params& p) {
+  route("POST", "/vlans", [this](const http::request& q, const http::route_params&) { return create_vlan(q); });
+  route("GET", "/vlans", [this](const http::request& q, const http::route_params&) { return list_vlans(q); });
+  route("DELETE", "/vlans/{vni}", [this](const http::request& q, const http::route_params& p) {
     return delete_vlan(q, std::string(p.get("vni")));
   });
-  r.add("POST", "/vlans/{vni}/members", [this](const http::request& q, const http::route_params& p) {
+  route("POST", "/vlans/{vni}/members", [this](const http::request& q, const http::route_params& p) {
     return add_member(q, std::string(p.get("vni")));
   });
-  r.add("GET", "/vlans/{vni}/members", [this](const http::request& q, const http::route_params& p) {
+  route("GET", "/vlans/{vni}/members", [this](const http::request& q, const http::route_params& p) {
     return list_members(q, std::string(p.get("vni")));
   });
-  r.add("DELETE", "/vlans/{vni}/members/{id}", [this](const http::request& q, const http::route_params& p) {
+  route("DELETE", "/vlans/{vni}/members/{id}", [this](const http::request& q, const http::route_params& p) {
     return remove_member(q, std::string(p.get("vni")), std::string(p.get("id")));
   });
-  r.add("POST", "/trails", [this](const http::request& q, const http::route_params&) { return create_trail(q); });
-  r.add("GET", "/trails", [this](const http::request& q, const http::route_params&) { return list_trails(q); });
-  r.add("DELETE", "/trails/{remote}", [this](const http::request& q, const http::route_params& p) {
+  route("POST", "/trails", [this](const http::request& q, const http::route_params&) { return create_trail(q); });
+  route("GET", "/trails", [this](const http::request& q, const http::route_params&) { return list_trails(q); });
+  route("DELETE", "/trails/{remote}", [this](const http::request& q, const http::route_params& p) {
     return delete_trail(q, std::string(p.get("remote")));
   });
   r.add("GET", "/healthz", [this](const http::request&, const http::route_params&) -> rt::task<http::response> {
     return [](const api* self) -> rt::task<http::response> { co_return self->healthz(); }(this);
   });
-  r.add("GET", "/metrics", [this](const http::request&, const http::route_params&) -> rt::task<http::response> {
+  route("GET", "/metrics", [this](const http::request&, const http::route_params&) -> rt::task<http::response> {
     return [](const api* self) -> rt::task<http::response> { co_return self->metrics(); }(this);
   });
   return r;
@@ -134,6 +155,7 @@ rt::task<rt::result<records::meta_record>> api::meta(std::string* why) {
 
 rt::task<http::response> api::do_register(const http::request& req) {
   ++_c.requests;
+  if (auto refused = over_limit(_register_limit, req)) co_return std::move(*refused);
   auto pk = _verifier.verify(req, now());
   if (!pk) {
     ++_c.auth_failures;
@@ -387,6 +409,7 @@ http::response api::metrics() const {
   counter("brood_api_provider_edits_total", "Edits sent to the DNS provider.", _c.provider_edits);
   counter("brood_api_provider_failures_total", "Requests that failed at the DNS provider.", _c.provider_failures);
   counter("brood_api_auth_failures_total", "Requests refused for authentication.", _c.auth_failures);
+  counter("brood_api_rate_limited_total", "Requests refused with 429.", _c.rate_limited);
   counter("brood_api_watch_writes_total", "Provider writes pushed to watchers.", _watch.stats().writes_published);
   counter("brood_api_watch_overflows_total", "Watch streams ended for falling behind.", _watch.stats().overflows);
   out += "# HELP brood_api_watchers Open GET /watch streams.\n# TYPE brood_api_watchers gauge\nbrood_api_watchers " +

@@ -10,6 +10,8 @@
 //   BROOD_STATE_DIR (/var/lib/brood)  node.key, brood.key, tls.crt, tls.key live here
 //   BROOD_API_PORT (8443)             BROOD_API_LISTEN (0.0.0.0)
 //   BROOD_TLS_CERT, BROOD_TLS_KEY     (<state>/tls.crt, <state>/tls.key)
+//   BROOD_API_RATE (20), BROOD_API_BURST (100)  requests per second and burst per client
+//                                     address (429 past them); a rate of 0 turns the limit off
 //   BROOD_PROVIDER (cloudflare | rfc2136)
 //     cloudflare: BROOD_CF_TOKEN, BROOD_CF_ZONE_ID (required), BROOD_CF_API (Cloudflare's URL)
 //     rfc2136:    BROOD_RFC2136_SERVER (ip:port, required), BROOD_RFC2136_ZONE (BROOD_DOMAIN),
@@ -44,6 +46,7 @@ struct settings {
   std::uint32_t asn = 0;
   std::string subnet;
   std::uint32_t keepalive = 30, stale = 90;
+  std::int64_t rate = 20, burst = 100;
 };
 
 std::optional<settings> read_settings(bool bootstrap) {
@@ -56,6 +59,8 @@ std::optional<settings> read_settings(bool bootstrap) {
   s.listen = e.string("BROOD_API_LISTEN", "0.0.0.0");
   s.cert = e.string("BROOD_TLS_CERT", s.state_dir + "/tls.crt");
   s.key = e.string("BROOD_TLS_KEY", s.state_dir + "/tls.key");
+  s.rate = e.integer("BROOD_API_RATE", 20, 0, 1'000'000);
+  s.burst = e.integer("BROOD_API_BURST", 100, 1, 1'000'000);
   s.provider = e.choice("BROOD_PROVIDER", "cloudflare", {"cloudflare", "rfc2136"});
   if (s.provider == "cloudflare") {
     s.cf_token = e.required("BROOD_CF_TOKEN");
@@ -123,7 +128,9 @@ rt::task<int> serve(const settings& s, provider::provider& dns, const crypto::id
     std::fprintf(stderr, "brood-api: TLS certificate %s: %s\n", s.cert.c_str(), creds.error().message().c_str());
     co_return 1;
   }
-  api::api service({s.domain, s.token, s.state_dir}, dns, id, key);
+  api::api_options o{s.domain, s.token, s.state_dir};
+  o.requests = {static_cast<double>(s.rate), s.rate == 0 ? 0.0 : static_cast<double>(s.burst)};
+  api::api service(o, dns, id, key);
   std::string why;
   if (auto rec = co_await service.recover(&why); !rec) {
     // Serving with a rotation half done would hand out the old key: finish it first.

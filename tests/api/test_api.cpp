@@ -2,7 +2,8 @@
 // provider into knotd: bootstrap, nodes register with signed requests, the operator lists and
 // approves them, each node learns its status, and a node reads the whole brood back through DoH
 // (unbound) with the key it picked up from its _k — verified and decrypted. Then the error
-// statuses, from real requests: 400, 401, 403, 404, 409, and 503 with the provider gone.
+// statuses, from real requests: 400, 401, 403, 404, 409, 413, 429, 502 when the provider refuses
+// and 503 with the provider gone.
 #include "api/api_lab.hpp"
 #include "support/dns_lab.hpp"
 #include "support/rt_test.hpp"
@@ -164,6 +165,77 @@ static rt::task<void> flow() {
 }
 
 BROOD_RT_TEST(register_approve_and_read_back) { co_await flow(); }
+
+/// 413, 429 and 502 from real requests: a body over the server's limit, a client over its
+/// request rate (and over its registration rate), and a provider that refuses the change.
+static rt::task<void> limits_flow() {
+  knot_api k;
+  k.options.requests = {2, 5};         // 2/s, a burst of 5
+  k.options.registrations = {0.01, 2};  // 2, then one per 100 s
+  bool ready = co_await k.start();
+  if (!ready) BROOD_SKIP("knotd, unbound or dnsdist did not start (packages knot, unbound, dnsdist)");
+  auto& c = *k.c;
+
+  auto r = co_await c.send("POST", "/vlans", std::string(2 << 20, ' '), nullptr, true);
+  BOOST_TEST(r.status == 413, r.body);
+
+  std::vector<int> statuses;
+  for (int i = 0; i < 6; ++i) {
+    r = co_await c.send("GET", "/vlans", "", nullptr, true);
+    statuses.push_back(r.status);
+  }
+  BOOST_TEST((statuses == std::vector<int>{200, 200, 200, 200, 200, 429}));
+  BOOST_TEST(r.header_value("retry-after") == "1");
+  BOOST_TEST(r.body.find("too many requests") != std::string::npos, r.body);
+  (void)co_await rt::sleep_for(std::chrono::milliseconds(600));  // one token back at 2/s
+  r = co_await c.send("GET", "/vlans", "", nullptr, true);
+  BOOST_TEST(r.status == 200, r.body);
+
+  (void)co_await rt::sleep_for(std::chrono::milliseconds(2600));  // the request bucket refills
+  const auto a = seeded(40), b = seeded(41), d = seeded(42);
+  r = co_await c.send("POST", "/register", register_body(a, "a", "192.0.2.1:51820"), &a, false);
+  BOOST_TEST(r.status == 202, r.body);
+  r = co_await c.send("POST", "/register", register_body(b, "b", "192.0.2.2:51820"), &b, false);
+  BOOST_TEST(r.status == 202, r.body);
+  r = co_await c.send("POST", "/register", register_body(d, "d", "192.0.2.3:51820"), &d, false);
+  BOOST_TEST(r.status == 429, r.body);
+  BOOST_TEST(r.header_value("retry-after") == "100");
+  auto metrics = co_await c.send("GET", "/metrics", "", nullptr, false);
+  BOOST_TEST(metrics.body.find("brood_api_rate_limited_total 2\n") != std::string::npos, metrics.body);
+
+  // A scout whose TSIG key knotd does not know: the provider refuses the change, 502, its words.
+  provider::rfc2136_options po;
+  po.server = net::socket_address::ipv4_loopback(k.lab.knot_port);
+  po.zone = "brood.test";
+  po.key = {"brood-update", std::string(32, '\x44')};
+  provider::rfc2136_provider wrong(po);
+  api::api refused({"brood.test", token}, wrong, k.scout, k.key);
+  http::server_options so;
+  so.access_log = [](const http::access_entry&) {};
+  http::server server2(refused.router(), so);
+  auto l2 = net::listener::bind(net::socket_address::ipv4_loopback(0));
+  BOOST_REQUIRE(l2.has_value());
+  k.servers.spawn(server2.serve(*l2, &*k.creds));
+  http::client_options co;
+  tls::client_options tco;
+  tco.ca_file = k.lab.pki.ca_file();
+  co.tls = *tls::context::client(tco);
+  client c2{http::h2_client(co), "localhost:" + std::to_string(l2->local_address()->port())};
+  r = co_await c2.send("POST", "/vlans", R"({"vni":100,"name":"blue","subnet":"10.200.0.0/24"})", nullptr, true);
+  BOOST_TEST(r.status == 502, r.body);
+  BOOST_TEST(r.body.find("DNS provider") != std::string::npos, r.body);
+  r = co_await c.send("GET", "/vlans", "", nullptr, true);
+  BOOST_TEST(r.body == "[]");  // nothing written
+
+  co_await c2.http.close();
+  co_await c.http.close();
+  server2.shutdown();
+  k.server->shutdown();
+  co_await k.servers.join();
+  co_await k.lab.stop();
+}
+
+BROOD_RT_TEST(limits_answer_413_429_and_502) { co_await limits_flow(); }
 
 BOOST_AUTO_TEST_CASE(both_ends_of_a_trail_derive_one_tunnel) {
   auto here = api::trail_address("brood.test", "other.test"), there = api::trail_address("other.test", "brood.test");

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <brood/api/brood_key.hpp>
+#include <brood/api/rate_limit.hpp>
 #include <brood/api/set_edit.hpp>
 #include <brood/api/watch_hub.hpp>
 #include <brood/auth/request_signature.hpp>
@@ -42,6 +43,9 @@ struct api_options {
   /// system clock. (Benchmarks run five minutes of heartbeats in a second with their own.)
   std::function<std::int64_t()> clock;
   watch_options watch;
+  /// Per client address (429 past them): every request, and registrations (which write) apart.
+  rate requests{20, 100};
+  rate registrations{0.2, 10};
 };
 
 struct bootstrap_params {
@@ -83,7 +87,8 @@ class api {
   /// Counters for /metrics.
   struct counters {
     std::uint64_t requests = 0, registrations = 0, approvals = 0, removals = 0, vlan_changes = 0, heartbeats = 0,
-                  liveness_writes = 0, provider_edits = 0, provider_failures = 0, auth_failures = 0;
+                  liveness_writes = 0, provider_edits = 0, provider_failures = 0, auth_failures = 0,
+                  rate_limited = 0;
   };
   const counters& stats() const noexcept { return _c; }
 
@@ -131,6 +136,8 @@ class api {
   rt::task<rt::result<records::meta_record>> meta(std::string* why);
   http::response provider_failure(std::error_code e, const std::string& why);
   bool is_operator(const http::request& req);
+  /// A 429 if `req`'s client is over `limit`.
+  std::optional<http::response> over_limit(rate_limiter& limit, const http::request& req);
   std::int64_t now() const { return _o.clock ? _o.clock() : now_ms(); }
 
   api_options _o;
@@ -152,6 +159,7 @@ class api {
   std::int64_t _members_read_ms = 0;
   std::vector<std::string> _last_down;
   std::int64_t _last_liveness_ms = 0;
+  rate_limiter _limit, _register_limit;
   rt::async_mutex _writes;             // one change at a time from this process
   counters _c;
 };
