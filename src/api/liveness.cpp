@@ -21,6 +21,10 @@ using provider::rrset;
 
 rt::task<rt::result<std::vector<std::string>>> api::member_ids(std::int64_t at, std::string* why) {
   if (_members_read_ms != 0 && at - _members_read_ms < 300'000) co_return _members_cache;
+  // One read at a time: a hundred heartbeats arriving after an approval wait for one read of
+  // the shards instead of sending sixteen queries each.
+  auto g = co_await _members_lock.lock();
+  if (_members_read_ms != 0 && at - _members_read_ms < 300'000) co_return _members_cache;
   auto m = co_await meta(why);
   if (!m) co_return m.error();
   const auto keys = ring();
@@ -48,14 +52,15 @@ rt::task<std::variant<std::string, http::response>> api::signed_member(const htt
   std::string why;
   auto ids = co_await member_ids(t, &why);
   if (!ids) co_return provider_failure(ids.error(), why);
-  if (!std::binary_search(ids->begin(), ids->end(), id)) {
-    // Perhaps approved by another scout since the list was read.
+  if (!std::binary_search(ids->begin(), ids->end(), id) && t - _members_read_ms > 5'000) {
+    // Perhaps approved by another scout since the list was read (at most one re-read per 5 s:
+    // strangers' requests must not turn into provider reads).
     _members_read_ms = 0;
     ids = co_await member_ids(t, &why);
     if (!ids) co_return provider_failure(ids.error(), why);
-    if (!std::binary_search(ids->begin(), ids->end(), id))
-      co_return http::error_response(403, "forbidden", id + " is not a member of this brood");
   }
+  if (!std::binary_search(ids->begin(), ids->end(), id))
+    co_return http::error_response(403, "forbidden", id + " is not a member of this brood");
   co_return id;
 }
 

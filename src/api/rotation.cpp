@@ -178,9 +178,8 @@ rt::task<rt::result<void>> api::rotate(const rotation& r, std::string* why) {
       if (!k) continue;  // no X25519 form: such a node could never have been approved
       key_sets.push_back({_n.key(crypto::id10(pk)), rr_type::txt, _o.ttl, {*k}});
     }
-    for (std::size_t i = 0; i < key_sets.size(); i += per_edit) {
-      std::vector<rrset> part(key_sets.begin() + static_cast<std::ptrdiff_t>(i),
-                              key_sets.begin() + static_cast<std::ptrdiff_t>(std::min(key_sets.size(), i + per_edit)));
+    auto key_batches = provider::batches(std::move(key_sets), _p);
+    for (auto& part : key_batches) {
       auto k = co_await _p.apply(std::move(part), why);
       ++_c.provider_edits;
       if (!k) co_return k.error();

@@ -32,4 +32,21 @@ rt::task<result<write_stats>> provider::apply(std::vector<rrset> desired, std::s
   co_return co_await edit(std::move(desired), std::move(same), why);
 }
 
+std::vector<std::vector<rrset>> batches(std::vector<rrset> sets, const provider& p) {
+  const std::size_t max_bytes = p.max_edit_bytes(), max_sets = 64;
+  std::vector<std::vector<rrset>> out;
+  std::size_t bytes = 0;
+  for (auto& s : sets) {
+    std::size_t size = s.name.size();
+    for (auto& v : s.values) size += s.name.size() + v.size();
+    if (out.empty() || out.back().size() >= max_sets || (!out.back().empty() && bytes + size > max_bytes)) {
+      out.emplace_back();
+      bytes = 0;
+    }
+    out.back().push_back(std::move(s));
+    bytes += size;
+  }
+  return out;
+}
+
 }  // namespace brood::provider

@@ -203,4 +203,29 @@ BROOD_RT_TEST(two_writers_editing_one_set_both_get_their_change_in) {
   co_await lab.stop();
 }
 
+BOOST_AUTO_TEST_CASE(batches_keep_an_update_under_its_size_limit) {
+  provider::rfc2136_options o;
+  o.zone = "brood.test";
+  provider::rfc2136_provider p(o);
+  std::vector<provider::rrset> sets;
+  for (int i = 0; i < 99; ++i)  // a rotation's _k records
+    sets.push_back({"_k." + std::to_string(1000000000 + i) + "._n.brood.test", provider::rr_type::txt, 60,
+                    {std::string(230, 'k')}});
+  sets.push_back({"_n.0.brood.test", provider::rr_type::txt, 60, {std::string(20000, 'n')}});  // larger than a batch
+  sets.push_back({"_k.gone._n.brood.test", provider::rr_type::txt, 60, {}});
+  auto groups = provider::batches(sets, p);
+  std::vector<std::string> order;
+  for (auto& g : groups) {
+    std::size_t bytes = 0;
+    for (auto& s : g) {
+      order.push_back(s.name);
+      for (auto& v : s.values) bytes += s.name.size() + v.size();
+    }
+    BOOST_TEST((bytes <= p.max_edit_bytes() || g.size() == 1u));
+  }
+  BOOST_TEST(groups.size() == 4u);  // 99 × ~260 B in two, the big set alone, the deletion
+  BOOST_REQUIRE(order.size() == sets.size());
+  for (std::size_t i = 0; i < sets.size(); ++i) BOOST_TEST(order[i] == sets[i].name);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -156,6 +156,7 @@ class api {
   std::set<std::string> _keys_checked;  // id10s known to have no _k left (since this API started)
   std::int64_t _started_ms;                        // nobody is judged silent before stale has passed
   std::vector<std::string> _members_cache;
+  rt::async_mutex _members_lock;  // one read of the member list at a time
   std::int64_t _members_read_ms = 0;
   std::vector<std::string> _last_down;
   std::int64_t _last_liveness_ms = 0;

@@ -76,6 +76,7 @@ class watched_provider final : public ::brood::provider::provider {
   rt::task<rt::result<::brood::provider::write_stats>> edit(std::vector<::brood::provider::rrset> sets, edit_fn edit,
                                                    std::string* why) override;
   std::size_t max_sets_per_edit() const noexcept override { return _inner.max_sets_per_edit(); }
+  std::size_t max_edit_bytes() const noexcept override { return _inner.max_edit_bytes(); }
 
  private:
   ::brood::provider::provider& _inner;

@@ -64,12 +64,20 @@ class provider {
   using edit_fn = std::function<std::vector<rrset>(const std::vector<rrset>& current)>;
   virtual rt::task<result<write_stats>> edit(std::vector<rrset> sets, edit_fn edit, std::string* why) = 0;
 
-  /// How many sets one edit should touch at most (RFC 2136: an UPDATE is at most 64 KiB).
+  /// How many sets one edit should touch at most, for edits whose size is only known once the
+  /// sets are read (RFC 2136: an UPDATE is at most 64 KiB, so one set per UPDATE).
   virtual std::size_t max_sets_per_edit() const noexcept { return 64; }
+  /// How many bytes of names and values the sets of one edit should carry at most, for edits
+  /// whose values are known beforehand (see batches()).
+  virtual std::size_t max_edit_bytes() const noexcept { return SIZE_MAX; }
 
   /// Makes every set in `desired` equal its values (an edit that ignores what is there).
   rt::task<result<write_stats>> apply(std::vector<rrset> desired, std::string* why);
 };
+
+/// `sets` cut into consecutive groups of at most 64 sets and at most p.max_edit_bytes() bytes of
+/// names and values each (a set larger than that on its own is a group of its own), in order.
+std::vector<std::vector<rrset>> batches(std::vector<rrset> sets, const provider& p);
 
 }  // namespace brood::provider
 

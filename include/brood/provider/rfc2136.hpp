@@ -28,6 +28,9 @@ class rfc2136_provider final : public provider {
   /// One set per UPDATE when many change at once: a set of a 100-node brood is a few KiB, and
   /// an UPDATE carries each changed record up to three times (prerequisite, deletion, addition).
   std::size_t max_sets_per_edit() const noexcept override { return 1; }
+  /// An UPDATE carries what it adds, what it deletes and, as prerequisites, the sets it read:
+  /// 16 KiB of new values keeps it well under 64 KiB even when every old value is replaced.
+  std::size_t max_edit_bytes() const noexcept override { return 16 * 1024; }
   rt::task<result<std::vector<std::string>>> get(std::string name, rr_type type, std::string* why) override;
   rt::task<result<write_stats>> edit(std::vector<rrset> sets, edit_fn edit, std::string* why) override;
 
