@@ -404,6 +404,8 @@ http::response api::metrics() const {
   counter("brood_api_approvals_total", "Nodes approved.", _c.approvals);
   counter("brood_api_removals_total", "Nodes removed (each a key rotation).", _c.removals);
   counter("brood_api_heartbeats_total", "Heartbeats received.", _c.heartbeats);
+  counter("brood_api_endpoint_updates_total", "Node endpoints rewritten after a heartbeat reported new ones.",
+          _c.endpoint_updates);
   counter("brood_api_liveness_writes_total", "Liveness records written.", _c.liveness_writes);
   counter("brood_api_vlan_changes_total", "Vlans and memberships changed.", _c.vlan_changes);
   counter("brood_api_provider_edits_total", "Edits sent to the DNS provider.", _c.provider_edits);

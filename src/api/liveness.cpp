@@ -34,7 +34,10 @@ rt::task<rt::result<std::vector<std::string>>> api::member_ids(std::int64_t at, 
     if (!texts) co_return texts.error();
     for (auto& t : *texts)
       if (!records::is_set_header(t))
-        if (auto node = records::decode_node(t, _n.node_shard(s), m->scouts, keys)) ids.push_back(crypto::id10(node->pk));
+        if (auto node = records::decode_node(t, _n.node_shard(s), m->scouts, keys)) {
+          ids.push_back(crypto::id10(node->pk));
+          _endpoints[ids.back()] = node->endpoints;
+        }
   }
   std::sort(ids.begin(), ids.end());
   _members_cache = ids;
@@ -124,9 +127,80 @@ rt::task<http::response> api::heartbeat(const http::request& req) {
       }
     }
   }
+  // Endpoints the node reports (what its STUN saw): written to its _n record when they changed.
+  std::string endpoints_outcome;
+  if (const json::value* eps = body ? body->find("endpoints") : nullptr) {
+    std::vector<std::string> reported;
+    bool strings = eps->as_array() != nullptr;
+    if (strings)
+      for (auto& e : *eps->as_array()) {
+        if (!e.as_string()) strings = false;
+        else reported.push_back(*e.as_string());
+      }
+    auto valid = strings ? records::parse_endpoints_json(records::endpoints_json(reported))
+                         : rt::result<std::vector<std::string>>(std::errc::invalid_argument);
+    if (!valid)
+      co_return http::error_response(400, "bad request", "endpoints: up to 8 of \"1.2.3.4:51820\" or \"[2001:db8::1]:51820\"");
+    auto u = co_await update_endpoints(id, std::move(*valid), t);
+    if (auto* refused = std::get_if<http::response>(&u)) co_return std::move(*refused);
+    endpoints_outcome = std::get<std::string>(u);
+  }
   json::writer out;
-  out.begin_object().key("kv").number(static_cast<std::int64_t>(_key.kv)).key("status").string("ok").end_object();
+  out.begin_object().key("kv").number(static_cast<std::int64_t>(_key.kv)).key("status").string("ok");
+  if (!endpoints_outcome.empty()) out.key("endpoints").string(endpoints_outcome);
+  out.end_object();
   co_return json_ok(200, out.take());
+}
+
+rt::task<std::variant<std::string, http::response>> api::update_endpoints(const std::string& id,
+                                                                         std::vector<std::string> reported,
+                                                                         std::int64_t t) {
+  if (auto known = _endpoints.find(id); known != _endpoints.end() && known->second == reported) co_return "same";
+  // At most one endpoint write per node per hold-down: a node flapping between two addresses
+  // must not spend the provider's budget. Its next heartbeat after the hold-down writes.
+  if (auto last = _endpoints_written.find(id); last != _endpoints_written.end() && t - last->second < endpoint_hold_ms)
+    co_return "later";
+  auto g = co_await _writes.lock();
+  if (_next_key) co_return "later";  // a rotation is switching keys; the next heartbeat writes
+  std::string why;
+  auto m = co_await meta(&why);
+  if (!m) co_return provider_failure(m.error(), why);
+  const auto owner = _n.node_shard(id.substr(0, m->shards == 256 ? 2 : 1));
+  const auto scouts = m->scouts;
+  const std::vector<crypto::secret_key> keys = ring();
+  std::vector<rrset> sets{{owner, rr_type::txt, _o.ttl, {}}};
+  bool found = false;
+  provider::provider::edit_fn fn = [&](const std::vector<rrset>& current) {
+    found = false;
+    bool changed = false;
+    const auto ts = now_ms();
+    auto set = split_set(current[0].values, records::set_kind::nodes, owner, scouts);
+    for (auto& text : set.members) {
+      auto node = records::decode_node(text, owner, scouts, keys);
+      if (!node || crypto::id10(node->pk) != id) continue;
+      found = true;
+      if (node->endpoints == reported) continue;
+      node->endpoints = reported;
+      node->ts = ts;
+      text = records::encode(*node, owner, _key.key, _scout);
+      changed = true;
+    }
+    if (!changed) return current;
+    auto next = current;
+    next[0].values = rebuild_set(records::set_kind::nodes, owner, std::move(set.members), set.header, ts, _scout);
+    return next;
+  };
+  auto w = co_await _p.edit(std::move(sets), std::move(fn), &why);
+  if (!w) co_return provider_failure(w.error(), why);
+  if (!found) co_return http::error_response(403, "forbidden", id + " is not a member of this brood");
+  _endpoints[id] = reported;
+  if (w->changed_sets > 0) {
+    ++_c.provider_edits;
+    ++_c.endpoint_updates;
+    _endpoints_written[id] = t;
+    co_return "updated";
+  }
+  co_return "same";
 }
 
 rt::task<rt::result<bool>> api::write_liveness(std::int64_t at, std::string* why) {

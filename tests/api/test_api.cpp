@@ -640,6 +640,31 @@ static rt::task<void> liveness_flow() {
   r = co_await c.send("POST", "/heartbeat", "{}", nullptr, false);
   BOOST_TEST(r.status == 401, r.body);
 
+  // Node 1 reports new endpoints (its STUN saw another address): its _n record is rewritten,
+  // once; the same report again costs nothing; another change within the hold-down waits.
+  r = co_await c.send("POST", "/heartbeat", R"({"endpoints":["198.51.100.9:51820","[2001:db8::9]:51820"]})",
+                      &rl.nodes[1], false);
+  BOOST_TEST((r.status == 200 && r.body.find("\"endpoints\":\"updated\"") != std::string::npos), r.body);
+  r = co_await c.send("POST", "/heartbeat", R"({"endpoints":["198.51.100.9:51820","[2001:db8::9]:51820"]})",
+                      &rl.nodes[1], false);
+  BOOST_TEST(r.body.find("\"endpoints\":\"same\"") != std::string::npos, r.body);
+  r = co_await c.send("POST", "/heartbeat", R"({"endpoints":["198.51.100.10:51820"]})", &rl.nodes[1], false);
+  BOOST_TEST(r.body.find("\"endpoints\":\"later\"") != std::string::npos, r.body);
+  r = co_await c.send("POST", "/heartbeat", R"({"endpoints":["not an endpoint"]})", &rl.nodes[1], false);
+  BOOST_TEST(r.status == 400, r.body);
+  {
+    auto doh = rl.lab.client(false);
+    records::trust_store t;
+    t.scouts = {rl.scout.pk()};
+    t.keys = {rl.service->key().key};
+    records::view v;
+    (void)co_await records::read_view(*doh, n, rl.nodes[0].pk(), t, v);
+    auto* seen = v.find_node(rl.nodes[1].pk());
+    BOOST_REQUIRE(seen);
+    BOOST_TEST((seen->endpoints == std::vector<std::string>{"198.51.100.9:51820", "[2001:db8::9]:51820"}));
+    co_await doh->close();
+  }
+
   // 91 s later (stale is 90 s) node 2, never heard from, is down; 0 and 1 heartbeated just now
   // in this scout's clock, so the check is made at "now" with node 2 silent since the start.
   const auto later = api::now_ms() + 91'000;

@@ -88,7 +88,7 @@ class api {
   struct counters {
     std::uint64_t requests = 0, registrations = 0, approvals = 0, removals = 0, vlan_changes = 0, heartbeats = 0,
                   liveness_writes = 0, provider_edits = 0, provider_failures = 0, auth_failures = 0,
-                  rate_limited = 0;
+                  rate_limited = 0, endpoint_updates = 0;
   };
   const counters& stats() const noexcept { return _c; }
 
@@ -119,6 +119,11 @@ class api {
 
   rt::task<http::response> heartbeat(const http::request& req);
   rt::task<http::response> watch(const http::request& req);
+  /// Writes node `id`'s reported endpoints into its _n record if they changed: "same",
+  /// "updated", "later" (held down, or a rotation is under way), or the response refusing it.
+  rt::task<std::variant<std::string, http::response>> update_endpoints(const std::string& id,
+                                                                      std::vector<std::string> reported, std::int64_t at);
+  static constexpr std::int64_t endpoint_hold_ms = 300'000;
   /// A node-signed request from an admitted node: its id10, or the response refusing it.
   rt::task<std::variant<std::string, http::response>> signed_member(const http::request& req, std::int64_t at);
   /// The admitted nodes' id10s, read through the provider at most every 5 minutes (and after
@@ -152,6 +157,8 @@ class api {
   std::optional<rotation> _pending;    // a rotation started and not finished
   std::optional<brood_key> _next_key;  // during a rotation: the key being switched to
   std::map<std::string, std::int64_t> _last_seen;  // id10 → ms of its last heartbeat
+  std::map<std::string, std::vector<std::string>> _endpoints;  // id10 → endpoints in its _n record
+  std::map<std::string, std::int64_t> _endpoints_written;      // id10 → ms this API last rewrote them
   std::set<std::string> _keys_out;      // id10s whose _k this API wrote and has not deleted
   std::set<std::string> _keys_checked;  // id10s known to have no _k left (since this API started)
   std::int64_t _started_ms;                        // nobody is judged silent before stale has passed
