@@ -109,6 +109,7 @@ http::router api::router() {
   route("DELETE", "/trails/{remote}", [this](const http::request& q, const http::route_params& p) {
     return delete_trail(q, std::string(p.get("remote")));
   });
+  route("GET", "/status", [this](const http::request& q, const http::route_params&) { return status(q); });
   r.add("GET", "/healthz", [this](const http::request&, const http::route_params&) -> rt::task<http::response> {
     return [](const api* self) -> rt::task<http::response> { co_return self->healthz(); }(this);
   });
@@ -391,7 +392,35 @@ rt::task<http::response> api::node(const http::request& req, std::string id) {
   co_return http::error_response(404, "not found", "no node " + id);
 }
 
-http::response api::healthz() const { return json_ok(200, "{\"status\":\"ok\"}"); }
+http::response api::healthz() const {
+  // Not ready while a rotation is unfinished: a load balancer sends operators elsewhere.
+  if (_pending) return json_ok(503, "{\"status\":\"rotation unfinished\"}");
+  return json_ok(200, "{\"status\":\"ok\"}");
+}
+
+rt::task<http::response> api::status(const http::request& req) {
+  ++_c.requests;
+  if (!is_operator(req)) co_return http::error_response(401, "unauthenticated", "operator token required");
+  const auto t = now();
+  std::string why;
+  auto ids = co_await member_ids(t, &why);  // cached: at most one read per 5 minutes
+  if (!ids) co_return provider_failure(ids.error(), why);
+  std::size_t heard = 0;
+  for (auto& id : *ids)
+    if (auto seen = _last_seen.find(id); seen != _last_seen.end() && t - seen->second < 120'000) ++heard;
+  json::writer w;
+  w.begin_object().key("domain").string(_n.domain()).key("scout").string(_scout.id10());
+  w.key("provider").string(_p.kind()).key("kv").number(static_cast<std::int64_t>(_key.kv));
+  w.key("rotation").string(_pending ? "unfinished: removing " + _pending->id : "none");
+  w.key("members").number(static_cast<std::int64_t>(ids->size()));
+  w.key("heard_recently").number(static_cast<std::int64_t>(heard));  // a heartbeat in the last 2 minutes
+  w.key("down").begin_array();
+  for (auto& id : _last_down) w.string(id);
+  w.end_array();
+  w.key("watchers").number(static_cast<std::int64_t>(_watch.watchers()));
+  w.key("uptime_s").number((t - _started_ms) / 1000).end_object();
+  co_return json_ok(200, w.take());
+}
 
 http::response api::metrics() const {
   std::string out;

@@ -4,16 +4,18 @@
 //
 //   1. journal: the node, the old key and the new key, written atomically to the state dir —
 //      before anything is encrypted with a key that exists nowhere else;
-//   2. keys: every survivor's _k record holds the new key, sealed to it (the removed node's goes);
-//   3. switch: in one edit, every _n, _vl and _m record re-encrypted with the new key, the removed
-//      node and its memberships gone, _meta's kv bumped. A survivor that reads the switch before
-//      its _k keeps its view (it cannot open the new boxes) until its _k, written in step 2,
-//      gives it the new key; until then the old one still opens the records it has.
+//   2. keys: every survivor's _k record holds the new key, sealed to it (the removed node's goes),
+//      in as few edits as the provider's size limit allows;
+//   3. switch: set by set, every _n, _vl and _m record re-encrypted with the new key, the removed
+//      node and its memberships gone; then _meta's kv bumped. A survivor that reads the switch
+//      before its _k keeps its view (it cannot open the new boxes) until its _k, written in step
+//      2, gives it the new key; until then the old one still opens the records it has.
 //   4. brood.key replaced, journal removed.
 //
 // Running the steps again is harmless, so recovery simply runs them again from the journal.
-// BROOD_FAULT=rotation:<step> kills the process (SIGKILL) just after that step — the crash
-// test's hook; nothing sets it in production.
+// BROOD_FAULT=rotation:<step> kills the process (SIGKILL) just after that step, and
+// rotation:<step>:fail makes the rotation fail there as a provider failure would — the tests'
+// hooks; nothing sets them in production.
 #include <brood/api/api.hpp>
 #include <brood/api/set_edit.hpp>
 #include <brood/json/value.hpp>
@@ -36,9 +38,13 @@ using provider::rrset;
 
 namespace {
 
-void fault_point(const char* step) {
+/// True when the rotation must fail here (the :fail hook).
+bool fault_point(const char* step) {
   const char* f = std::getenv("BROOD_FAULT");
-  if (f && std::strncmp(f, "rotation:", 9) == 0 && std::strcmp(f + 9, step) == 0) std::raise(SIGKILL);
+  if (!f || std::strncmp(f, "rotation:", 9) != 0) return false;
+  const std::string_view rest(f + 9);
+  if (rest == step) std::raise(SIGKILL);
+  return rest == std::string(step) + ":fail";
 }
 
 std::string journal_path(const std::string& dir) { return dir + "/rotation.journal"; }
@@ -186,7 +192,10 @@ rt::task<rt::result<void>> api::rotate(const rotation& r, std::string* why) {
     }
     for (auto& pk : survivor_keys) _keys_out.insert(crypto::id10(pk));
     _keys_out.erase(r.id);
-    fault_point("keys");
+    if (fault_point("keys")) {
+      if (why) *why = "BROOD_FAULT: failing after step keys";
+      co_return provider::error::unavailable;
+    }
 
     // Step 3: the switch, set by set (an UPDATE has a size limit; survivors hold both keys
     // meanwhile), _meta last. A record no key opens stops the switch rather than vanish.

@@ -33,8 +33,8 @@ constexpr const char* usage = R"(usage: broodctl [--json] [--api URL] [--token-f
   node ID                         one node's status
   vlan list | vlan create VNI NAME SUBNET | vlan delete VNI
   vlan members VNI | vlan add VNI ID IP | vlan remove VNI ID
-  trail list | trail add REMOTE_DOMAIN [--priority N] | trail remove REMOTE_DOMAIN
-  status                          the API's health
+  trail list | trail add REMOTE_DOMAIN [--priority N] [--endpoint IP:PORT] | trail remove REMOTE_DOMAIN
+  status                          this scout: key version, members, silent nodes, watchers
 )";
 
 struct call {
@@ -129,6 +129,7 @@ std::optional<call> parse_command(std::vector<std::string> a) {
   if (a.empty()) return std::nullopt;
   auto role = flag("--role");
   auto priority = flag("--priority");
+  auto endpoint = flag("--endpoint");
   const auto n = a.size();
   const auto& c = a[0];
   if (c == "pending" && n == 1) return call{"GET", "/pending", ""};
@@ -136,7 +137,7 @@ std::optional<call> parse_command(std::vector<std::string> a) {
   if (c == "remove" && n == 2) return call{"DELETE", "/nodes/" + a[1], ""};
   if (c == "members" && n == 1) return call{"GET", "/members", ""};
   if (c == "node" && n == 2) return call{"GET", "/nodes/" + a[1], ""};
-  if (c == "status" && n == 1) return call{"GET", "/healthz", ""};
+  if (c == "status" && n == 1) return call{"GET", "/status", ""};
   if (c == "vlan" && n >= 2) {
     const auto& s = a[1];
     if (s == "list" && n == 2) return call{"GET", "/vlans", ""};
@@ -154,7 +155,8 @@ std::optional<call> parse_command(std::vector<std::string> a) {
     const auto& s = a[1];
     if (s == "list" && n == 2) return call{"GET", "/trails", ""};
     if (s == "add" && n == 3 && digits(priority.value_or("100")))
-      return call{"POST", "/trails", "{\"remote_domain\":" + quoted(a[2]) + ",\"priority\":" + priority.value_or("100") + "}"};
+      return call{"POST", "/trails", "{\"remote_domain\":" + quoted(a[2]) + ",\"priority\":" + priority.value_or("100") +
+                                         (endpoint ? ",\"endpoint\":" + quoted(*endpoint) : std::string()) + "}"};
     if (s == "remove" && n == 3) return call{"DELETE", "/trails/" + http::url_encode(a[2]), ""};
   }
   return std::nullopt;

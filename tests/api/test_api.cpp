@@ -432,7 +432,13 @@ static rt::task<void> ctl_flow() {
   r = co_await broodctl("--json vlan list", url, token, ca);
   BOOST_TEST(r.out == "[{\"vni\":100,\"name\":\"blue\",\"subnet\":\"10.200.0.0/24\"}]\n");
   r = co_await broodctl("status", url, token, ca);
-  BOOST_TEST((r.code == 0 && r.out == "status: ok\n"), r.out);
+  BOOST_TEST(r.code == 0, r.err);
+  BOOST_TEST(r.out.starts_with("domain: brood.test\nscout: " + k.scout.id10() + "\nprovider: rfc2136\nkv: 1\n"
+                               "rotation: none\nmembers: 1\n"), r.out);
+  r = co_await broodctl("trail add other.test --priority 20 --endpoint 198.51.100.7:51821", url, token, ca);
+  BOOST_TEST(r.code == 0, r.err);
+  r = co_await broodctl("trail list", url, token, ca);
+  BOOST_TEST((r.code == 0 && r.out.find("198.51.100.7:51821") != std::string::npos), r.out);
 
   // Exit codes scripts can trust.
   r = co_await broodctl("pending", url, "wrong-token", ca);
@@ -604,6 +610,22 @@ static rt::task<void> rotation_in_process() {
   BOOST_TEST(!std::filesystem::exists(rl.state + "/rotation.journal"));
   const std::vector<const crypto::identity*> survivors{&rl.nodes[1], &rl.nodes[2]};
   co_await check_rotated(rl.lab, rl.scout, survivors, rl.nodes[0], 2, 100);
+
+  // A rotation that fails half-way (as if the provider failed after the keys): 503, the API
+  // says it is not ready, and the next change finishes the rotation before anything else.
+  ::setenv("BROOD_FAULT", "rotation:keys:fail", 1);
+  r = co_await c.send("DELETE", "/nodes/" + rl.nodes[1].id10(), "", nullptr, true);
+  ::unsetenv("BROOD_FAULT");
+  BOOST_TEST(r.status == 503, r.body);
+  r = co_await c.send("GET", "/healthz", "", nullptr, false);
+  BOOST_TEST(r.status == 503, r.body);
+  r = co_await c.send("POST", "/vlans", R"({"vni":101,"name":"green","subnet":"10.201.0.0/24"})", nullptr, true);
+  BOOST_TEST(r.status == 201, r.body);
+  r = co_await c.send("GET", "/healthz", "", nullptr, false);
+  BOOST_TEST(r.status == 200, r.body);
+  BOOST_TEST(service.key().kv == 3u);
+  const std::vector<const crypto::identity*> last{&rl.nodes[2]};
+  co_await check_rotated(rl.lab, rl.scout, last, rl.nodes[1], 3, 100);
 
   co_await c.http.close();
   server.shutdown();

@@ -8,7 +8,8 @@
 // GET /nodes/<id>, DELETE /nodes/<id> (removal with key rotation), POST /heartbeat, GET /watch
 // (the records just written, streamed: watch_hub.hpp), the vlans and their members (POST/GET
 // /vlans, DELETE /vlans/<vni>, POST/GET /vlans/<vni>/members, DELETE /vlans/<vni>/members/<id>),
-// trails (POST/GET /trails, DELETE /trails/<remote_domain>), GET /healthz, GET /metrics.
+// trails (POST/GET /trails, DELETE /trails/<remote_domain>), GET /status (operator), GET /healthz,
+// GET /metrics.
 // Lifetime: the api must outlive the server serving its router; the provider and the scout
 // identity must outlive the api.
 #pragma once
@@ -135,6 +136,7 @@ class api {
   rt::task<http::response> list_trails(const http::request& req);
   rt::task<http::response> delete_trail(const http::request& req, std::string remote);
   http::response healthz() const;
+  rt::task<http::response> status(const http::request& req);
   http::response metrics() const;
 
   /// The current _meta (read through the provider when not known yet).
