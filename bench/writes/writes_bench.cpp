@@ -89,7 +89,8 @@ struct knot_backend final : backend {
   std::unique_ptr<provider::rfc2136_provider> p;
   const char* name() const override { return "rfc2136 (knotd)"; }
   rt::task<bool> start() override {
-    if (!co_await lab.start()) co_return false;
+    const bool up = co_await lab.start();
+    if (!up) co_return false;
     provider::rfc2136_options o;
     o.server = net::socket_address::ipv4_loopback(lab.knot_port);
     o.zone = "brood.test";
@@ -155,7 +156,8 @@ rt::task<void> beat(bench* b, const crypto::identity* node, int* failures) {
 }
 
 rt::task<int> measure(bench& b, unsigned nodes, unsigned minutes) {
-  if (!co_await b.peer->start()) {
+  const bool started = co_await b.peer->start();
+  if (!started) {
     std::fprintf(stderr, "%s did not start\n", b.peer->name());
     co_return 1;
   }
@@ -232,7 +234,8 @@ rt::task<int> measure(bench& b, unsigned nodes, unsigned minutes) {
       }
     }
   }
-  const auto writes = co_await b.peer->writes() - writes0;
+  const auto writes1 = co_await b.peer->writes();
+  const auto writes = writes1 - writes0;
   const auto calls = calls0 < 0 ? -1 : b.peer->calls() - calls0;
   std::printf("steady state, %u nodes, %u min: heartbeats %u (failed %d), provider writes %llu, provider calls %s\n",
               nodes, minutes, heartbeats, failures, static_cast<unsigned long long>(writes), calls_text(calls).c_str());

@@ -58,7 +58,7 @@ rt::task<http::response> ready(http::response r) { co_return r; }
 }  // namespace
 
 std::optional<http::response> api::over_limit(rate_limiter& limit, const http::request& req) {
-  const auto wait = limit.take(client_of(req.remote), std::chrono::steady_clock::now());
+  const auto wait = limit.take(client_key(req.remote), std::chrono::steady_clock::now());
   if (wait.count() == 0) return std::nullopt;
   ++_c.rate_limited;
   auto r = http::error_response(429, "too many requests", "this client is over its request rate; retry later");
@@ -239,6 +239,7 @@ rt::task<http::response> api::approve(const http::request& req, std::string id) 
   if (!is_operator(req)) co_return http::error_response(401, "unauthenticated", "operator token required");
   if (!id10_ok(id)) co_return http::error_response(400, "bad request", "a node id is 10 lower-case hex digits");
   auto g = co_await _writes.lock();  // not in the middle of a rotation
+  if (!g) co_return http::error_response(503, "unavailable", "shutting down");
   if (auto busy = co_await settle_rotation()) co_return std::move(*busy);
   std::string role = "worker";
   if (!req.body.empty()) {
@@ -393,8 +394,9 @@ rt::task<http::response> api::node(const http::request& req, std::string id) {
 }
 
 http::response api::healthz() const {
-  // Not ready while a rotation is unfinished: a load balancer sends operators elsewhere.
-  if (_pending) return json_ok(503, "{\"status\":\"rotation unfinished\"}");
+  // Not ready while a failed rotation waits to be finished: a load balancer sends operators
+  // elsewhere. (A rotation merely in progress is normal work.)
+  if (_pending && _rotation_failed) return json_ok(503, "{\"status\":\"rotation unfinished\"}");
   return json_ok(200, "{\"status\":\"ok\"}");
 }
 
@@ -411,7 +413,7 @@ rt::task<http::response> api::status(const http::request& req) {
   json::writer w;
   w.begin_object().key("domain").string(_n.domain()).key("scout").string(_scout.id10());
   w.key("provider").string(_p.kind()).key("kv").number(static_cast<std::int64_t>(_key.kv));
-  w.key("rotation").string(_pending ? "unfinished: removing " + _pending->id : "none");
+  w.key("rotation").string(!_pending ? "none" : (_rotation_failed ? "failed, to be finished: removing " : "removing ") + _pending->id);
   w.key("members").number(static_cast<std::int64_t>(ids->size()));
   w.key("heard_recently").number(static_cast<std::int64_t>(heard));  // a heartbeat in the last 2 minutes
   w.key("down").begin_array();

@@ -24,6 +24,7 @@ rt::task<rt::result<std::vector<std::string>>> api::member_ids(std::int64_t at, 
   // One read at a time: a hundred heartbeats arriving after an approval wait for one read of
   // the shards instead of sending sixteen queries each.
   auto g = co_await _members_lock.lock();
+  if (!g) co_return g.error();  // cancelled while waiting
   if (_members_read_ms != 0 && at - _members_read_ms < 300'000) co_return _members_cache;
   auto m = co_await meta(why);
   if (!m) co_return m.error();
@@ -106,7 +107,7 @@ rt::task<http::response> api::heartbeat(const http::request& req) {
     // have written a new one since this heartbeat was sent.
     auto g = co_await _writes.lock();
     auto m = co_await meta(&why);
-    if (m && !_next_key && static_cast<std::uint64_t>(*kvi) == _key.kv) {
+    if (g && m && !_next_key && static_cast<std::uint64_t>(*kvi) == _key.kv) {
       const auto owner = _n.key(id);
       const auto reported = static_cast<std::uint64_t>(*kvi);
       const auto signers = m->scouts;
@@ -155,13 +156,20 @@ rt::task<http::response> api::heartbeat(const http::request& req) {
 rt::task<std::variant<std::string, http::response>> api::update_endpoints(const std::string& id,
                                                                          std::vector<std::string> reported,
                                                                          std::int64_t t) {
-  if (auto known = _endpoints.find(id); known != _endpoints.end() && known->second == reported) co_return "same";
   // At most one endpoint write per node per hold-down: a node flapping between two addresses
-  // must not spend the provider's budget. Its next heartbeat after the hold-down writes.
-  if (auto last = _endpoints_written.find(id); last != _endpoints_written.end() && t - last->second < endpoint_hold_ms)
-    co_return "later";
+  // must not spend the provider's budget. Its next heartbeat after the hold-down writes. Checked
+  // again under the lock: two heartbeats may have waited for it together.
+  auto settled = [&]() -> const char* {
+    if (auto known = _endpoints.find(id); known != _endpoints.end() && known->second == reported) return "same";
+    if (auto last = _endpoints_written.find(id); last != _endpoints_written.end() && t - last->second < endpoint_hold_ms)
+      return "later";
+    if (_next_key) return "later";  // a rotation is switching keys; a later heartbeat writes
+    return nullptr;
+  };
+  if (const char* answer = settled()) co_return answer;
   auto g = co_await _writes.lock();
-  if (_next_key) co_return "later";  // a rotation is switching keys; the next heartbeat writes
+  if (!g) co_return http::error_response(503, "unavailable", "shutting down");
+  if (const char* answer = settled()) co_return answer;
   std::string why;
   auto m = co_await meta(&why);
   if (!m) co_return provider_failure(m.error(), why);
@@ -181,7 +189,7 @@ rt::task<std::variant<std::string, http::response>> api::update_endpoints(const 
       found = true;
       if (node->endpoints == reported) continue;
       node->endpoints = reported;
-      node->ts = ts;
+      node->ts = std::max(ts, node->ts + 1);  // newer than what readers hold, whatever this clock says
       text = records::encode(*node, owner, _key.key, _scout);
       changed = true;
     }
@@ -249,6 +257,12 @@ rt::task<void> api::run_liveness() {
     if (auto m = co_await meta(&why)) keepalive = m->keepalive;
     auto s = co_await rt::sleep_for(std::chrono::seconds(keepalive));
     if (!s) co_return;  // cancelled
+    if (_rotation_failed) {  // finish it without waiting for an operator's next change
+      auto g = co_await _writes.lock();
+      if (!g) co_return;
+      auto busy = co_await settle_rotation();
+      if (busy) std::fprintf(stderr, "brood-api: rotation still unfinished: %s\n", busy->body.c_str());
+    }
     auto w = co_await write_liveness(now(), &why);
     if (!w) std::fprintf(stderr, "brood-api: liveness: %s: %s\n", w.error().message().c_str(), why.c_str());
   }

@@ -1,8 +1,11 @@
 // Token buckets per client address, bounded in how many clients they remember.
 #include <brood/api/rate_limit.hpp>
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 namespace brood::api {
 
@@ -13,6 +16,8 @@ void rate_limiter::refill(bucket& b, clock::time_point now) const {
 }
 
 void rate_limiter::forget_idle(clock::time_point now) {
+  if (now - _last_sweep < std::chrono::seconds(1)) return;  // a flood of newcomers must not make every request a sweep
+  _last_sweep = now;
   for (auto it = _buckets.begin(); it != _buckets.end();) {
     refill(it->second, now);
     it = it->second.tokens >= _r.burst ? _buckets.erase(it) : std::next(it);
@@ -53,6 +58,16 @@ std::string_view client_of(std::string_view remote) noexcept {
   auto colon = remote.rfind(':');
   if (colon == std::string_view::npos || remote.find(':') != colon) return remote;  // no port, or bare IPv6
   return remote.substr(0, colon);
+}
+
+std::string client_key(std::string_view remote) {
+  const std::string addr(client_of(remote));
+  in6_addr a6{};
+  if (addr.find(':') == std::string::npos || ::inet_pton(AF_INET6, addr.c_str(), &a6) != 1) return addr;
+  std::memset(a6.s6_addr + 8, 0, 8);
+  char text[INET6_ADDRSTRLEN];
+  if (!::inet_ntop(AF_INET6, &a6, text, sizeof text)) return addr;
+  return std::string(text) + "/64";
 }
 
 }  // namespace brood::api

@@ -14,8 +14,8 @@
 //
 // Running the steps again is harmless, so recovery simply runs them again from the journal.
 // BROOD_FAULT=rotation:<step> kills the process (SIGKILL) just after that step, and
-// rotation:<step>:fail makes the rotation fail there as a provider failure would — the tests'
-// hooks; nothing sets them in production.
+// rotation:keys:fail or rotation:switch:fail makes the rotation fail there as a provider
+// failure would — the tests' hooks; nothing sets them in production.
 #include <brood/api/api.hpp>
 #include <brood/api/set_edit.hpp>
 #include <brood/json/value.hpp>
@@ -96,6 +96,7 @@ rt::task<rt::result<void>> api::recover(std::string* why) {
     co_return std::errc::invalid_argument;
   }
   auto g = co_await _writes.lock();
+  if (!g) co_return g.error();
   rotation r{*id->as_string(), *old_key, *new_key};
   co_return co_await rotate(r, why);
 }
@@ -106,6 +107,7 @@ rt::task<http::response> api::remove_node(const http::request& req, std::string 
   if (!id10_ok(id)) co_return http::error_response(400, "bad request", "a node id is 10 lower-case hex digits");
   if (_o.state_dir.empty()) co_return http::error_response(503, "unavailable", "no state directory for the journal");
   auto g = co_await _writes.lock();
+  if (!g) co_return http::error_response(503, "unavailable", "shutting down");
   if (auto busy = co_await settle_rotation()) co_return std::move(*busy);
   std::string why;
   auto m = co_await meta(&why);
@@ -130,6 +132,7 @@ rt::task<http::response> api::remove_node(const http::request& req, std::string 
   }
   fault_point("journal");
   auto done = co_await rotate(r, &why);
+  _rotation_failed = !done;
   if (!done) co_return provider_failure(done.error(), why);  // the journal stays: recovery finishes it
   ++_c.removals;
   _members_read_ms = 0;
@@ -144,6 +147,7 @@ rt::task<std::optional<http::response>> api::settle_rotation() {
   std::string why;
   const rotation r = *_pending;
   auto done = co_await rotate(r, &why);
+  _rotation_failed = !done;
   if (!done) co_return provider_failure(done.error(), "an interrupted key rotation must finish first: " + why);
   co_return std::nullopt;
 }
@@ -228,7 +232,7 @@ rt::task<rt::result<void>> api::rotate(const rotation& r, std::string* why) {
               if (!v) unreadable = set.name;
               else if (!vnis.count(v->vni)) membership_changed = true;  // created meanwhile
               else {
-                v->ts = ts;
+                v->ts = std::max(ts, v->ts + 1);  // newer than what readers hold, whatever this clock says
                 members.push_back(records::encode(*v, set.name, r.new_key.key, _scout));
               }
             } else if (kind == records::set_kind::nodes) {
@@ -237,7 +241,7 @@ rt::task<rt::result<void>> api::rotate(const rotation& r, std::string* why) {
               else if (crypto::id10(node->pk) == r.id) continue;
               else {
                 if (!survivors.count(crypto::id10(node->pk))) membership_changed = true;  // no _k yet
-                node->ts = ts;
+                node->ts = std::max(ts, node->ts + 1);
                 members.push_back(records::encode(*node, set.name, r.new_key.key, _scout));
               }
             } else {
@@ -245,7 +249,7 @@ rt::task<rt::result<void>> api::rotate(const rotation& r, std::string* why) {
               if (!mem) unreadable = set.name;
               else if (crypto::id10(mem->pk) == r.id) continue;
               else {
-                mem->ts = ts;
+                mem->ts = std::max(ts, mem->ts + 1);
                 members.push_back(records::encode(*mem, set.name, r.new_key.key, _scout));
               }
             }
@@ -288,7 +292,10 @@ rt::task<rt::result<void>> api::rotate(const rotation& r, std::string* why) {
       if (why) *why = "_meta is not signed by a scout this one trusts";
       co_return provider::error::rejected;
     }
-    fault_point("switch");
+    if (fault_point("switch")) {
+      if (why) *why = "BROOD_FAULT: failing after step switch";
+      co_return provider::error::unavailable;
+    }
 
     // Step 4: the new key is the key.
     auto saved = co_await rt::write_file_atomic(_o.state_dir + "/brood.key",

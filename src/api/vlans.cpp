@@ -100,6 +100,7 @@ rt::task<http::response> api::create_vlan(const http::request& req) {
 
   // One change at a time, and never with an unfinished rotation (its key encrypts from now on).
   auto g = co_await _writes.lock();
+  if (!g) co_return http::error_response(503, "unavailable", "shutting down");
   if (auto busy = co_await settle_rotation()) co_return std::move(*busy);
   std::string why;
   auto m = co_await meta(&why);
@@ -171,6 +172,7 @@ rt::task<http::response> api::delete_vlan(const http::request& req, std::string 
   if (!vni) co_return http::error_response(400, "bad request", "vni is an integer from 1 to 16777215");
   // One change at a time, and never with an unfinished rotation (its key encrypts from now on).
   auto g = co_await _writes.lock();
+  if (!g) co_return http::error_response(503, "unavailable", "shutting down");
   if (auto busy = co_await settle_rotation()) co_return std::move(*busy);
   std::string why;
   auto m = co_await meta(&why);
@@ -222,6 +224,7 @@ rt::task<http::response> api::add_member(const http::request& req, std::string v
 
   // One change at a time, and never with an unfinished rotation (its key encrypts from now on).
   auto g = co_await _writes.lock();
+  if (!g) co_return http::error_response(503, "unavailable", "shutting down");
   if (auto busy = co_await settle_rotation()) co_return std::move(*busy);
   std::string why;
   auto m = co_await meta(&why);
@@ -320,6 +323,7 @@ rt::task<http::response> api::remove_member(const http::request& req, std::strin
   if (!vni || !id10_ok(id)) co_return http::error_response(400, "bad request", "expected /vlans/<vni>/members/<id10>");
   // One change at a time, and never with an unfinished rotation (its key encrypts from now on).
   auto g = co_await _writes.lock();
+  if (!g) co_return http::error_response(503, "unavailable", "shutting down");
   if (auto busy = co_await settle_rotation()) co_return std::move(*busy);
   std::string why;
   auto m = co_await meta(&why);

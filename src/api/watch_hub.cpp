@@ -116,9 +116,8 @@ void watch_hub::publish(const std::vector<provider::rrset>& sets) {
 std::shared_ptr<http::body_stream> watch_hub::subscribe(std::string id10) {
   for (auto* s : _subs)
     if (s->id() == id10) s->end();  // a node reconnecting: its older stream goes
-  std::size_t open = 0;
-  for (auto* s : _subs) open += s->_ending ? 0 : 1;
-  if (open >= _o.max_watchers) return nullptr;
+  // Ending streams count too: they hold memory until their client reads or the server resets them.
+  if (_subs.size() >= _o.max_watchers) return nullptr;
   ++_c.subscriptions;
   return std::make_shared<subscriber>(*this, std::move(id10));
 }

@@ -24,19 +24,25 @@ struct h1_connection final : server::connection_base {
   }
 };
 
-/// The head of a streamed response: chunked, and the connection closes after it.
-std::string serialize_stream_head(const response& r) {
+/// The head of a streamed response: chunked (HTTP/1.0: the body ends with the connection), and
+/// the connection closes after it.
+std::string serialize_stream_head(const response& r, bool chunked) {
   std::string out = "HTTP/1.1 " + std::to_string(r.status) + ' ' + std::string(reason_phrase(r.status)) + "\r\n";
   for (auto& h : r.headers) {
     if (h.name == "content-length" || h.name == "connection" || h.name == "transfer-encoding") continue;
     out += h.name + ": " + h.value + "\r\n";
   }
-  out += "transfer-encoding: chunked\r\nconnection: close\r\n\r\n";
+  if (chunked) out += "transfer-encoding: chunked\r\n";
+  out += "connection: close\r\n\r\n";
   return out;
 }
 
-void append_chunk(std::string& out, std::string_view data) {
+void append_chunk(std::string& out, std::string_view data, bool chunked) {
   if (data.empty()) return;  // an empty chunk would end the body
+  if (!chunked) {
+    out += data;
+    return;
+  }
   char size[20];
   out.append(size, static_cast<std::size_t>(std::snprintf(size, sizeof size, "%zx\r\n", data.size())));
   out += data;
@@ -68,27 +74,41 @@ std::string serialize(const response& r, bool close, bool head_only) {
 std::span<const std::byte> bytes(const std::string& s) { return std::as_bytes(std::span(s.data(), s.size())); }
 
 /// Sends a streamed response until the stream ends, the client stops reading for
-/// `write_timeout`, or a drain ends it. Each chunk goes out as it comes.
-rt::task<void> send_stream(h1_connection& c, transport& t, response& resp, std::chrono::milliseconds write_timeout) {
-  rt::cancel_source stop(co_await rt::current_token());
+/// `write_timeout`, or a drain ends it. Each chunk goes out as it comes. The client notices it
+/// went away only at the next write (streams such as /watch write at least every keepalive).
+rt::task<void> send_stream(h1_connection& c, transport& t, response& resp, bool chunked,
+                           std::chrono::milliseconds write_timeout) {
+  const rt::cancel_token parent = co_await rt::current_token();
+  rt::cancel_source stop(parent);
   if (c.draining) stop.request_cancel();
   c.stream_stop = &stop;
-  std::string out = serialize_stream_head(resp);
-  append_chunk(out, resp.body);
-  bool ok = static_cast<bool>(co_await t.write_all(bytes(out), rt::io_options{rt::clock::now() + write_timeout}));
+  std::string out = serialize_stream_head(resp, chunked);
+  append_chunk(out, resp.body, chunked);
+  const rt::io_options first{rt::clock::now() + write_timeout};
+  auto head_written = co_await t.write_all(bytes(out), first);
+  bool ok = head_written.has_value();
   while (ok && !stop.cancelled()) {
-    std::optional<std::string> chunk = co_await resp.stream->next().with_token(stop.token());
+    std::optional<std::string> chunk;
+    try {
+      chunk = co_await resp.stream->next().with_token(stop.token());
+    } catch (...) {
+      ok = false;  // no last chunk: the client must not take a truncated body for a whole one
+      break;
+    }
     if (!chunk) break;
     out.clear();
-    append_chunk(out, *chunk);
+    append_chunk(out, *chunk, chunked);
     if (out.empty()) continue;
-    ok = static_cast<bool>(co_await t.write_all(bytes(out), rt::io_options{rt::clock::now() + write_timeout}));
+    const rt::io_options wo{rt::clock::now() + write_timeout};
+    auto w = co_await t.write_all(bytes(out), wo);
+    ok = w.has_value();
   }
   c.stream_stop = nullptr;
   resp.stream.reset();
-  if (ok) {
+  if (ok && chunked) {
     static const std::string last = "0\r\n\r\n";
-    (void)co_await t.write_all(bytes(last), rt::io_options{rt::clock::now() + write_timeout});
+    const rt::io_options wo{rt::clock::now() + write_timeout};
+    (void)co_await t.write_all(bytes(last), wo);
   }
 }
 
@@ -205,7 +225,7 @@ rt::task<void> serve_http1(server& s, std::unique_ptr<transport> t, std::string 
     if (resp.stream && req.method != "HEAD") {
       s.log({remote, "http/1.1", req.method, req.path, resp.status, resp.body.size(),
              std::chrono::duration<double, std::milli>(rt::clock::now() - started).count()});
-      co_await send_stream(c, *t, resp, o.request_timeout);
+      co_await send_stream(c, *t, resp, head->minor_version == 1, o.request_timeout);
       break;
     }
     const bool close = !head->keep_alive || c.draining;

@@ -7,6 +7,7 @@
 
 #include <brood/rt/task_scope.hpp>
 #include <brood/rt/wait_slot.hpp>
+#include <brood/rt/with_timeout.hpp>
 
 #include <nghttp2/nghttp2.h>
 
@@ -257,11 +258,26 @@ rt::task<void> h2_server_connection::handle(std::int32_t id, h2_request* r) {
 }
 
 rt::task<void> h2_server_connection::pump(std::int32_t id, h2_request* r) {
+  // A stream ends cleanly (END_STREAM) when its body ends or the server drains; it is reset
+  // when the client has read nothing for idle_timeout (its buffers would otherwise be held
+  // until a drain) or the stream failed (a truncated body must not look complete).
+  bool reset = false;
   for (;;) {
-    while (!r->closed && !r->stop->cancelled() && r->resp.body.size() - r->body_off > stream_buffer_limit)
-      (void)co_await r->drained.wait();
-    if (r->closed || r->stop->cancelled()) break;
-    std::optional<std::string> chunk = co_await r->resp.stream->next();
+    while (!r->closed && !r->stop->cancelled() && r->resp.body.size() - r->body_off > stream_buffer_limit) {
+      auto w = co_await rt::with_timeout(_s.options().idle_timeout, [r] { return r->drained.wait(); });
+      if (!w && w.error() == std::errc::timed_out) {
+        reset = true;
+        break;
+      }
+    }
+    if (reset || r->closed || r->stop->cancelled()) break;
+    std::optional<std::string> chunk;
+    try {
+      chunk = co_await r->resp.stream->next();
+    } catch (...) {
+      reset = true;
+      break;
+    }
     if (!chunk || r->closed) break;
     r->resp.body += *chunk;
     nghttp2_session_resume_data(_session, id);
@@ -274,7 +290,10 @@ rt::task<void> h2_server_connection::pump(std::int32_t id, h2_request* r) {
     release(id, r);
     co_return;
   }
-  nghttp2_session_resume_data(_session, id);  // sends what is left, then END_STREAM
+  if (reset)
+    nghttp2_submit_rst_stream(_session, NGHTTP2_FLAG_NONE, id, NGHTTP2_CANCEL);  // on_stream_close frees r
+  else
+    nghttp2_session_resume_data(_session, id);  // sends what is left, then END_STREAM
   _want_write.notify();
 }
 
@@ -347,7 +366,9 @@ rt::task<void> h2_server_connection::writer() {
       out.insert(out.end(), b, b + n);
     }
     if (!out.empty()) {
-      auto w = co_await _t->write_all(out);
+      // A client that reads nothing (a zero window) for idle_timeout loses the connection.
+      const rt::io_options wo{rt::clock::now() + _s.options().idle_timeout};
+      auto w = co_await _t->write_all(out, wo);
       if (!w) break;
       continue;
     }

@@ -53,4 +53,11 @@ BOOST_AUTO_TEST_CASE(the_client_is_the_address_without_the_port) {
   BOOST_TEST(client_of("") == "");
 }
 
+BOOST_AUTO_TEST_CASE(an_ipv6_client_is_its_64) {
+  BOOST_TEST(client_key("[2001:db8:1:2:aaaa::1]:8443") == "2001:db8:1:2::/64");
+  BOOST_TEST(client_key("[2001:db8:1:2:bbbb::7]:1") == "2001:db8:1:2::/64");
+  BOOST_TEST(client_key("[2001:db8:1:3::1]:1") == "2001:db8:1:3::/64");
+  BOOST_TEST(client_key("192.0.2.1:443") == "192.0.2.1");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,7 +1,7 @@
 // Streamed responses (response::stream, what GET /watch is built on) against real clients: curl
 // over h2 and HTTP/1.1 and nghttp receive every chunk; each chunk reaches the client while the
 // stream is still open; a drain ends open streams cleanly (the client sees a complete body); a
-// client that goes away frees its stream.
+// client that goes away frees its stream; a client that reads nothing has its stream reset.
 #include "support/rt_test.hpp"
 #include "support/test_pki.hpp"
 
@@ -11,7 +11,10 @@
 #include <brood/rt/timer.hpp>
 #include <brood/rt/wait_slot.hpp>
 
+#include <nghttp2/nghttp2.h>
+
 #include <csignal>
+#include <cstring>
 #include <deque>
 
 using namespace brood;
@@ -89,10 +92,11 @@ struct stream_server {
   std::optional<tls::server_credentials> creds;
   task_scope scope;
 
-  static http::server_options options() {
+  static http::server_options options(std::chrono::milliseconds idle = 60s) {
     http::server_options o;
     o.access_log = [](const http::access_entry&) {};
     o.request_timeout = 2s;
+    o.idle_timeout = idle;
     return o;
   }
   http::router routes() {
@@ -110,8 +114,8 @@ struct stream_server {
     co_return resp;
   }
 
-  stream_server()
-      : srv(routes(), options()),
+  explicit stream_server(std::chrono::milliseconds idle = 60s)
+      : srv(routes(), options(idle)),
         tls_l(*net::listener::bind(net::socket_address::ipv4_loopback(0))),
         plain_l(*net::listener::bind(net::socket_address::ipv4_loopback(0))) {
     auto c = tls::server_credentials::load({leaf.cert_file, leaf.key_file});
@@ -238,8 +242,64 @@ rt::task<void> gone_case(std::string http_flag) {
   co_await s.stop();
 }
 
+int on_close(nghttp2_session*, std::int32_t, std::uint32_t code, void* out) {
+  *static_cast<std::uint32_t*>(out) = code;
+  return 0;
+}
+
+/// An h2c client (nghttp2) that opens /pushed with a stream window of zero and never reads the
+/// body: once more than the server's stream buffer is queued and idle_timeout passes, the
+/// server resets the stream (CANCEL) and frees it.
+rt::task<void> stalled_case() {
+  stream_server s(300ms);
+  auto c = co_await net::stream::connect(*s.plain_l.local_address());
+  BOOST_REQUIRE(c.has_value());
+  std::uint32_t closed_with = 0xffff'ffff;
+  nghttp2_session_callbacks* cbs = nullptr;
+  nghttp2_session_callbacks_new(&cbs);
+  nghttp2_session_callbacks_set_on_stream_close_callback(cbs, &on_close);
+  nghttp2_session* h = nullptr;
+  nghttp2_session_client_new(&h, cbs, &closed_with);
+  nghttp2_session_callbacks_del(cbs);
+  const nghttp2_settings_entry zero_window{NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 0};
+  nghttp2_submit_settings(h, NGHTTP2_FLAG_NONE, &zero_window, 1);
+  const char* names[] = {":method", ":scheme", ":authority", ":path"};
+  const char* values[] = {"GET", "http", "x", "/pushed"};
+  nghttp2_nv nva[4];
+  for (int i = 0; i < 4; ++i)
+    nva[i] = {reinterpret_cast<std::uint8_t*>(const_cast<char*>(names[i])),
+              reinterpret_cast<std::uint8_t*>(const_cast<char*>(values[i])), std::strlen(names[i]),
+              std::strlen(values[i]), NGHTTP2_NV_FLAG_NONE};
+  BOOST_REQUIRE(nghttp2_submit_request(h, nullptr, nva, 4, nullptr, nullptr) == 1);
+  std::vector<std::byte> out;
+  for (;;) {
+    const std::uint8_t* p = nullptr;
+    auto n = nghttp2_session_mem_send(h, &p);
+    if (n <= 0) break;
+    out.insert(out.end(), reinterpret_cast<const std::byte*>(p), reinterpret_cast<const std::byte*>(p) + n);
+  }
+  auto w = co_await c->send_all(out);
+  BOOST_REQUIRE(w.has_value());
+  for (int i = 0; i < 50 && s.pushed.live == 0; ++i) (void)co_await sleep_for(20ms);
+  BOOST_REQUIRE(s.pushed.live == 1);
+  s.pushed.push(std::string(300'000, 'x'));  // more than the 256 KiB the server queues per stream
+  // Read (without ever acknowledging data: the window stays shut) until the stream closes.
+  const auto deadline = clock::now() + 3s;
+  std::byte buf[65536];
+  while (closed_with == 0xffff'ffff && clock::now() < deadline) {
+    auto n = co_await c->recv(buf, io_options{deadline});
+    if (!n || *n == 0) break;
+    nghttp2_session_mem_recv(h, reinterpret_cast<const std::uint8_t*>(buf), *n);
+  }
+  BOOST_TEST(closed_with == static_cast<std::uint32_t>(NGHTTP2_CANCEL));
+  BOOST_TEST(s.pushed.live == 0);
+  nghttp2_session_del(h);
+  co_await s.stop();
+}
+
 }  // namespace
 
+BROOD_RT_TEST(a_client_that_reads_nothing_has_its_stream_reset) { co_await stalled_case(); }
 BROOD_RT_TEST(streamed_bodies_reach_curl_and_nghttp_whole) { co_await counted_case(); }
 BROOD_RT_TEST(each_chunk_arrives_while_the_h2_stream_is_open) { co_await pushed_case("--http2"); }
 BROOD_RT_TEST(each_chunk_arrives_while_the_http1_stream_is_open) { co_await pushed_case("--http1.1"); }

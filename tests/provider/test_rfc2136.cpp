@@ -204,16 +204,16 @@ BROOD_RT_TEST(two_writers_editing_one_set_both_get_their_change_in) {
 }
 
 BOOST_AUTO_TEST_CASE(batches_keep_an_update_under_its_size_limit) {
-  provider::rfc2136_options o;
+  rfc2136_options o;
   o.zone = "brood.test";
-  provider::rfc2136_provider p(o);
-  std::vector<provider::rrset> sets;
+  rfc2136_provider p(o);
+  std::vector<rrset> sets;
   for (int i = 0; i < 99; ++i)  // a rotation's _k records
-    sets.push_back({"_k." + std::to_string(1000000000 + i) + "._n.brood.test", provider::rr_type::txt, 60,
+    sets.push_back({"_k." + std::to_string(1000000000 + i) + "._n.brood.test", rr_type::txt, 60,
                     {std::string(230, 'k')}});
-  sets.push_back({"_n.0.brood.test", provider::rr_type::txt, 60, {std::string(20000, 'n')}});  // larger than a batch
-  sets.push_back({"_k.gone._n.brood.test", provider::rr_type::txt, 60, {}});
-  auto groups = provider::batches(sets, p);
+  sets.push_back({"_n.0.brood.test", rr_type::txt, 60, {std::string(20000, 'n')}});  // larger than a batch
+  sets.push_back({"_k.gone._n.brood.test", rr_type::txt, 60, {}});
+  auto groups = batches(sets, p);
   std::vector<std::string> order;
   for (auto& g : groups) {
     std::size_t bytes = 0;

@@ -157,6 +157,7 @@ class api {
   auth::request_verifier _verifier;
   std::optional<records::meta_record> _meta;
   std::optional<rotation> _pending;    // a rotation started and not finished
+  bool _rotation_failed = false;       // _pending failed and waits to be finished
   std::optional<brood_key> _next_key;  // during a rotation: the key being switched to
   std::map<std::string, std::int64_t> _last_seen;  // id10 → ms of its last heartbeat
   std::map<std::string, std::vector<std::string>> _endpoints;  // id10 → endpoints in its _n record

@@ -1,8 +1,9 @@
-// rate_limit: per-client token buckets for brood-api (SPEC §6: 429). A client is its address
-// (without the port): one flood cannot starve every other caller, and 100 nodes behind one NAT
-// heartbeating every 30 s use a few percent of one address's budget. The table of clients is
-// bounded: past `max_clients`, clients whose bucket has refilled (idle ones) are forgotten, and
-// if none has, newcomers share one overflow bucket rather than grow the table.
+// rate_limit: per-client token buckets for brood-api (SPEC §6: 429). A client is its IPv4
+// address, or its IPv6 /64 (one host holds a whole /64): one flood cannot starve every other
+// caller, and 100 nodes behind one NAT heartbeating every 30 s use a few percent of one
+// client's budget. The table of clients is bounded: past `max_clients`, clients whose bucket has
+// refilled (idle ones) are forgotten — at most one sweep a second — and if none has, newcomers
+// share one overflow bucket rather than grow the table.
 // Lifetime: plain value; time comes in as a steady-clock reading, so tests and benchmarks can
 // drive it.
 #pragma once
@@ -37,6 +38,7 @@ class rate_limiter {
   };
   void refill(bucket& b, clock::time_point now) const;
   void forget_idle(clock::time_point now);
+  clock::time_point _last_sweep{};
 
   rate _r;
   std::size_t _max;
@@ -45,7 +47,10 @@ class rate_limiter {
   std::uint64_t _refused = 0;
 };
 
-/// The client part of an "ip:port" / "[ip]:port" remote address.
+/// The address part of an "ip:port" / "[ip]:port" remote address.
 std::string_view client_of(std::string_view remote) noexcept;
+/// The bucket key of a remote address: the IPv4 address, or the IPv6 address's /64
+/// ("2001:db8:1:2::/64"); anything else as it is.
+std::string client_key(std::string_view remote);
 
 }  // namespace brood::api

@@ -37,9 +37,12 @@ struct request {
 /// A response body produced over time (brood's GET /watch). The server pulls chunks with next()
 /// and sends each as it comes (HTTP/2 DATA frames, HTTP/1.1 chunks) until next() returns
 /// nullopt. The server cancels next() (through the calling task's token) when the client goes
-/// away or the server drains, and then ends the body cleanly if the client is still there.
-/// next() must be cancellable and must not be called again after it returned nullopt or was
-/// cancelled. Lifetime: shared by the response and the server, which drops it when the stream ends.
+/// away (over HTTP/1.1, seen at the next write) or the server drains, and then ends the body
+/// cleanly if the client is still there. A next() that throws, or a client that reads nothing
+/// for the server's idle timeout, gets the stream reset (h2) or the connection closed without
+/// the last chunk (HTTP/1.1). next() must be cancellable and is not called again after it
+/// returned nullopt or was cancelled. Lifetime: shared by the response and the server, which
+/// drops it when the stream ends.
 class body_stream {
  public:
   virtual ~body_stream() = default;
