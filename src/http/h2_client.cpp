@@ -94,6 +94,23 @@ rt::task<result<response>> h2_client::request(std::string authority, http::reque
   }
 }
 
+rt::task<result<std::unique_ptr<response_stream>>> h2_client::open(std::string authority, http::request req,
+                                                                   io_options o) {
+  ++_stats.requests;
+  auto c = co_await connection_for(authority, o);
+  if (!c) co_return c.error();
+  std::shared_ptr<detail::h2_connection> conn = *c;
+  if (!conn->usable()) co_return std::make_error_code(std::errc::connection_reset);
+  auto submitted = conn->submit(std::move(req), true);
+  if (!submitted) co_return submitted.error();
+  // From here the stream object frees the stream in every case (and resets it if still open).
+  auto s = std::make_unique<response_stream>(conn, submitted->first, submitted->second);
+  detail::h2_stream* st = submitted->second;
+  auto headers = co_await detail::wait_for_headers(st, o);
+  if (!headers) co_return headers.error();
+  co_return s;
+}
+
 rt::task<void> h2_client::close() {
   for (auto& [a, c] : _conns) c->close();
   _conns.clear();

@@ -5,6 +5,7 @@
 #include "http/nghttp2_nv.hpp"
 
 #include <brood/rt/timer.hpp>
+#include <brood/rt/with_timeout.hpp>
 
 #include <nghttp2/nghttp2.h>
 
@@ -14,7 +15,7 @@
 namespace brood::http::detail {
 
 struct h2_stream {
-  response resp;
+  response resp;  // streamed: resp.body holds what arrived and was not read yet
   std::string body;  // request body still to send
   std::size_t body_off = 0;
   std::size_t cap = 0;
@@ -23,6 +24,8 @@ struct h2_stream {
   bool refused = false;
   bool abandoned = false;  // the requester gave up; the connection frees it on stream close
   bool timed_out = false;
+  bool streamed = false;
+  bool headers_done = false;  // the final response's headers arrived
   rt::wait_slot slot;
 };
 
@@ -72,6 +75,7 @@ struct callbacks {
       return 0;
     }
     st->resp.body.append(reinterpret_cast<const char*>(data), len);
+    if (st->streamed) st->slot.notify();
     return 0;
   }
 
@@ -92,8 +96,15 @@ struct callbacks {
     return 0;
   }
 
-  static int on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* user) {
+  static int on_frame_recv(nghttp2_session* s, const nghttp2_frame* frame, void* user) {
     auto* c = static_cast<h2_connection*>(user);
+    if (frame->hd.type == NGHTTP2_HEADERS) {
+      h2_stream* st = stream_of(s, frame->hd.stream_id);
+      if (st && st->streamed && !st->abandoned && st->resp.status != 0 && !st->headers_done) {
+        st->headers_done = true;
+        st->slot.notify();
+      }
+    }
     if (frame->hd.type == NGHTTP2_GOAWAY) {
       ++c->_stats->goaways;
       c->_goaway = true;
@@ -218,14 +229,9 @@ void on_request_deadline(void* p) noexcept {
 }
 }  // namespace
 
-rt::task<result<response>> h2_connection::request(http::request req, io_options o, bool* safe_to_retry) {
-  auto self = shared_from_this();
-  *safe_to_retry = false;
-  if (!usable()) {
-    *safe_to_retry = true;
-    co_return std::make_error_code(std::errc::connection_reset);
-  }
+result<std::pair<std::int32_t, h2_stream*>> h2_connection::submit(http::request req, bool streamed) {
   auto* st = new h2_stream;
+  st->streamed = streamed;
   st->cap = _max_response;
   st->body = std::move(req.body);
   const std::string length = std::to_string(st->body.size());
@@ -244,10 +250,37 @@ rt::task<result<response>> h2_connection::request(http::request req, io_options 
   const std::int32_t id = nghttp2_submit_request(_session, nullptr, nva.data(), nva.size(), has_body ? &prov : nullptr, st);
   if (id < 0) {
     delete st;
-    co_return std::make_error_code(std::errc::protocol_error);
+    return std::make_error_code(std::errc::protocol_error);
   }
   _streams.emplace(id, st);
   _want_write.notify();
+  return std::pair{id, st};
+}
+
+void h2_connection::abandon(std::int32_t id, h2_stream* st) noexcept {
+  if (st->done) {  // closed already: nobody else will free it
+    _streams.erase(id);
+    delete st;
+    return;
+  }
+  // Tell the server, and let the connection free it when it closes.
+  st->abandoned = true;
+  if (!_closed) {
+    nghttp2_submit_rst_stream(_session, NGHTTP2_FLAG_NONE, id, NGHTTP2_CANCEL);
+    _want_write.notify();
+  }
+}
+
+rt::task<result<response>> h2_connection::request(http::request req, io_options o, bool* safe_to_retry) {
+  auto self = shared_from_this();
+  *safe_to_retry = false;
+  if (!usable()) {
+    *safe_to_retry = true;
+    co_return std::make_error_code(std::errc::connection_reset);
+  }
+  auto submitted = submit(std::move(req), false);
+  if (!submitted) co_return submitted.error();
+  const auto [id, st] = *submitted;
 
   rt::callback_timer deadline(&on_request_deadline, st);
   if (o.deadline) deadline.arm_at(*o.deadline);
@@ -261,13 +294,9 @@ rt::task<result<response>> h2_connection::request(http::request req, io_options 
   }
   deadline.disarm();
   if (!st->done) {
-    // Give the stream up: tell the server, and let the connection free it when it closes.
-    st->abandoned = true;
-    if (!_closed) {
-      nghttp2_submit_rst_stream(_session, NGHTTP2_FLAG_NONE, id, NGHTTP2_CANCEL);
-      _want_write.notify();
-    }
-    co_return st->timed_out ? std::make_error_code(std::errc::timed_out) : waited;
+    const bool timed_out = st->timed_out;
+    abandon(id, st);
+    co_return timed_out ? std::make_error_code(std::errc::timed_out) : waited;
   }
   _streams.erase(id);
   std::unique_ptr<h2_stream> owned(st);
@@ -276,4 +305,52 @@ rt::task<result<response>> h2_connection::request(http::request req, io_options 
   co_return std::move(st->resp);
 }
 
+rt::task<result<void>> wait_for_headers(h2_stream* st, io_options o) {
+  while (!st->headers_done && !st->done) {
+    if (o.deadline) {
+      auto w = co_await rt::with_deadline(*o.deadline, [st] { return st->slot.wait(); });
+      if (!w) co_return w.error();
+    } else {
+      auto w = co_await st->slot.wait();
+      if (!w) co_return w.error();
+    }
+  }
+  if (!st->headers_done) co_return st->error ? st->error : std::make_error_code(std::errc::protocol_error);
+  co_return rt::result<void>{};
+}
+
 }  // namespace brood::http::detail
+
+namespace brood::http {
+
+response_stream::response_stream(std::shared_ptr<detail::h2_connection> c, std::int32_t id,
+                                 detail::h2_stream* st) noexcept
+    : _c(std::move(c)), _id(id), _st(st) {}
+
+response_stream::~response_stream() { _c->abandon(_id, _st); }
+
+int response_stream::status() const noexcept { return _st->resp.status; }
+const std::vector<header>& response_stream::headers() const noexcept { return _st->resp.headers; }
+bool response_stream::ended() const noexcept { return _st->done && _st->resp.body.empty(); }
+
+rt::task<result<std::string>> response_stream::read(io_options o) {
+  detail::h2_stream* st = _st;
+  while (st->resp.body.empty() && !st->done) {
+    if (o.deadline) {
+      auto w = co_await rt::with_deadline(*o.deadline, [st] { return st->slot.wait(); });
+      if (!w) co_return w.error();
+    } else {
+      auto w = co_await st->slot.wait();
+      if (!w) co_return w.error();
+    }
+  }
+  if (!st->resp.body.empty()) {
+    std::string out;
+    out.swap(st->resp.body);
+    co_return out;
+  }
+  if (st->error) co_return st->error;
+  co_return std::string();
+}
+
+}  // namespace brood::http

@@ -15,6 +15,8 @@ struct nghttp2_session;
 namespace brood::http::detail {
 
 struct h2_stream;
+/// Waits until a streamed request's final response headers arrived (or it failed).
+rt::task<result<void>> wait_for_headers(h2_stream* st, io_options o);
 
 class h2_connection : public std::enable_shared_from_this<h2_connection> {
  public:
@@ -27,6 +29,10 @@ class h2_connection : public std::enable_shared_from_this<h2_connection> {
   /// False once GOAWAY arrived or the connection failed: new requests go elsewhere.
   bool usable() const noexcept { return !_closed && !_goaway; }
   rt::task<result<response>> request(request req, io_options o, bool* safe_to_retry);
+  /// Submits `req` as a streamed request: the stream, owned by this connection, and its id.
+  result<std::pair<std::int32_t, h2_stream*>> submit(http::request req, bool streamed);
+  /// Gives a stream up: RST_STREAM if still open, freed when it closes (or now if it has).
+  void abandon(std::int32_t id, h2_stream* st) noexcept;
   /// Sends GOAWAY and ends both tasks.
   void close() noexcept;
 

@@ -1,10 +1,12 @@
 // Streamed responses (response::stream, what GET /watch is built on) against real clients: curl
 // over h2 and HTTP/1.1 and nghttp receive every chunk; each chunk reaches the client while the
 // stream is still open; a drain ends open streams cleanly (the client sees a complete body); a
-// client that goes away frees its stream; a client that reads nothing has its stream reset.
+// client that goes away frees its stream; a client that reads nothing has its stream reset. And
+// brood's own h2_client reading a streamed body as it comes (h2_client::open).
 #include "support/rt_test.hpp"
 #include "support/test_pki.hpp"
 
+#include <brood/http/h2_client.hpp>
 #include <brood/http/server.hpp>
 #include <brood/rt/process.hpp>
 #include <brood/rt/task_scope.hpp>
@@ -297,8 +299,58 @@ rt::task<void> stalled_case() {
   co_await s.stop();
 }
 
+/// h2_client::open over TLS: the headers first, then each pushed chunk as it comes; a read
+/// with nothing to read times out and the stream stays open; dropping the stream resets it on
+/// the server; a second stream ends cleanly when the server drains.
+rt::task<void> client_case() {
+  stream_server s;
+  http::client_options co;
+  tls::client_options tco;
+  tco.ca_file = s.pki.ca_file();
+  co.tls = *tls::context::client(tco);
+  http::h2_client client(co);
+  const std::string authority = "localhost:" + std::to_string(s.tls_l.local_address()->port());
+  http::request get;
+  get.path = "/pushed";
+  auto opened = co_await client.open(authority, get, io_options{clock::now() + 5s});
+  BOOST_REQUIRE(opened.has_value());
+  auto& stream = **opened;
+  BOOST_TEST(stream.status() == 200);
+  BOOST_REQUIRE(s.pushed.live == 1);
+  auto nothing = co_await stream.read(io_options{clock::now() + 50ms});
+  BOOST_TEST((!nothing && nothing.error() == std::errc::timed_out));
+  s.pushed.push("one\n");
+  auto one = co_await stream.read(io_options{clock::now() + 5s});
+  BOOST_TEST((one && *one == "one\n"));
+  s.pushed.push(std::string(200'000, 'y'));  // several DATA frames
+  std::string big;
+  while (big.size() < 200'000) {
+    auto part = co_await stream.read(io_options{clock::now() + 5s});
+    BOOST_REQUIRE((part && !part->empty()));
+    big += *part;
+  }
+  BOOST_TEST(big == std::string(200'000, 'y'));
+  opened->reset();  // reset: the server's stream goes
+  for (int i = 0; i < 100 && s.pushed.live != 0; ++i) (void)co_await sleep_for(10ms);
+  BOOST_TEST(s.pushed.live == 0);
+
+  auto second = co_await client.open(authority, get, io_options{clock::now() + 5s});
+  BOOST_REQUIRE(second.has_value());
+  s.pushed.push("two\n");
+  auto two = co_await (*second)->read(io_options{clock::now() + 5s});
+  BOOST_TEST((two && *two == "two\n"));
+  s.srv.shutdown();  // the drain ends the stream: END_STREAM, then the end of the body
+  auto end = co_await (*second)->read(io_options{clock::now() + 5s});
+  BOOST_TEST((end && end->empty()));
+  BOOST_TEST((*second)->ended());
+  second->reset();
+  co_await client.close();
+  co_await s.scope.join();
+}
+
 }  // namespace
 
+BROOD_RT_TEST(h2_client_reads_a_streamed_body_as_it_comes) { co_await client_case(); }
 BROOD_RT_TEST(a_client_that_reads_nothing_has_its_stream_reset) { co_await stalled_case(); }
 BROOD_RT_TEST(streamed_bodies_reach_curl_and_nghttp_whole) { co_await counted_case(); }
 BROOD_RT_TEST(each_chunk_arrives_while_the_h2_stream_is_open) { co_await pushed_case("--http2"); }

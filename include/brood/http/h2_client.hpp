@@ -4,7 +4,8 @@
 // record state and wake tasks). Requests are multiplexed as concurrent streams, each with its
 // own deadline and response-size cap. A connection that received GOAWAY or died is replaced
 // on the next request, and a request the server provably did not process (refused stream, or
-// above GOAWAY's last stream id) is retried once on the new connection.
+// above GOAWAY's last stream id) is retried once on the new connection. open() starts a request
+// whose response body arrives over time (GET /watch) and hands it out as it comes.
 // Lifetime: close() must be awaited before the client is destroyed (it joins the connection
 // tasks); the reactor must outlive the client.
 #pragma once
@@ -48,7 +49,30 @@ struct client_stats {
 
 namespace detail {
 class h2_connection;
+struct h2_stream;
 }
+
+/// A response read as its body arrives (h2_client::open). Lifetime: destroying it resets the
+/// stream if it is still open; the client must outlive it.
+class response_stream {
+ public:
+  response_stream(std::shared_ptr<detail::h2_connection> c, std::int32_t id, detail::h2_stream* st) noexcept;
+  response_stream(const response_stream&) = delete;
+  ~response_stream();
+
+  int status() const noexcept;
+  const std::vector<header>& headers() const noexcept;
+  /// The body bytes that arrived since the last read, waiting for some until `o.deadline`; empty
+  /// once the body has ended. Errors: timed_out (nothing by the deadline: the stream stays open),
+  /// message_size (more than max_response_bytes unread), connection_reset, protocol_error.
+  rt::task<result<std::string>> read(io_options o = {});
+  bool ended() const noexcept;
+
+ private:
+  std::shared_ptr<detail::h2_connection> _c;
+  std::int32_t _id;
+  detail::h2_stream* _st;
+};
 
 class h2_client {
  public:
@@ -60,6 +84,9 @@ class h2_client {
   /// exchange (connect and TLS included). Errors: timed_out, message_size (cap exceeded),
   /// connection_reset / protocol_error, or the connect error.
   rt::task<result<response>> request(std::string authority, request req, io_options o = {});
+  /// Sends `req` and returns once the response headers arrived (`o.deadline` bounds that much);
+  /// the body is then read from the stream. Not retried.
+  rt::task<result<std::unique_ptr<response_stream>>> open(std::string authority, http::request req, io_options o = {});
   /// Closes every connection (GOAWAY) and waits for their tasks.
   rt::task<void> close();
   const client_stats& stats() const noexcept { return _stats; }
