@@ -122,10 +122,6 @@ std::shared_ptr<http::body_stream> watch_hub::subscribe(std::string id10) {
   return std::make_shared<subscriber>(*this, std::move(id10));
 }
 
-void watch_hub::close_all() noexcept {
-  for (auto* s : _subs) s->end();
-}
-
 rt::task<rt::result<std::vector<std::string>>> watched_provider::get(std::string name, ::brood::provider::rr_type type,
                                                                      std::string* why) {
   co_return co_await _inner.get(std::move(name), type, why);

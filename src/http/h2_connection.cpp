@@ -305,15 +305,15 @@ rt::task<result<response>> h2_connection::request(http::request req, io_options 
   co_return std::move(st->resp);
 }
 
+rt::task<result<void>> wait_for_news(h2_stream* st, io_options o) {
+  if (!o.deadline) co_return co_await st->slot.wait();
+  co_return co_await rt::with_deadline(*o.deadline, [st] { return st->slot.wait(); });
+}
+
 rt::task<result<void>> wait_for_headers(h2_stream* st, io_options o) {
   while (!st->headers_done && !st->done) {
-    if (o.deadline) {
-      auto w = co_await rt::with_deadline(*o.deadline, [st] { return st->slot.wait(); });
-      if (!w) co_return w.error();
-    } else {
-      auto w = co_await st->slot.wait();
-      if (!w) co_return w.error();
-    }
+    auto w = co_await wait_for_news(st, o);
+    if (!w) co_return w.error();
   }
   if (!st->headers_done) co_return st->error ? st->error : std::make_error_code(std::errc::protocol_error);
   co_return rt::result<void>{};
@@ -336,13 +336,8 @@ bool response_stream::ended() const noexcept { return _st->done && _st->resp.bod
 rt::task<result<std::string>> response_stream::read(io_options o) {
   detail::h2_stream* st = _st;
   while (st->resp.body.empty() && !st->done) {
-    if (o.deadline) {
-      auto w = co_await rt::with_deadline(*o.deadline, [st] { return st->slot.wait(); });
-      if (!w) co_return w.error();
-    } else {
-      auto w = co_await st->slot.wait();
-      if (!w) co_return w.error();
-    }
+    auto w = co_await detail::wait_for_news(st, o);
+    if (!w) co_return w.error();
   }
   if (!st->resp.body.empty()) {
     std::string out;

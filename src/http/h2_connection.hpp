@@ -15,6 +15,9 @@ struct nghttp2_session;
 namespace brood::http::detail {
 
 struct h2_stream;
+/// Waits (until o.deadline) for the next thing to happen to a streamed request: headers, data,
+/// its end.
+rt::task<result<void>> wait_for_news(h2_stream* st, io_options o);
 /// Waits until a streamed request's final response headers arrived (or it failed).
 rt::task<result<void>> wait_for_headers(h2_stream* st, io_options o);
 

@@ -3,7 +3,9 @@
 // approves them, each node learns its status, and a node reads the whole brood back through DoH
 // (unbound) with the key it picked up from its _k — verified and decrypted. Then the error
 // statuses, from real requests: 400, 401, 403, 404, 409, 413, 429, 502 when the provider refuses
-// and 503 with the provider gone.
+// and 503 with the provider gone. Vlans, trails, broodctl, heartbeats and liveness, removal with
+// key rotation (in process, failing half-way, and brood-api SIGKILLed after each step), and two
+// brood-api processes changing the brood at once.
 #include "api/api_lab.hpp"
 #include "support/dns_lab.hpp"
 #include "support/rt_test.hpp"
@@ -13,6 +15,8 @@
 
 #include <csignal>
 #include <filesystem>
+#include <map>
+#include <set>
 
 #include <brood/api/set_edit.hpp>
 #include <brood/crypto/box.hpp>
@@ -784,6 +788,102 @@ static rt::task<void> crash_at(std::string step) {
   (void)co_await again->wait();
   co_await rl.lab.stop();
 }
+
+namespace {
+rt::task<void> send_into(client* c, std::string method, std::string path, std::string body, int* status) {
+  auto r = co_await c->send(std::move(method), std::move(path), std::move(body), nullptr, true);
+  *status = r.status;
+}
+}  // namespace
+
+/// Two brood-api processes over one brood, changing it at the same time through HTTP:
+/// approvals, new vlans and memberships split between them; nothing is lost, no address is
+/// given twice, and a node reads every change back through DoH.
+static rt::task<void> two_processes() {
+  rotation_lab rl;
+  bool ready = co_await rl.setup();
+  if (!ready) BROOD_SKIP("the DNS lab did not start (packages knot, unbound, dnsdist)");
+  const std::uint16_t ports[2] = {test::free_port(), test::free_port()};
+  auto pa = spawn_api(rl, ports[0], "");
+  auto pb = spawn_api(rl, ports[1], "");
+  BOOST_REQUIRE((pa.has_value() && pb.has_value()));
+  const bool up_a = co_await wait_port(ports[0]);
+  const bool up_b = co_await wait_port(ports[1]);
+  BOOST_REQUIRE((up_a && up_b));
+  http::client_options co;
+  tls::client_options tco;
+  tco.ca_file = rl.lab.pki.ca_file();
+  co.tls = *tls::context::client(tco);
+  client ca{http::h2_client(co), "localhost:" + std::to_string(ports[0])};
+  client cb{http::h2_client(co), "localhost:" + std::to_string(ports[1])};
+  client* apis[2] = {&ca, &cb};
+
+  std::vector<crypto::identity> nodes;
+  for (std::uint8_t i = 0; i < 6; ++i) {
+    nodes.push_back(seeded(static_cast<std::uint8_t>(70 + i)));
+    auto r = co_await apis[i % 2]->send("POST", "/register", register_body(nodes.back(), "n", "192.0.2.7:51820"),
+                                        &nodes.back(), false);
+    BOOST_TEST(r.status == 202, r.body);
+  }
+  std::vector<int> statuses(8, 0);
+  {
+    rt::task_scope s;
+    for (std::size_t i = 0; i < 6; ++i)
+      s.spawn(send_into(apis[i % 2], "POST", "/approve/" + nodes[i].id10(), "", &statuses[i]));
+    s.spawn(send_into(&ca, "POST", "/vlans", R"({"vni":200,"name":"red","subnet":"10.210.0.0/24"})", &statuses[6]));
+    s.spawn(send_into(&cb, "POST", "/vlans", R"({"vni":201,"name":"teal","subnet":"10.211.0.0/24"})", &statuses[7]));
+    co_await s.join();
+  }
+  BOOST_TEST((statuses == std::vector<int>{200, 200, 200, 200, 200, 200, 201, 201}));
+  std::vector<int> joined(6, 0);
+  {
+    rt::task_scope s;
+    for (std::size_t i = 0; i < 6; ++i)
+      s.spawn(send_into(apis[(i + 1) % 2], "POST", "/vlans/100/members",
+                        "{\"id\":\"" + nodes[i].id10() + "\",\"ip\":\"10.200.0." + std::to_string(20 + i) + "\"}",
+                        &joined[i]));
+    co_await s.join();
+  }
+  BOOST_TEST((joined == std::vector<int>(6, 201)));
+
+  auto r = co_await cb.send("GET", "/members", "", nullptr, true);
+  auto members = json::parse(r.body);
+  BOOST_REQUIRE((members.has_value() && members->as_array()));
+  BOOST_TEST(members->as_array()->size() == 9u);  // the 3 from setup and the 6 approved here
+  std::set<std::string> ips;
+  for (auto& m : *members->as_array()) ips.insert(*m.find("ip")->as_string());
+  BOOST_TEST(ips.size() == 9u);
+  r = co_await ca.send("GET", "/vlans", "", nullptr, true);
+  BOOST_TEST((r.body.find("\"vni\":200") != std::string::npos && r.body.find("\"vni\":201") != std::string::npos), r.body);
+  r = co_await ca.send("GET", "/vlans/100/members", "", nullptr, true);
+  auto vm = json::parse(r.body);
+  BOOST_TEST((vm.has_value() && vm->as_array() && vm->as_array()->size() == 9u), r.body);
+
+  // Every new node reads its membership back through DoH.
+  auto key = api::load_brood_key(rl.state + "/brood.key");
+  BOOST_REQUIRE(key.has_value());
+  auto doh = rl.lab.client(false);
+  records::names n("brood.test");
+  for (std::size_t i = 0; i < 6; ++i) {
+    records::trust_store t;
+    t.scouts = {rl.scout.pk()};
+    t.keys = {key->key};
+    records::view v;
+    (void)co_await records::read_view(*doh, n, nodes[i].pk(), t, v);
+    BOOST_TEST(v.nodes().size() == 9u);
+    BOOST_TEST((v.memberships(nodes[i].pk()) == std::map<std::uint32_t, std::string>{{100, "10.200.0." + std::to_string(20 + i)}}));
+  }
+  co_await doh->close();
+  co_await ca.http.close();
+  co_await cb.http.close();
+  (void)pa->kill(SIGTERM);
+  (void)pb->kill(SIGTERM);
+  (void)co_await pa->wait();
+  (void)co_await pb->wait();
+  co_await rl.lab.stop();
+}
+
+BROOD_RT_TEST(two_api_processes_changing_at_once_lose_nothing) { co_await two_processes(); }
 
 BROOD_RT_TEST(a_crash_after_the_journal_is_finished_on_restart) { co_await crash_at("journal"); }
 BROOD_RT_TEST(a_crash_after_the_keys_is_finished_on_restart) { co_await crash_at("keys"); }

@@ -185,10 +185,8 @@ rt::task<void> counted_case() {
   co_await s.stop();
 }
 
-/// curl holds /pushed open; each pushed chunk arrives while the stream is open; then the
-/// server drains and curl sees a complete body (exit 0).
-rt::task<void> pushed_case(std::string http_flag) {
-  stream_server s;
+/// curl holding /pushed open over `http_flag`, connected and past a first chunk ("first\n").
+rt::task<process> curl_on_pushed(stream_server& s, std::string http_flag) {
   process_options o;
   o.out = process_options::stdio::pipe;
   o.err = process_options::stdio::null;
@@ -199,7 +197,18 @@ rt::task<void> pushed_case(std::string http_flag) {
   BOOST_REQUIRE(s.pushed.live == 1);
   std::string got;
   s.pushed.push("first\n");
-  BOOST_TEST(co_await read_until(p->stdout_fd(), got, "first\n"));
+  const bool first = co_await read_until(p->stdout_fd(), got, "first\n");
+  BOOST_TEST(first);
+  co_return std::move(*p);
+}
+
+/// curl holds /pushed open; each pushed chunk arrives while the stream is open; then the
+/// server drains and curl sees a complete body (exit 0).
+rt::task<void> pushed_case(std::string http_flag) {
+  stream_server s;
+  auto proc = co_await curl_on_pushed(s, http_flag);
+  auto* p = &proc;
+  std::string got = "first\n";
   s.pushed.push(std::string(100'000, 'x') + "\n");  // larger than a frame, a window update away
   BOOST_TEST(co_await read_until(p->stdout_fd(), got, "x\n"));
   s.pushed.push("third\n");
@@ -220,17 +229,8 @@ rt::task<void> pushed_case(std::string http_flag) {
 /// is seen at once; over HTTP/1.1 at the next chunk the server tries to send.
 rt::task<void> gone_case(std::string http_flag) {
   stream_server s;
-  process_options o;
-  o.out = process_options::stdio::pipe;
-  o.err = process_options::stdio::null;
-  std::vector<std::string> argv{"curl", "-sS", "-N", http_flag, "--cacert", s.pki.ca_file(), s.tls_url("/pushed")};
-  auto p = process::spawn(argv, o);
-  BOOST_REQUIRE(p.has_value());
-  for (int i = 0; i < 50 && s.pushed.live == 0; ++i) (void)co_await sleep_for(20ms);
-  BOOST_REQUIRE(s.pushed.live == 1);
-  std::string got;
-  s.pushed.push("first\n");
-  BOOST_TEST(co_await read_until(p->stdout_fd(), got, "first\n"));
+  auto proc = co_await curl_on_pushed(s, http_flag);
+  auto* p = &proc;
   (void)p->kill(SIGKILL);
   (void)co_await p->wait();
   if (http_flag == "--http1.1") {

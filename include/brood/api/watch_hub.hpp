@@ -45,8 +45,6 @@ class watch_hub {
   /// A new stream for node `id10`. A node has one stream at a time: an older one of the same
   /// node ends. Null when max_watchers streams are open.
   std::shared_ptr<http::body_stream> subscribe(std::string id10);
-  /// Ends every open stream (each sends what it has queued first).
-  void close_all() noexcept;
 
   struct counters {
     std::uint64_t writes_published = 0, subscriptions = 0, overflows = 0;
