@@ -50,7 +50,14 @@ rt::task<rt::result<provider::write_stats>> bootstrap(provider::provider& p, con
 }
 
 api::api(api_options o, provider::provider& p, const crypto::identity& scout, brood_key key)
-    : _o(std::move(o)), _watch(_o.watch), _wp(p, _watch), _p(_wp), _scout(scout), _key(key), _n(_o.domain), _verifier(_n.domain(), _o.skew),
+    : _o(std::move(o)),
+      _watch(_o.watch),
+      _wp(p, _watch),
+      _p(_wp),
+      _scout(scout),
+      _key(key),
+      _n(_o.domain),
+      _verifier(_n.domain(), _o.skew),
       _started_ms(now()), _limit(_o.requests), _register_limit(_o.registrations) {}
 
 namespace {
@@ -413,7 +420,9 @@ rt::task<http::response> api::status(const http::request& req) {
   json::writer w;
   w.begin_object().key("domain").string(_n.domain()).key("scout").string(_scout.id10());
   w.key("provider").string(_p.kind()).key("kv").number(static_cast<std::int64_t>(_key.kv));
-  w.key("rotation").string(!_pending ? "none" : (_rotation_failed ? "failed, to be finished: removing " : "removing ") + _pending->id);
+  std::string rotation = "none";
+  if (_pending) rotation = (_rotation_failed ? "failed, to be finished: removing " : "removing ") + _pending->id;
+  w.key("rotation").string(rotation);
   w.key("members").number(static_cast<std::int64_t>(ids->size()));
   w.key("heard_recently").number(static_cast<std::int64_t>(heard));  // a heartbeat in the last 2 minutes
   w.key("down").begin_array();

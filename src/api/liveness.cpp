@@ -1,7 +1,8 @@
 // brood-api: what running nodes call — POST /heartbeat and GET /watch — and the scout's
-// liveness record (SPEC §5.5, §5.9). Heartbeats are kept in memory; the provider sees one `_l` write per scout when the set of silent nodes changes, and
-// a refresh every 2 × keepalive so readers can tell the evidence is fresh — about five writes
-// per scout per five minutes in steady state, whatever the brood's size.
+// liveness record (SPEC §5.5, §5.9). Heartbeats are kept in memory; the provider sees one `_l`
+// write per scout when the set of silent nodes changes, and a refresh every 2 × keepalive so
+// readers can tell the evidence is fresh — about five writes per scout per five minutes in
+// steady state, whatever the brood's size.
 #include <brood/api/api.hpp>
 #include <brood/api/set_edit.hpp>
 #include <brood/json/value.hpp>

@@ -135,8 +135,8 @@ bool same_values(std::vector<std::string> a, std::vector<std::string> b) {
 }
 }  // namespace
 
-rt::task<rt::result<::brood::provider::write_stats>> watched_provider::edit(std::vector<::brood::provider::rrset> sets, edit_fn fn,
-                                                                   std::string* why) {
+rt::task<rt::result<::brood::provider::write_stats>> watched_provider::edit(std::vector<::brood::provider::rrset> sets,
+                                                                             edit_fn fn, std::string* why) {
   // The last call of `fn` is what was written (an edit retried after a conflict calls it again).
   std::vector<::brood::provider::rrset> before, after;
   edit_fn recording = [&before, &after, fn = std::move(fn)](const std::vector<::brood::provider::rrset>& current) {

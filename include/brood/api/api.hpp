@@ -123,7 +123,8 @@ class api {
   /// Writes node `id`'s reported endpoints into its _n record if they changed: "same",
   /// "updated", "later" (held down, or a rotation is under way), or the response refusing it.
   rt::task<std::variant<std::string, http::response>> update_endpoints(const std::string& id,
-                                                                      std::vector<std::string> reported, std::int64_t at);
+                                                                      std::vector<std::string> reported,
+                                                                      std::int64_t at);
   static constexpr std::int64_t endpoint_hold_ms = 300'000;
   /// A node-signed request from an admitted node: its id10, or the response refusing it.
   rt::task<std::variant<std::string, http::response>> signed_member(const http::request& req, std::int64_t at);
