@@ -1,6 +1,7 @@
 // Test support for the brood-api suites: seeded identities, a client that sends operator and
-// node-signed requests, and knot_api — knotd taking RFC 2136 updates, a bootstrapped brood and
-// an in-process API serving it over TLS.
+// node-signed requests, the lab's provider and client options, an in-process API served over
+// TLS (serving), knot_api — knotd taking RFC 2136 updates and a bootstrapped brood — and
+// rotation_lab, the same with three members and a scout state dir.
 #pragma once
 
 #include "support/dns_lab.hpp"
@@ -13,6 +14,8 @@
 #include <brood/provider/rfc2136.hpp>
 #include <brood/records/node.hpp>
 #include <brood/rt/task_scope.hpp>
+
+#include <filesystem>
 
 namespace brood::test {
 
@@ -47,14 +50,27 @@ inline std::string register_body(const crypto::identity& node, const std::string
   return "{\"record\":\"" + records::encode(p, owner, node) + "\"}";
 }
 
-/// knotd taking updates, the RFC 2136 provider, a bootstrapped brood, and an in-process API
-/// serving it over TLS, with a client. stop() is the caller's, as with the lab.
-struct knot_api {
-  test::dns_lab lab{"", crypto::base64(crypto::bytes_of(secret))};
-  std::unique_ptr<provider::rfc2136_provider> dns;
-  crypto::identity scout = seeded(1);
-  api::brood_key key{1, crypto::random_secret_key()};
-  api::api_options options{"brood.test", token};  // set before start()
+/// The RFC 2136 provider for `lab`'s knotd, signing with the update key.
+inline std::unique_ptr<provider::rfc2136_provider> lab_provider(const dns_lab& lab) {
+  provider::rfc2136_options po;
+  po.server = net::socket_address::ipv4_loopback(lab.knot_port);
+  po.zone = "brood.test";
+  po.key = {"brood-update", secret};
+  return std::make_unique<provider::rfc2136_provider>(po);
+}
+
+/// HTTP/2 client options that trust `pki`'s CA.
+inline http::client_options trusting(const test_pki& pki) {
+  http::client_options co;
+  tls::client_options tco;
+  tco.ca_file = pki.ca_file();
+  co.tls = *tls::context::client(tco);
+  return co;
+}
+
+/// An in-process API served over TLS (the lab's certificate) on a loopback port, with a client
+/// for it. stop_serving() must be awaited before it is destroyed.
+struct serving {
   std::unique_ptr<api::api> service;
   std::unique_ptr<http::server> server;
   std::optional<net::listener> l;
@@ -62,18 +78,8 @@ struct knot_api {
   rt::task_scope servers;
   std::unique_ptr<client> c;
 
-  rt::task<bool> start() {
-    if (!co_await lab.start()) co_return false;
-    provider::rfc2136_options po;
-    po.server = net::socket_address::ipv4_loopback(lab.knot_port);
-    po.zone = "brood.test";
-    po.key = {"brood-update", secret};
-    dns = std::make_unique<provider::rfc2136_provider>(po);
-    std::string why;
-    const api::bootstrap_params params{65077, "10.77.0.0/16"};
-    auto boot = co_await api::bootstrap(*dns, records::names("brood.test"), scout, key, params, &why);
-    BOOST_REQUIRE_MESSAGE(boot.has_value(), why);
-    service = std::make_unique<api::api>(options, *dns, scout, key);
+  void serve_api(std::unique_ptr<api::api> s, const dns_lab& lab) {
+    service = std::move(s);
     http::server_options so;
     so.access_log = [](const http::access_entry&) {};
     server = std::make_unique<http::server>(service->router(), so);
@@ -83,12 +89,92 @@ struct knot_api {
     l.emplace(std::move(*bound));
     creds.emplace(std::move(*loaded));
     servers.spawn(server->serve(*l, &*creds));
-    http::client_options co;
-    tls::client_options tco;
-    tco.ca_file = lab.pki.ca_file();
-    co.tls = *tls::context::client(tco);
-    c.reset(new client{http::h2_client(co), "localhost:" + std::to_string(l->local_address()->port())});
+    c.reset(new client{http::h2_client(trusting(lab.pki)), "localhost:" + std::to_string(l->local_address()->port())});
+  }
+  rt::task<void> stop_serving() {
+    if (c) co_await c->http.close();
+    if (server) server->shutdown();
+    co_await servers.join();
+  }
+};
+
+/// knotd taking updates, the RFC 2136 provider, a bootstrapped brood, and an in-process API
+/// serving it over TLS, with a client. stop() is the caller's, as with the lab.
+struct knot_api : serving {
+  test::dns_lab lab{"", crypto::base64(crypto::bytes_of(secret))};
+  std::unique_ptr<provider::rfc2136_provider> dns;
+  crypto::identity scout = seeded(1);
+  api::brood_key key{1, crypto::random_secret_key()};
+  api::api_options options{"brood.test", token};  // set before start()
+
+  rt::task<bool> start() {
+    const bool up = co_await lab.start();
+    if (!up) co_return false;
+    dns = lab_provider(lab);
+    std::string why;
+    const api::bootstrap_params params{65077, "10.77.0.0/16"};
+    auto boot = co_await api::bootstrap(*dns, records::names("brood.test"), scout, key, params, &why);
+    BOOST_REQUIRE_MESSAGE(boot.has_value(), why);
+    serve_api(std::make_unique<api::api>(options, *dns, scout, key), lab);
     co_return true;
+  }
+};
+
+/// knotd, a bootstrapped brood with three approved nodes in vlan 100 and a scout state dir
+/// (node.key, brood.key) as brood-api finds it; serve() then serves an in-process API over it.
+struct rotation_lab : serving {
+  test::dns_lab lab{"", crypto::base64(crypto::bytes_of(secret))};
+  std::string state;
+  crypto::identity scout = seeded(1);
+  crypto::identity nodes[3] = {seeded(40), seeded(41), seeded(42)};
+  std::unique_ptr<provider::rfc2136_provider> dns;
+
+  rotation_lab() {
+    char t[] = "/tmp/brood-state-XXXXXX";
+    state = ::mkdtemp(t);
+  }
+  ~rotation_lab() { std::filesystem::remove_all(state); }
+
+  /// Serves an API over the state dir with the brood.key setup() wrote, and a client for it.
+  void serve() {
+    auto key = api::load_brood_key(state + "/brood.key");
+    BOOST_REQUIRE(key.has_value());
+    serve_api(std::make_unique<api::api>(api::api_options{"brood.test", token, state}, *dns, scout, *key), lab);
+  }
+
+  rt::task<bool> setup() {
+    const bool up = co_await lab.start();
+    if (!up) co_return false;
+    dns = lab_provider(lab);
+    // The scout's own files, as brood-api would find them.
+    auto id = crypto::identity::load_or_create(state + "/node.key");
+    if (!id) co_return false;
+    scout = std::move(*id);
+    api::brood_key key{1, crypto::random_secret_key()};
+    if (!api::save_brood_key(state + "/brood.key", key)) co_return false;
+    std::string why;
+    const api::bootstrap_params params{65077, "10.77.0.0/16"};
+    auto boot = co_await api::bootstrap(*dns, records::names("brood.test"), scout, key, params, &why);
+    if (!boot) co_return false;
+    serving first;  // an API for the setup alone; serve() starts the one under test
+    first.serve_api(std::make_unique<api::api>(api::api_options{"brood.test", token, state}, *dns, scout, key), lab);
+    client& c = *first.c;
+    bool ok = true;
+    auto vlan = co_await c.send("POST", "/vlans", R"({"vni":100,"name":"blue","subnet":"10.200.0.0/24"})", nullptr, true);
+    ok = ok && vlan.status == 201;
+    int i = 0;
+    for (auto& node : nodes) {
+      auto r = co_await c.send("POST", "/register", register_body(node, "n", "192.0.2.9:51820"), &node, false);
+      ok = ok && r.status == 202;
+      r = co_await c.send("POST", "/approve/" + node.id10(), "", nullptr, true);
+      ok = ok && r.status == 200;
+      const std::string member = "{\"id\":\"" + node.id10() + "\",\"ip\":\"10.200.0." + std::to_string(10 + i) + "\"}";
+      ++i;
+      r = co_await c.send("POST", "/vlans/100/members", member, nullptr, true);
+      ok = ok && r.status == 201;
+    }
+    co_await first.stop_serving();
+    co_return ok;
   }
 };
 

@@ -2,9 +2,8 @@
 // approve, vlan, membership, removal with rotation — through the Cloudflare provider and
 // tests/cloudflare_fake, every record read back from the fake and folded into a node's view with
 // the new key; and two API instances approving at the same time over knotd, losing nothing.
+#include "api/api_lab.hpp"
 #include "cloudflare_fake/fake_server.hpp"
-#include "support/dns_lab.hpp"
-#include "support/rt_test.hpp"
 
 #include <brood/api/api.hpp>
 #include <brood/api/set_edit.hpp>
@@ -17,18 +16,11 @@
 #include <set>
 
 using namespace brood;
+using namespace brood::test;
 
 BOOST_AUTO_TEST_SUITE(api_providers)
 
 namespace {
-const std::string token = "operator-token-for-tests";
-
-crypto::identity seeded(std::uint8_t b) {
-  std::array<std::uint8_t, 32> seed{};
-  seed.fill(b);
-  return crypto::identity::from_seed(seed);
-}
-
 /// An in-process API on a loopback TLS port and an HTTP/2 client for it.
 struct served_api {
   api::api service;
@@ -43,20 +35,13 @@ struct served_api {
       : service(std::move(o), p, scout, key),
         server(service.router(), quiet()),
         creds(std::move(*tls::server_credentials::load({leaf.cert_file, leaf.key_file}))),
-        http(client_options(pki)) {
+        http(trusting(pki)) {
     scope.spawn(server.serve(listener, &creds));
   }
   static http::server_options quiet() {
     http::server_options o;
     o.access_log = [](const http::access_entry&) {};
     return o;
-  }
-  static http::client_options client_options(const test::test_pki& pki) {
-    http::client_options co;
-    tls::client_options tco;
-    tco.ca_file = pki.ca_file();
-    co.tls = *tls::context::client(tco);
-    return co;
   }
   rt::task<http::response> send(std::string method, std::string path, std::string body,
                                 const crypto::identity* node = nullptr) {
