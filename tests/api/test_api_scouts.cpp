@@ -61,8 +61,6 @@ static rt::task<void> rotation_in_process() {
   if (!ready) BROOD_SKIP("the DNS lab did not start (packages knot, unbound, dnsdist)");
   rl.serve();
   auto& service = *rl.service;
-  auto& server = *rl.server;
-  auto& servers = rl.servers;
   auto& c = *rl.c;
 
   auto r = co_await c.send("DELETE", "/nodes/" + rl.nodes[0].id10(), "", nullptr, true);
@@ -94,9 +92,7 @@ static rt::task<void> rotation_in_process() {
   const std::vector<const crypto::identity*> last{&rl.nodes[2]};
   co_await check_rotated(rl.lab, rl.scout, last, rl.nodes[1], 3, 100);
 
-  co_await c.http.close();
-  server.shutdown();
-  co_await servers.join();
+  co_await rl.stop_serving();
   co_await rl.lab.stop();
 }
 
@@ -108,8 +104,6 @@ static rt::task<void> liveness_flow() {
   if (!ready) BROOD_SKIP("the DNS lab did not start (packages knot, unbound, dnsdist)");
   rl.serve();
   auto& service = *rl.service;
-  auto& server = *rl.server;
-  auto& servers = rl.servers;
   auto& c = *rl.c;
   records::names n("brood.test");
   std::string why;
@@ -184,9 +178,7 @@ static rt::task<void> liveness_flow() {
   BOOST_TEST(service.stats().liveness_writes == 2u);
 
   co_await doh->close();
-  co_await c.http.close();
-  server.shutdown();
-  co_await servers.join();
+  co_await rl.stop_serving();
   co_await rl.lab.stop();
 }
 
