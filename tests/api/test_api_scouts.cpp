@@ -188,7 +188,7 @@ namespace {
 /// brood-api as a process over `rl`'s state dir and knotd, on `port`; `fault` sets BROOD_FAULT.
 rt::result<rt::process> spawn_api(rotation_lab& rl, std::uint16_t port, const std::string& fault) {
   rt::process_options o;
-  o.in = o.out = o.err = rt::process_options::stdio::null;
+  o.in = o.out = rt::process_options::stdio::null;  // stderr stays: its lines explain a failure
   o.env = {"BROOD_DOMAIN=brood.test", "BROOD_API_TOKEN=" + token, "BROOD_STATE_DIR=" + rl.state,
            "BROOD_API_PORT=" + std::to_string(port), "BROOD_API_LISTEN=127.0.0.1",
            "BROOD_TLS_CERT=" + rl.lab.leaf.cert_file, "BROOD_TLS_KEY=" + rl.lab.leaf.key_file,
@@ -199,10 +199,15 @@ rt::result<rt::process> spawn_api(rotation_lab& rl, std::uint16_t port, const st
   return rt::process::spawn(argv, o);
 }
 
-rt::task<bool> wait_port(std::uint16_t port) {
+/// Waits (bounded, 6 s) until the brood-api on `port` answers /healthz with 200 over TLS with
+/// the lab's certificate. A bare TCP connect is not proof enough: the port is free while a
+/// restarted brood-api finishes a rotation, and any process may bind it meanwhile.
+rt::task<bool> wait_ready(const rotation_lab& rl, std::uint16_t port) {
   for (int i = 0; i < 300; ++i) {
-    auto s = co_await net::stream::connect(net::socket_address::ipv4_loopback(port));
-    if (s) co_return true;
+    client c{http::h2_client(trusting(rl.lab.pki)), "localhost:" + std::to_string(port)};
+    auto r = co_await c.send("GET", "/healthz", "", nullptr, false);
+    co_await c.http.close();
+    if (r.status == 200) co_return true;
     (void)co_await rt::sleep_for(std::chrono::milliseconds(20));
   }
   co_return false;
@@ -216,7 +221,7 @@ static rt::task<void> crash_at(std::string step) {
   const auto port = test::free_port();
   auto p = spawn_api(rl, port, "rotation:" + step);
   BOOST_REQUIRE(p.has_value());
-  BOOST_REQUIRE(co_await wait_port(port));
+  BOOST_REQUIRE(co_await wait_ready(rl, port));
   const http::client_options co = trusting(rl.lab.pki);
   {
     client c{http::h2_client(co), "localhost:" + std::to_string(port)};
@@ -229,7 +234,7 @@ static rt::task<void> crash_at(std::string step) {
   // Restarted: the rotation is finished before the API serves again.
   auto again = spawn_api(rl, port, "");
   BOOST_REQUIRE(again.has_value());
-  BOOST_REQUIRE(co_await wait_port(port));
+  BOOST_REQUIRE(co_await wait_ready(rl, port));
   auto saved = api::load_brood_key(rl.state + "/brood.key");
   BOOST_TEST((saved.has_value() && saved->kv == 2u),
              step << ": " << (saved ? std::to_string(saved->kv) : saved.error().message()));
@@ -259,8 +264,8 @@ static rt::task<void> two_processes() {
   auto pa = spawn_api(rl, ports[0], "");
   auto pb = spawn_api(rl, ports[1], "");
   BOOST_REQUIRE((pa.has_value() && pb.has_value()));
-  const bool up_a = co_await wait_port(ports[0]);
-  const bool up_b = co_await wait_port(ports[1]);
+  const bool up_a = co_await wait_ready(rl, ports[0]);
+  const bool up_b = co_await wait_ready(rl, ports[1]);
   BOOST_REQUIRE((up_a && up_b));
   const http::client_options co = trusting(rl.lab.pki);
   client ca{http::h2_client(co), "localhost:" + std::to_string(ports[0])};
