@@ -2,6 +2,8 @@
 // attribute's type and length before brood reads it.
 #include <brood/wg/genl.hpp>
 
+#include <brood/netlink/message.hpp>
+
 #include <linux/genetlink.h>
 #include <linux/wireguard.h>
 #include <netinet/in.h>
@@ -42,13 +44,6 @@ rt::result<aligned_msg> header_of(std::span<const std::uint8_t> msg) {
   a.h = reinterpret_cast<nlmsghdr*>(a.storage.data());
   if (a.h->nlmsg_len < NLMSG_HDRLEN || a.h->nlmsg_len > msg.size()) return std::errc::bad_message;
   return a;
-}
-
-/// NLMSG_ERROR's status as a result (0 is an ACK).
-rt::result<int> error_status(const nlmsghdr* h) {
-  if (h->nlmsg_type != NLMSG_ERROR || h->nlmsg_len < NLMSG_LENGTH(sizeof(nlmsgerr))) return std::errc::bad_message;
-  const auto* e = static_cast<const nlmsgerr*>(nlmsg_data(h));
-  return e->error;
 }
 
 nlattr* nest(nl_msg* m, int type) { return nla_nest_start(m, type | NLA_F_NESTED); }
@@ -97,7 +92,7 @@ rt::result<std::uint16_t> parse_family_reply(std::span<const std::uint8_t> msg) 
   auto a = header_of(msg);
   if (!a) return a.error();
   if (a->h->nlmsg_type == NLMSG_ERROR) {
-    auto st = error_status(a->h);
+    auto st = netlink::ack_status(msg);
     if (!st) return st.error();
     if (*st == -ENOENT) return std::errc::not_supported;
     return std::error_code(*st < 0 ? -*st : EPROTO, std::system_category());
@@ -237,12 +232,6 @@ std::vector<bytes> set_device_requests(std::uint16_t family, const std::string& 
     out.push_back(to_bytes(m.get()));
   } while (next < todo.size());
   return out;
-}
-
-rt::result<int> parse_ack(std::span<const std::uint8_t> msg) {
-  auto a = header_of(msg);
-  if (!a) return a.error();
-  return error_status(a->h);
 }
 
 }  // namespace brood::wg::genl

@@ -1,6 +1,7 @@
 // libFuzzer target: what a WireGuard implementation answers — UAPI get/set text and generic
 // netlink replies (device dump, family, ACK) — on arbitrary bytes. Accepted devices hold only
 // well-formed prefixes.
+#include <brood/netlink/message.hpp>
 #include <brood/wg/genl.hpp>
 #include <brood/wg/uapi.hpp>
 
@@ -20,6 +21,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   wg::device d;
   if (wg::genl::parse_device_reply(std::span(data, size), d)) check(d);
   (void)wg::genl::parse_family_reply(std::span(data, size));
-  (void)wg::genl::parse_ack(std::span(data, size));
+  (void)netlink::ack_status(std::span(data, size));
   return 0;
 }

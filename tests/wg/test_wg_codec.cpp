@@ -2,6 +2,7 @@
 // protocol both ways, strictly; the generic netlink messages checked attribute by attribute
 // against linux/wireguard.h with a walker written here (not libnl, which builds them).
 #include <brood/wg/device.hpp>
+#include <brood/netlink/message.hpp>
 #include <brood/wg/genl.hpp>
 #include <brood/wg/uapi.hpp>
 
@@ -285,12 +286,12 @@ BOOST_AUTO_TEST_CASE(genl_replies_are_checked) {
   std::vector<std::uint8_t> ack(NLMSG_LENGTH(sizeof(nlmsgerr)), 0);
   nlmsghdr h{static_cast<std::uint32_t>(ack.size()), NLMSG_ERROR, 0, 1, 0};
   std::memcpy(ack.data(), &h, sizeof h);
-  BOOST_TEST(*wg::genl::parse_ack(ack) == 0);
+  BOOST_TEST(*netlink::ack_status(ack) == 0);
   int e = -ENOENT;
   std::memcpy(ack.data() + NLMSG_HDRLEN, &e, sizeof e);
-  BOOST_TEST(*wg::genl::parse_ack(ack) == -ENOENT);
+  BOOST_TEST(*netlink::ack_status(ack) == -ENOENT);
   BOOST_TEST((wg::genl::parse_family_reply(ack).error() == std::errc::not_supported));
-  BOOST_TEST(!wg::genl::parse_ack(std::vector<std::uint8_t>(8, 0)).has_value());
+  BOOST_TEST(!netlink::ack_status(std::vector<std::uint8_t>(8, 0)).has_value());
   // Every truncation of a well-formed device message is refused or read as fewer attributes,
   // never read past its end.
   wg::device_change c;

@@ -11,11 +11,14 @@
 #include <brood/rt/task.hpp>
 
 #include <chrono>
+#include <memory>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 namespace brood::netlink {
+
+class socket;
 
 struct link_info {
   int index = 0;
@@ -68,7 +71,7 @@ class link_watcher {
 
  private:
   link_watcher() = default;
-  int _fd = -1;
+  std::unique_ptr<socket> _s;
 };
 
 }  // namespace brood::netlink

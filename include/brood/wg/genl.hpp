@@ -33,7 +33,4 @@ rt::result<void> parse_device_reply(std::span<const std::uint8_t> msg, device& d
 std::vector<bytes> set_device_requests(std::uint16_t family, const std::string& ifname, const device_change& c,
                                        std::uint32_t first_seq, std::size_t max_bytes = 32768);
 
-/// The status of an NLMSG_ERROR (an ACK is error 0); std::errc::bad_message for anything else.
-rt::result<int> parse_ack(std::span<const std::uint8_t> msg);
-
 }  // namespace brood::wg::genl
