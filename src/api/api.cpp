@@ -6,6 +6,7 @@
 #include <brood/json/writer.hpp>
 #include <brood/records/node.hpp>
 #include <brood/records/overlay_ip.hpp>
+#include <brood/net/socket_address.hpp>
 
 #include <algorithm>
 #include <set>
@@ -31,18 +32,67 @@ rt::task<rt::result<provider::write_stats>> bootstrap(provider::provider& p, con
   std::vector<rrset> sets{{n.meta(), rr_type::txt, 60, {}}, {n.vlans(), rr_type::txt, 60, {}},
                           {n.trails(), rr_type::txt, 60, {}}};
   for (auto& s : records::all_shards(params.shards)) sets.push_back({n.node_shard(s), rr_type::txt, 60, {}});
+  // The scout as a member: its own _n (role scout) and _k, SRV and A/AAAA.
+  const bool member = !params.address.empty();
+  const auto own_shard = n.node_shard(records::shard_of(scout.pk(), params.shards));
+  const auto own_key = n.key(scout.id10());
+  const auto host = scout.id10() + "." + n.domain();
+  std::optional<records::node_record> self;
+  if (member) {
+    auto ip_of_address = net::socket_address::parse(params.address.find(':') != std::string::npos
+                                                        ? "[" + params.address + "]:1"
+                                                        : params.address + ":1");
+    if (!ip_of_address) {
+      if (why) *why = "bootstrap address " + params.address + " is not an IP address";
+      co_return std::errc::invalid_argument;
+    }
+    auto overlay = records::overlay_ip(scout.pk(), params.subnet, [](std::string_view) { return false; });
+    if (!overlay) {
+      if (why) *why = "no overlay address for the scout in " + params.subnet;
+      co_return overlay.error();
+    }
+    auto ep = *ip_of_address;
+    ep.set_port(params.wg_port);
+    self = records::node_record{scout.pk(), "scout", *overlay, {ep.to_string()}, now_ms()};
+    const bool v6 = ip_of_address->family() == AF_INET6;
+    sets.push_back({own_key, rr_type::txt, 60, {}});
+    sets.push_back({n.scouts_srv(), rr_type::srv, 60, {}});
+    sets.push_back({host, v6 ? rr_type::aaaa : rr_type::a, 60, {}});
+  }
   provider::provider::edit_fn fn = [&, meta_text](const std::vector<rrset>& current) {
     auto next = current;
     for (auto& s : next) {
+      if (s.name == own_shard && self) {
+        // Add the scout's own record unless it is there (a re-run, or a rotation since).
+        auto set = split_set(s.values, records::set_kind::nodes, s.name, {scout.pk()});
+        bool there = false;
+        const std::vector<crypto::secret_key> keys{key.key};
+        for (auto& t : set.members)
+          if (auto node = records::decode_node(t, s.name, std::vector<crypto::public_key>{scout.pk()}, keys);
+              node && node->pk == scout.pk())
+            there = true;
+        if (!there) {
+          set.members.push_back(records::encode(*self, s.name, key.key, scout));
+          s.values = rebuild_set(records::set_kind::nodes, s.name, std::move(set.members), set.header, now_ms(), scout);
+        }
+        continue;
+      }
       if (!s.values.empty()) continue;  // already there: left alone
       if (s.name == n.meta()) {
         s.values = {meta_text};
-        continue;
+      } else if (s.name == own_key) {
+        auto k = records::encode_key(key.kv, key.key, scout.pk(), now_ms(), own_key, scout);
+        if (k) s.values = {*k};
+      } else if (s.name == n.scouts_srv()) {
+        s.values = {"0 100 " + std::to_string(params.api_port) + " " + host};
+      } else if (s.name == host) {
+        s.values = {params.address};
+      } else {
+        auto kind = s.name == n.vlans() ? records::set_kind::vlans
+                    : s.name == n.trails() ? records::set_kind::trails
+                                           : records::set_kind::nodes;
+        s.values = rebuild_set(kind, s.name, {}, std::nullopt, now_ms(), scout);
       }
-      auto kind = s.name == n.vlans() ? records::set_kind::vlans
-                  : s.name == n.trails() ? records::set_kind::trails
-                                         : records::set_kind::nodes;
-      s.values = rebuild_set(kind, s.name, {}, std::nullopt, now_ms(), scout);
     }
     return next;
   };

@@ -2,8 +2,10 @@
 // on a scout the agent runs the same api on its reactor).
 //
 //   brood-api            serve on BROOD_API_PORT until SIGTERM/SIGINT
-//   brood-api bootstrap  write a new brood's first records (_meta, every set header); harmless
-//                        to run again. Creates brood.key in the state directory if missing.
+//   brood-api bootstrap  write a new brood's first records (_meta, every set header; with
+//                        BROOD_API_ADDRESS also the scout's SRV, A/AAAA, _n and _k, making it a
+//                        member); harmless to run again. Creates brood.key in the state
+//                        directory if missing.
 //
 // Configuration (environment, checked at start; a bad value names its variable):
 //   BROOD_DOMAIN (required)           BROOD_API_TOKEN (required to serve)
@@ -17,7 +19,8 @@
 //     rfc2136:    BROOD_RFC2136_SERVER (ip:port, required), BROOD_RFC2136_ZONE (BROOD_DOMAIN),
 //                 BROOD_TSIG_KEY (name:base64-secret, hmac-sha256, required)
 //   bootstrap:    BROOD_ASN (required), BROOD_SUBNET (required, IPv4 CIDR),
-//                 BROOD_KEEPALIVE (30s), BROOD_STALE_AFTER (90s)
+//                 BROOD_KEEPALIVE (30s), BROOD_STALE_AFTER (90s), BROOD_API_ADDRESS (the
+//                 scout's public IP; unset: the scout is not a member), BROOD_WG_PORT (51820)
 #include <brood/api/api.hpp>
 #include <brood/config/env.hpp>
 #include <brood/crypto/box.hpp>
@@ -47,6 +50,8 @@ struct settings {
   std::string subnet;
   std::uint32_t keepalive = 30, stale = 90;
   std::int64_t rate = 20, burst = 100;
+  std::string address;
+  std::uint16_t wg_port = 51820;
 };
 
 std::optional<settings> read_settings(bool bootstrap) {
@@ -81,6 +86,11 @@ std::optional<settings> read_settings(bool bootstrap) {
     s.keepalive = static_cast<std::uint32_t>(e.duration("BROOD_KEEPALIVE", std::chrono::seconds(30)).count() / 1000);
     s.stale = static_cast<std::uint32_t>(e.duration("BROOD_STALE_AFTER", std::chrono::seconds(90)).count() / 1000);
     if (std::getenv("BROOD_ASN") == nullptr) e.fail("BROOD_ASN", "must be set");
+    s.address = e.string("BROOD_API_ADDRESS", "");
+    if (!s.address.empty() && !net::socket_address::parse(s.address + ":1") &&
+        !net::socket_address::parse("[" + s.address + "]:1"))
+      e.fail("BROOD_API_ADDRESS", "expected an IPv4 or IPv6 address");
+    s.wg_port = static_cast<std::uint16_t>(e.integer("BROOD_WG_PORT", 51820, 1, 65535));
   }
   if (!e.ok()) {
     std::fprintf(stderr, "brood-api: %s\n", e.error().c_str());
@@ -188,7 +198,7 @@ rt::task<int> run(settings s, bool bootstrap) {
   int status = 0;
   if (bootstrap) {
     std::string why;
-    const api::bootstrap_params params{s.asn, s.subnet, s.keepalive, s.stale, 16};
+    const api::bootstrap_params params{s.asn, s.subnet, s.keepalive, s.stale, 16, s.address, s.port, s.wg_port};
     auto w = co_await api::bootstrap(*dns, records::names(s.domain), *id, *key, params, &why);
     if (w) {
       std::printf("bootstrapped %s: scout %s, %u records written\n", s.domain.c_str(), id->id10().c_str(), w->added);

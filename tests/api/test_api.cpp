@@ -161,6 +161,61 @@ static rt::task<void> flow() {
   co_await servers.join();
 }
 
+/// A scout bootstrapped with its address is a member: SRV and A name it, its own _n (role
+/// scout, its endpoint) is in its shard, its _k opens to the brood key; running it again
+/// writes nothing.
+static rt::task<void> scout_member() {
+  test::dns_lab lab("", crypto::base64(crypto::bytes_of(secret)));
+  bool started = co_await lab.start();
+  if (!started) BROOD_SKIP("knotd, unbound or dnsdist did not start (packages knot, unbound, dnsdist)");
+  auto provider = lab_provider(lab);
+  const auto scout = seeded(1);
+  api::brood_key key{1, crypto::random_secret_key()};
+  std::string why;
+  api::bootstrap_params params{65077, "10.77.0.0/16"};
+  params.address = "192.0.2.1";
+  auto boot = co_await api::bootstrap(*provider, records::names("brood.test"), scout, key, params, &why);
+  BOOST_REQUIRE_MESSAGE(boot.has_value(), why);
+  BOOST_TEST(boot->added == 23u);  // 19 as without an address, and the scout's _n, _k, SRV, A
+  auto again = co_await api::bootstrap(*provider, records::names("brood.test"), scout, key, params, &why);
+  BOOST_REQUIRE(again.has_value());
+  BOOST_TEST(again->added + again->removed == 0u);
+
+  auto doh = lab.client(false);
+  records::names n("brood.test");
+  auto srv = co_await doh->srv(n.scouts_srv());
+  BOOST_REQUIRE(srv.has_value());
+  BOOST_REQUIRE(srv->size() == 1u);
+  BOOST_TEST((*srv)[0].port == 8443);
+  BOOST_TEST((*srv)[0].target == scout.id10() + ".brood.test");
+  auto a = co_await doh->query(scout.id10() + ".brood.test", dns::record_type::a);
+  BOOST_REQUIRE(a.has_value());
+  auto addrs = dns::parse_addresses(std::span(reinterpret_cast<const std::uint8_t*>(a->data()), a->size()),
+                                    dns::record_type::a);
+  BOOST_REQUIRE((addrs.has_value() && addrs->size() == 1u));
+  BOOST_TEST((*addrs)[0].to_string() == "192.0.2.1:0");
+  auto k_texts = co_await doh->txt(n.key(scout.id10()));
+  BOOST_REQUIRE(k_texts.has_value());
+  auto k = records::decode_key((*k_texts)[0].text(), n.key(scout.id10()), std::vector<crypto::public_key>{scout.pk()});
+  BOOST_REQUIRE(k.has_value());
+  auto opened = records::open_key(*k, scout);
+  BOOST_TEST((opened.has_value() && *opened == key.key));
+  records::trust_store t;
+  t.keys = {key.key};
+  records::view v;
+  auto report = co_await records::read_view(*doh, n, scout.pk(), t, v);
+  for (auto& p : report.problems) BOOST_TEST(p.owner == n.liveness(), p.owner << ": " << p.reason.message());
+  auto* self = v.find_node(scout.pk());
+  BOOST_REQUIRE(self);
+  BOOST_TEST(self->role == "scout");
+  BOOST_TEST((self->endpoints == std::vector<std::string>{"192.0.2.1:51820"}));
+  BOOST_TEST(v.nodes().size() == 1u);
+  co_await doh->close();
+  co_await lab.stop();
+}
+
+BROOD_RT_TEST(a_scout_with_an_address_is_a_member) { co_await scout_member(); }
+
 BROOD_RT_TEST(register_approve_and_read_back) { co_await flow(); }
 
 /// 413, 429 and 502 from real requests: a body over the server's limit, a client over its

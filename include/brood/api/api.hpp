@@ -54,11 +54,18 @@ struct bootstrap_params {
   std::string subnet;  // IPv4 CIDR, the overlay range
   std::uint32_t keepalive = 30, stale = 90;
   unsigned shards = 16;
+  /// Where the scout is reached (an IP): its `<id10>.<domain>` A/AAAA record, the SRV target
+  /// `_brood._tcp` with `api_port`, and — with `wg_port` — its WireGuard endpoint. Given, the
+  /// scout is also a member of the brood (its own `_n` record, role scout, and a `_k`, which its
+  /// agent picks up like any node's); empty, only the brood's sets are written.
+  std::string address;
+  std::uint16_t api_port = 8443, wg_port = 51820;
 };
 
 /// Writes a new brood's _meta (this scout alone in `scouts=`) and the headers of every set
-/// (each `_n` shard, `_vl`, `_t`), so every name exists before anyone reads it. Sets already
-/// there are left as they are, so running it again is harmless.
+/// (each `_n` shard, `_vl`, `_t`), so every name exists before anyone reads it; with an
+/// address, the scout's SRV, A/AAAA, `_n` and `_k` records too. Sets already there are left as
+/// they are (a missing scout `_n` is added), so running it again is harmless.
 rt::task<rt::result<provider::write_stats>> bootstrap(provider::provider& p, const records::names& n,
                                                       const crypto::identity& scout, const brood_key& key,
                                                       const bootstrap_params& params, std::string* why);
