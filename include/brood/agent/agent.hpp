@@ -1,0 +1,77 @@
+// agent: brood-agent's work on one reactor (SPEC §5) — enrolment (STUN, /register, waiting
+// for approval, picking up _k), then as concurrent tasks: the DNS sync every interval, the
+// /watch fast path, heartbeats, netlink events, and one reconciler that makes WireGuard match
+// the view, woken by any of them and at least every second. DNS stays the source of truth; the
+// view only ever loses something through a valid, signed, newer record, so losing DNS or every
+// scout leaves the mesh as it is (fail static).
+// Lifetime: run() until its task is cancelled (SIGTERM); the identity outlives the agent.
+#pragma once
+
+#include <brood/agent/api_client.hpp>
+#include <brood/agent/config.hpp>
+#include <brood/agent/data_plane.hpp>
+#include <brood/agent/node_state.hpp>
+#include <brood/crypto/identity.hpp>
+#include <brood/dns/doh_client.hpp>
+#include <brood/records/names.hpp>
+#include <brood/records/trust_store.hpp>
+#include <brood/records/view.hpp>
+#include <brood/rt/task.hpp>
+#include <brood/rt/wait_slot.hpp>
+#include <brood/stun/stun_client.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace brood::agent {
+
+class agent {
+ public:
+  agent(config c, const crypto::identity& id);
+  agent(const agent&) = delete;
+  ~agent();
+
+  /// Enrols if needed, then keeps the node in sync until cancelled. 0 on a clean stop.
+  rt::task<int> run();
+
+ private:
+  // Enrolment (agent_enrol.cpp).
+  rt::task<bool> enrol();
+  rt::task<std::vector<std::string>> discover_endpoints();
+  rt::task<bool> pick_up_key();
+  // The loops (agent.cpp).
+  rt::task<void> sync_loop();
+  rt::task<void> sync_once();
+  rt::task<void> heartbeat_loop();
+  rt::task<void> watch_loop();
+  rt::task<void> link_loop();
+  rt::task<void> reconcile_loop();
+  rt::task<void> reconcile();
+  void kick() noexcept;
+  void note(std::string problem);
+  rt::task<void> write_status();
+
+  config _c;
+  const crypto::identity& _id;
+  records::names _n;
+  std::unique_ptr<dns::doh_client> _doh;
+  std::unique_ptr<api_client> _api;
+  std::unique_ptr<data_plane> _dp;
+  node_state _state;
+  records::trust_store _trust;
+  records::view _view;
+  std::vector<std::string> _endpoints;  // announced: STUN's findings or BROOD_ENDPOINT
+  std::string _nat = "unknown";         // mapping behaviour STUN saw
+  rt::wait_slot _wake;
+  bool _dirty = true;
+  // Status.
+  std::string _phase = "starting";
+  std::int64_t _last_sync_ms = 0, _last_sync_ok_ms = 0, _last_push_ms = 0, _last_heartbeat_ok_ms = 0;
+  std::int64_t _kv_since_ms = 0;
+  std::uint64_t _syncs = 0, _pushes = 0, _sync_failures = 0;
+  std::string _watch_state = "off";
+  std::vector<std::string> _errors;  // the latest few, newest last
+};
+
+}  // namespace brood::agent

@@ -1,0 +1,46 @@
+// peer_plan: the WireGuard device a node should have, computed from its view of the brood
+// alone — every other admitted node a peer (its WireGuard key derived from its pk, its overlay
+// address as the allowed IP), except those the scouts' fresh liveness evidence says are down
+// (SPEC §5.5). Pure: no I/O, so the whole policy is unit-tested.
+#pragma once
+
+#include <brood/records/view.hpp>
+#include <brood/wg/device.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace brood::agent {
+
+struct plan_input {
+  const records::view* view = nullptr;
+  crypto::public_key self{};
+  wg::key private_key{};
+  std::uint16_t listen_port = 51820;
+  std::int64_t now_ms = 0;
+  std::uint16_t keepalive = 25;  // WireGuard persistent keepalive, seconds
+  /// The device as it is: a peer that roamed to one of the endpoints its record lists keeps
+  /// that endpoint instead of being sent back to the first.
+  const wg::device* current = nullptr;
+};
+
+struct planned_peer {
+  std::string id10;
+  std::string ip;
+};
+
+struct plan {
+  wg::device device;
+  std::optional<net::ip_prefix> address;  // this node's overlay address with the subnet's length
+  std::vector<planned_peer> peers;         // in device order
+  std::vector<std::string> excluded;       // id10s judged down, left out until they come back
+  std::vector<std::string> unusable;       // id10s whose record gives no usable key or address
+};
+
+/// The plan for `in`. Liveness evidence counts as fresh for 3 × the brood's keepalive (a
+/// scout rewrites its _l at least every 2 × keepalive).
+plan make_plan(const plan_input& in);
+
+}  // namespace brood::agent

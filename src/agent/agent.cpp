@@ -1,0 +1,343 @@
+// agent: the DNS sync, /watch, heartbeats, netlink events and the reconciler, as tasks of one
+// scope on the reactor; status.json after every reconcile.
+#include <brood/agent/agent.hpp>
+
+#include <brood/json/value.hpp>
+#include <brood/json/writer.hpp>
+#include <brood/netlink/rtnl.hpp>
+#include <brood/records/fields.hpp>
+#include <brood/records/view_reader.hpp>
+#include <brood/records/view_update.hpp>
+#include <brood/rt/file.hpp>
+#include <brood/rt/task_scope.hpp>
+#include <brood/rt/timer.hpp>
+#include <brood/rt/with_timeout.hpp>
+#include <brood/tls/tls_context.hpp>
+
+#include <algorithm>
+#include <cstdio>
+
+namespace brood::agent {
+
+namespace {
+wg::key private_key_of(const crypto::identity& id) {
+  wg::key k{};
+  auto raw = crypto::from_base64(id.wireguard_private_base64());
+  if (raw && raw->size() == k.size()) std::copy(raw->begin(), raw->end(), k.begin());
+  return k;
+}
+/// How often a node heartbeats and re-checks its device with nothing else to wake it.
+constexpr auto device_check = std::chrono::seconds(1);
+}  // namespace
+
+agent::agent(config c, const crypto::identity& id) : _c(std::move(c)), _id(id), _n(_c.domain) {}
+agent::~agent() = default;
+
+void agent::kick() noexcept {
+  _dirty = true;
+  _wake.notify();
+}
+
+void agent::note(std::string problem) {
+  std::fprintf(stderr, "brood-agent: %s\n", problem.c_str());
+  _errors.push_back(std::to_string(wall_ms()) + " " + std::move(problem));
+  if (_errors.size() > 8) _errors.erase(_errors.begin());
+}
+
+rt::task<void> agent::sync_once() {
+  ++_syncs;
+  _last_sync_ms = wall_ms();
+  records::read_options o;
+  o.timeout = std::chrono::milliseconds(std::min<std::int64_t>(5000, _c.sync_interval.count()));
+  auto report = co_await records::read_view(*_doh, _n, _id.pk(), _trust, _view, o);
+  // A record none of our keys opens, or a newer kv: a rotation is under way.
+  const bool unreadable = std::any_of(report.problems.begin(), report.problems.end(), [](const records::problem& p) {
+    return p.reason == records::error::cannot_decrypt;
+  });
+  const bool newer_kv = _view.meta && _view.meta->kv > _state.kv();
+  if (newer_kv || unreadable) {
+    if (co_await pick_up_key()) report = co_await records::read_view(*_doh, _n, _id.pk(), _trust, _view, o);
+  }
+  // The liveness record is written by the scouts only when something changes; its absence is
+  // not a failure of this sync.
+  std::size_t failures = 0;
+  for (auto& p : report.problems)
+    if (p.owner != _n.liveness()) ++failures;
+  if (failures == 0 && _view.meta) {
+    _last_sync_ok_ms = wall_ms();
+    // A scout's agent (key from BROOD_KEY_FILE) pins the scouts at its first good read.
+    if (_state.scouts.empty()) {
+      _state.scouts = _view.meta->scouts;
+      _trust.scouts = _state.scouts;
+      (void)co_await save_state(_c.state_dir, _state);
+    }
+    // Past a rotation: the old key is no longer needed once _meta's kv is ours.
+    if (_state.keys.size() > 1 && _view.meta->kv == _state.kv()) {
+      _state.keys.resize(1);
+      _trust.keys = _state.ring();
+      (void)co_await save_state(_c.state_dir, _state);
+    }
+  } else {
+    ++_sync_failures;
+    for (auto& p : report.problems)
+      if (p.owner != _n.liveness()) note("sync: " + p.owner + ": " + p.reason.message());
+  }
+  if (_state.scouts != _trust.scouts && !_trust.scouts.empty()) {  // a signed change of scouts
+    _state.scouts = _trust.scouts;
+    (void)co_await save_state(_c.state_dir, _state);
+  }
+}
+
+rt::task<void> agent::sync_loop() {
+  rt::periodic tick(_c.sync_interval);
+  for (;;) {
+    co_await sync_once();
+    kick();
+    auto t = co_await tick.next();
+    if (!t) co_return;
+  }
+}
+
+rt::task<void> agent::heartbeat_loop() {
+  for (;;) {
+    const auto every = std::chrono::seconds(_view.meta ? std::max<std::uint32_t>(1, _view.meta->keepalive) : 30);
+    json::writer w;
+    w.begin_object().key("kv").number(static_cast<std::int64_t>(_state.kv())).key("endpoints").begin_array();
+    for (auto& e : _endpoints) w.string(e);
+    w.end_array().end_object();
+    auto r = co_await _api->send("POST", "/heartbeat", w.take());
+    if (r && r->status == 200) {
+      _last_heartbeat_ok_ms = wall_ms();
+      auto j = json::parse(r->body);
+      const auto* kv = j ? j->find("kv") : nullptr;
+      auto v = kv ? kv->as_int() : rt::result<std::int64_t>(std::errc::invalid_argument);
+      if (v && static_cast<std::uint64_t>(*v) > _state.kv() && co_await pick_up_key()) {
+        co_await sync_once();
+        kick();
+      }
+    } else {
+      note("heartbeat: " + (r ? std::to_string(r->status) + " " + r->body : r.error().message()));
+    }
+    auto slept = co_await rt::sleep_for(every);
+    if (!slept) co_return;
+  }
+}
+
+rt::task<void> agent::watch_loop() {
+  for (int attempt = 0;; ++attempt) {
+    _watch_state = "connecting";
+    auto s = co_await _api->watch();
+    if (!s) {
+      _watch_state = "down: " + s.error().message();
+      auto slept = co_await rt::sleep_for(std::chrono::milliseconds(std::min(10'000, 500 << std::min(attempt, 5))));
+      if (!slept) co_return;
+      continue;
+    }
+    attempt = 0;
+    _watch_state = "connected to " + _api->current();
+    std::string buffer;
+    std::int64_t keepalive_s = 15;
+    for (;;) {
+      // Twice the scout's ping interval without a byte: the stream is dead.
+      const rt::io_options io{rt::clock::now() + std::chrono::seconds(2 * keepalive_s + 5)};
+      auto chunk = co_await (*s)->read(io);
+      if (!chunk || chunk->empty()) {
+        _watch_state = chunk ? "ended" : "lost: " + chunk.error().message();
+        break;
+      }
+      buffer += *chunk;
+      std::size_t nl;
+      bool overflow = false;
+      while ((nl = buffer.find('\n')) != std::string::npos) {
+        const auto line = buffer.substr(0, nl);
+        buffer.erase(0, nl + 1);
+        auto j = json::parse(line);
+        if (!j || !j->is_object()) continue;
+        if (const auto* hello = j->find("hello")) {
+          if (const auto* k = hello->find("keepalive"); k && k->as_int()) keepalive_s = std::max<std::int64_t>(1, *k->as_int());
+          continue;
+        }
+        if (j->find("overflow")) overflow = true;
+        const auto* sets = j->find("sets");
+        if (!sets || !sets->as_array()) continue;
+        std::vector<records::pushed_set> pushed;
+        for (auto& set : *sets->as_array()) {
+          const auto* name = set.find("name");
+          const auto* values = set.find("values");
+          if (!name || !name->as_string() || !values || !values->as_array()) continue;
+          records::pushed_set p{*name->as_string(), {}};
+          for (auto& v : *values->as_array())
+            if (v.as_string()) p.values.push_back(*v.as_string());
+          pushed.push_back(std::move(p));
+        }
+        std::vector<records::problem> problems;
+        const auto folded = records::apply_pushed(_view, _trust, _n, _id.pk(), std::move(pushed), problems);
+        for (auto& p : problems) note("watch: " + p.owner + ": " + p.reason.message());
+        if (folded > 0) {
+          ++_pushes;
+          _last_push_ms = wall_ms();
+          const bool newer_kv = _view.meta && _view.meta->kv > _state.kv();
+          if (newer_kv && co_await pick_up_key()) co_await sync_once();
+          kick();
+        }
+      }
+      if (overflow || buffer.size() > (1 << 20)) {
+        _watch_state = "overflow";
+        co_await sync_once();  // what the stream could not carry, DNS has
+        kick();
+        break;
+      }
+    }
+    s->reset();
+    auto slept = co_await rt::sleep_for(std::chrono::milliseconds(500));
+    if (!slept) co_return;
+  }
+}
+
+rt::task<void> agent::link_loop() {
+  auto w = netlink::link_watcher::open();
+  if (!w) {
+    note("netlink events: " + w.error().message());
+    co_return;
+  }
+  for (;;) {
+    auto events = co_await w->next();
+    if (!events) {
+      if (events.error() == std::errc::operation_canceled) co_return;
+      kick();  // events were lost: look at everything
+      continue;
+    }
+    for (auto& e : *events)
+      if (e.name == _c.wg_interface || e.kind == netlink::link_watcher::event::what::addr_del ||
+          e.kind == netlink::link_watcher::event::what::link_del)
+        kick();
+  }
+}
+
+rt::task<void> agent::reconcile() {
+  auto current = co_await _dp->device();
+  if (!current) {
+    note("WireGuard " + _c.wg_interface + ": " + current.error().message());
+    co_return;
+  }
+  plan_input in;
+  in.view = &_view;
+  in.self = _id.pk();
+  in.private_key = private_key_of(_id);
+  in.listen_port = _c.wg_port;
+  in.now_ms = wall_ms();
+  in.current = &*current;
+  const auto p = make_plan(in);
+  auto r = co_await _dp->apply(*current, p);
+  if (!r) note("apply: " + r.error().message());
+}
+
+rt::task<void> agent::reconcile_loop() {
+  for (;;) {
+    if (!_dirty) {
+      auto woke = co_await rt::with_timeout(device_check, [this] { return _wake.wait(); });
+      auto token = co_await rt::current_token();
+      if (token.cancelled()) co_return;
+      (void)woke;
+    }
+    _dirty = false;
+    co_await reconcile();
+    co_await write_status();
+  }
+}
+
+rt::task<void> agent::write_status() {
+  json::writer w;
+  w.begin_object()
+      .key("id").string(_id.id10())
+      .key("pk").string(crypto::base64url(_id.pk()))
+      .key("domain").string(_c.domain)
+      .key("phase").string(_phase)
+      .key("kv").number(static_cast<std::int64_t>(_state.kv()))
+      .key("kv_since_ms").number(_kv_since_ms)
+      .key("backend").string(_dp ? std::string(_dp->backend_kind()) : "")
+      .key("interface").string(_c.wg_interface);
+  const auto* self = _view.find_node(_id.pk());
+  w.key("ip").string(self ? self->ip : "");
+  w.key("endpoints").begin_array();
+  for (auto& e : _endpoints) w.string(e);
+  w.end_array().key("nat").string(_nat);
+  w.key("last_sync_ms").number(_last_sync_ms).key("last_sync_ok_ms").number(_last_sync_ok_ms);
+  w.key("syncs").number(static_cast<std::int64_t>(_syncs)).key("sync_failures").number(static_cast<std::int64_t>(_sync_failures));
+  w.key("watch").string(_watch_state).key("pushes").number(static_cast<std::int64_t>(_pushes));
+  w.key("last_push_ms").number(_last_push_ms).key("last_heartbeat_ok_ms").number(_last_heartbeat_ok_ms);
+  w.key("scout").string(_api ? _api->current() : "");
+  w.key("changes").number(static_cast<std::int64_t>(_dp ? _dp->changes() : 0));
+  w.key("interface_restores").number(static_cast<std::int64_t>(_dp ? _dp->interface_restores() : 0));
+  w.key("peers").begin_array();
+  if (_dp)
+    for (auto& [id, p] : _dp->peers())
+      w.begin_object()
+          .key("id").string(id)
+          .key("ip").string(p.ip)
+          .key("endpoint").string(p.endpoint)
+          .key("since_ms").number(p.since_ms)
+          .key("endpoint_since_ms").number(p.endpoint_since_ms)
+          .key("last_handshake_ms").number(p.last_handshake_ms)
+          .key("rx_bytes").number(static_cast<std::int64_t>(p.rx_bytes))
+          .key("tx_bytes").number(static_cast<std::int64_t>(p.tx_bytes))
+          .end_object();
+  w.end_array().key("removed").begin_array();
+  if (_dp)
+    for (auto& r : _dp->removed()) w.begin_object().key("id").string(r.id10).key("at_ms").number(r.at_ms).end_object();
+  w.end_array().key("errors").begin_array();
+  for (auto& e : _errors) w.string(e);
+  w.end_array().key("written_ms").number(wall_ms()).end_object();
+  auto ok = co_await rt::write_file_atomic(_c.state_dir + "/status.json", w.take(), 0644);
+  (void)ok;
+}
+
+rt::task<int> agent::run() {
+  dns::doh_options dopts;
+  dopts.url = _c.doh_url;
+  tls::client_options tco;
+  tco.ca_file = _c.ca_file;
+  auto ctx = tls::context::client(tco);
+  if (!ctx) {
+    std::fprintf(stderr, "brood-agent: TLS trust (BROOD_CA_FILE %s): %s\n", _c.ca_file.c_str(),
+                 ctx.error().message().c_str());
+    co_return 1;
+  }
+  dopts.tls = *ctx;
+  auto doh = dns::doh_client::make(dopts);
+  if (!doh) {
+    std::fprintf(stderr, "brood-agent: BROOD_DOH %s: %s\n", _c.doh_url.c_str(), doh.error().message().c_str());
+    co_return 1;
+  }
+  _doh = std::move(*doh);
+  _api = std::make_unique<api_client>(_c, _id, *_doh, *ctx);
+  auto st = co_await load_state(_c.state_dir);
+  if (!st) {
+    std::fprintf(stderr, "brood-agent: %s/agent.json: %s\n", _c.state_dir.c_str(), st.error().message().c_str());
+    co_return 1;
+  }
+  _state = std::move(*st);
+  wg::backend_options bo{_c.wg_interface, _c.uapi_dir, std::chrono::milliseconds(2000)};
+  _dp = std::make_unique<data_plane>(_c, co_await wg::detect(bo));
+
+  int status = 0;
+  const bool enrolled = co_await enrol();
+  if (enrolled) {
+    _phase = "running";
+    const rt::cancel_token parent = co_await rt::current_token();
+    rt::task_scope scope(parent);
+    scope.spawn(reconcile_loop());
+    scope.spawn(sync_loop());
+    scope.spawn(heartbeat_loop());
+    scope.spawn(link_loop());
+    if (_c.watch) scope.spawn(watch_loop());
+    co_await scope.join();
+  }
+  _phase = "stopped";
+  co_await write_status();
+  co_await _api->close();
+  co_await _doh->close();
+  co_return status;
+}
+
+}  // namespace brood::agent

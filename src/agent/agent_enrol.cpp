@@ -1,0 +1,165 @@
+// agent enrolment (SPEC §5.2-5.3): STUN for the endpoints, a signed /register, waiting for the
+// API to say "approved", then the node's _k picked up over DoH and opened with its own key.
+// Also the key pickup of a rotation (§5.6), which is the same read.
+#include <brood/agent/agent.hpp>
+
+#include <brood/json/value.hpp>
+#include <brood/json/writer.hpp>
+#include <brood/records/meta.hpp>
+#include <brood/records/node.hpp>
+#include <brood/rt/file.hpp>
+#include <brood/rt/timer.hpp>
+
+#include <algorithm>
+#include <cstdio>
+
+namespace brood::agent {
+
+namespace {
+/// A registration's host name: [A-Za-z0-9.-], at most 63 characters.
+std::string clean_host(std::string h) {
+  for (auto& ch : h)
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '-') ch = '-';
+  if (h.size() > 63) h.resize(63);
+  return h.empty() ? "node" : h;
+}
+
+/// Backoff between attempts: 1 s doubling to 30 s.
+std::chrono::milliseconds backoff(int attempt) {
+  return std::chrono::milliseconds(std::min<std::int64_t>(30'000, 1000LL << std::min(attempt, 5)));
+}
+
+/// A scout's brood.key file: "<kv> <base64 key>".
+rt::result<held_key> parse_key_file(std::string_view text) {
+  const auto sp = text.find(' ');
+  if (sp == std::string_view::npos) return std::errc::invalid_argument;
+  held_key k;
+  try {
+    k.kv = std::stoull(std::string(text.substr(0, sp)));
+  } catch (...) {
+    return std::errc::invalid_argument;
+  }
+  auto rest = text.substr(sp + 1);
+  while (!rest.empty() && (rest.back() == '\n' || rest.back() == ' ')) rest.remove_suffix(1);
+  auto raw = crypto::from_base64(rest);
+  if (!raw || raw->size() != k.key.size() || k.kv == 0) return std::errc::invalid_argument;
+  std::copy(raw->begin(), raw->end(), k.key.begin());
+  return k;
+}
+}  // namespace
+
+rt::task<std::vector<std::string>> agent::discover_endpoints() {
+  if (!_c.endpoints.empty()) co_return _c.endpoints;
+  std::vector<net::socket_address> servers;
+  for (auto& s : _c.stun) servers.push_back(*net::socket_address::parse(s));
+  if (servers.empty()) co_return std::vector<std::string>{};
+  auto d = co_await stun::discover(servers);
+  _nat = stun::to_string(d.v4.bindings.empty() ? d.v6.behaviour : d.v4.behaviour);
+  std::vector<std::string> out;
+  for (auto& e : d.endpoints(_c.wg_port)) out.push_back(e.to_string());
+  for (auto& [server, why] : d.v4.failures) note("STUN " + server.to_string() + ": " + why.message());
+  for (auto& [server, why] : d.v6.failures) note("STUN " + server.to_string() + ": " + why.message());
+  co_return out;
+}
+
+rt::task<bool> agent::pick_up_key() {
+  const auto owner = _n.key(_id.id10());
+  auto texts = co_await _doh->txt(owner);
+  if (!texts) {
+    note("_k: " + texts.error().message());
+    co_return false;
+  }
+  const auto signers = _trust.scouts.empty() && _view.meta ? _view.meta->scouts : _trust.scouts;
+  bool got = false;
+  for (auto& t : *texts) {
+    auto k = records::decode_key(t.text(), owner, signers);
+    if (!k) continue;
+    auto key = records::open_key(*k, _id);
+    if (!key) continue;
+    if (k->kv <= _state.kv() && _state.kv() != 0) continue;  // nothing newer
+    _state.add_key({k->kv, *key});
+    got = true;
+  }
+  if (!got) co_return false;
+  _trust.keys = _state.ring();
+  _kv_since_ms = wall_ms();
+  auto saved = co_await save_state(_c.state_dir, _state);
+  if (!saved) note("agent.json: " + saved.error().message());
+  std::fprintf(stderr, "brood-agent: picked up brood key kv=%llu\n", static_cast<unsigned long long>(_state.kv()));
+  co_return true;
+}
+
+rt::task<bool> agent::enrol() {
+  if (!_c.key_file.empty()) {
+    auto text = co_await rt::read_file(_c.key_file);
+    auto k = text ? parse_key_file(*text) : rt::result<held_key>(text.error());
+    if (!k) {
+      std::fprintf(stderr, "brood-agent: BROOD_KEY_FILE %s: %s\n", _c.key_file.c_str(), k.error().message().c_str());
+    } else {
+      _state.add_key(*k);
+    }
+  }
+  _trust.keys = _state.ring();
+  _trust.scouts = _state.scouts;
+  _endpoints = co_await discover_endpoints();
+  if (_state.kv() > 0) co_return true;  // admitted before, or a scout with its key
+
+  // _meta first (trust on first use): who the scouts are and how the pending set is sharded.
+  _phase = "registering";
+  std::optional<records::meta_record> meta;
+  for (int attempt = 0; !meta; ++attempt) {
+    auto texts = co_await _doh->txt(_n.meta());
+    if (texts)
+      for (auto& t : *texts)
+        if (auto m = records::decode_meta(t.text(), _n.meta(), {}); m && (!meta || m->ts > meta->ts)) meta = *m;
+    if (meta) break;
+    note("_meta: " + (texts ? std::string("no valid record") : texts.error().message()));
+    co_await write_status();
+    auto slept = co_await rt::sleep_for(backoff(attempt));
+    if (!slept) co_return false;  // cancelled
+  }
+  _view.meta = meta;
+
+  const auto owner = _n.pending_shard(records::shard_of(_id.pk(), meta->shards));
+  for (int attempt = 0;; ++attempt) {
+    records::pending_record p{_id.pk(), clean_host(_c.hostname), _endpoints, wall_ms()};
+    json::writer w;
+    w.begin_object().key("record").string(records::encode(p, owner, _id)).end_object();
+    auto r = co_await _api->send("POST", "/register", w.take());
+    if (r && (r->status == 202 || r->status == 200)) break;
+    note("register: " + (r ? std::to_string(r->status) + " " + r->body : r.error().message()));
+    co_await write_status();
+    auto slept = co_await rt::sleep_for(backoff(attempt));
+    if (!slept) co_return false;
+  }
+  std::fprintf(stderr, "brood-agent: registered %s (%s); waiting for approval\n", _id.id10().c_str(),
+               _c.hostname.c_str());
+
+  _phase = "waiting for approval";
+  co_await write_status();
+  for (;;) {
+    auto r = co_await _api->send("GET", "/nodes/" + _id.id10());
+    if (r && r->status == 200) {
+      auto j = json::parse(r->body);
+      const auto* st = j ? j->find("status") : nullptr;
+      if (st && st->as_string() && *st->as_string() == "approved") break;
+    } else {
+      note("approval: " + (r ? std::to_string(r->status) : r.error().message()));
+    }
+    auto slept = co_await rt::sleep_for(std::chrono::seconds(1));
+    if (!slept) co_return false;
+  }
+  // Approved: the scouts this node trusts from now on are the ones _meta listed.
+  _trust.scouts = meta->scouts;
+  _state.scouts = meta->scouts;
+  for (int attempt = 0;; ++attempt) {
+    if (co_await pick_up_key()) break;
+    co_await write_status();
+    auto slept = co_await rt::sleep_for(backoff(attempt));
+    if (!slept) co_return false;
+  }
+  std::fprintf(stderr, "brood-agent: approved; brood key kv=%llu\n", static_cast<unsigned long long>(_state.kv()));
+  co_return true;
+}
+
+}  // namespace brood::agent

@@ -1,0 +1,121 @@
+// Scout discovery (SRV + A/AAAA over DoH) and signed API requests with failover.
+#include <brood/agent/api_client.hpp>
+
+#include <brood/auth/request_signature.hpp>
+#include <brood/dns/srv.hpp>
+#include <brood/http/url.hpp>
+#include <brood/rt/timer.hpp>
+
+#include <chrono>
+#include <random>
+
+namespace brood::agent {
+
+namespace {
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+constexpr std::int64_t scouts_reread_ms = 300'000;
+}  // namespace
+
+api_client::api_client(const config& c, const crypto::identity& id, dns::doh_client& doh,
+                       std::shared_ptr<tls::context> tls)
+    : _c(c), _id(id), _doh(doh), _n(c.domain), _http([&] {
+        http::client_options o;
+        o.tls = std::move(tls);
+        o.connect_timeout = std::chrono::seconds(3);
+        o.resolve = [this](std::string host, std::uint16_t port) { return resolve(std::move(host), port); };
+        return o;
+      }()) {}
+
+rt::task<rt::result<net::socket_address>> api_client::resolve(std::string host, std::uint16_t port) {
+  auto numeric = net::socket_address::parse(host.find(':') != std::string::npos ? "[" + host + "]:" + std::to_string(port)
+                                                                                 : host + ":" + std::to_string(port));
+  if (numeric) co_return *numeric;
+  if (auto it = _addresses.find(host); it != _addresses.end()) {
+    auto a = it->second;
+    a.set_port(port);
+    co_return a;
+  }
+  // The scout's own A (then AAAA) record, through DoH like everything else brood reads.
+  for (auto type : {dns::record_type::a, dns::record_type::aaaa}) {
+    auto answer = co_await _doh.query(host, type);
+    if (!answer) continue;
+    auto addrs = dns::parse_addresses(std::span(reinterpret_cast<const std::uint8_t*>(answer->data()), answer->size()),
+                                      type);
+    if (!addrs || addrs->empty()) continue;
+    _addresses[host] = addrs->front();
+    auto a = addrs->front();
+    a.set_port(port);
+    co_return a;
+  }
+  co_return std::errc::host_unreachable;
+}
+
+rt::task<std::vector<std::string>> api_client::authorities() {
+  if (!_c.api_url.empty()) {
+    auto u = http::parse_url(_c.api_url);
+    if (!u) co_return std::vector<std::string>{};
+    co_return std::vector<std::string>{u->authority};
+  }
+  const auto now = wall_ms();
+  if (_scouts.empty() || now - _scouts_read_ms > scouts_reread_ms) {
+    auto srv = co_await _doh.srv(_n.scouts_srv());
+    if (srv && !srv->empty()) {
+      static thread_local std::mt19937 rng{std::random_device{}()};
+      std::vector<std::string> fresh;
+      for (auto& r : dns::order_srv(*srv, rng)) fresh.push_back(r.target + ":" + std::to_string(r.port));
+      _scouts = std::move(fresh);
+      _scouts_read_ms = now;
+      _addresses.clear();  // re-read with the list: a scout may have moved
+    }
+    // On a failed read the scouts known before are kept: losing DNS loses nothing.
+  }
+  co_return _scouts;
+}
+
+http::request api_client::signed_request(std::string method, std::string path, std::string body) const {
+  http::request r;
+  r.method = std::move(method);
+  r.path = std::move(path);
+  r.body = std::move(body);
+  if (!r.body.empty()) r.headers.push_back({"content-type", "application/json"});
+  auth::sign_request(r, _id, _c.domain, wall_ms());
+  return r;
+}
+
+rt::task<rt::result<http::response>> api_client::send(std::string method, std::string path, std::string body) {
+  auto list = co_await authorities();
+  rt::result<http::response> last = std::errc::host_unreachable;
+  for (auto& authority : list) {
+    auto req = signed_request(method, path, body);
+    const rt::io_options io{rt::clock::now() + std::chrono::seconds(10)};
+    auto r = co_await _http.request(authority, std::move(req), io);
+    if (r && r->status < 500) {
+      _current = authority;
+      co_return r;
+    }
+    last = std::move(r);
+  }
+  if (!list.empty()) _scouts_read_ms = 0;  // every scout failed: ask DNS again next time
+  co_return last;
+}
+
+rt::task<rt::result<std::unique_ptr<http::response_stream>>> api_client::watch() {
+  auto list = co_await authorities();
+  rt::result<std::unique_ptr<http::response_stream>> last = std::errc::host_unreachable;
+  for (auto& authority : list) {
+    auto req = signed_request("GET", "/watch", "");
+    const rt::io_options io{rt::clock::now() + std::chrono::seconds(10)};
+    auto s = co_await _http.open(authority, std::move(req), io);
+    if (s && (*s)->status() == 200) {
+      _current = authority;
+      co_return s;
+    }
+    last = s ? rt::result<std::unique_ptr<http::response_stream>>(std::errc::connection_refused) : std::move(s);
+  }
+  co_return last;
+}
+
+}  // namespace brood::agent

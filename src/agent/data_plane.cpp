@@ -1,0 +1,107 @@
+// data_plane: interface creation, peer changes by difference, link state, and the timestamps
+// of what was applied.
+#include <brood/agent/data_plane.hpp>
+
+#include <brood/netlink/rtnl.hpp>
+#include <brood/rt/process.hpp>
+#include <brood/rt/timer.hpp>
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+namespace brood::agent {
+
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+data_plane::data_plane(const config& c, std::unique_ptr<wg::backend> b) : _c(c), _b(std::move(b)) {}
+
+rt::task<rt::result<void>> data_plane::create_interface() {
+  ++_restores;
+  if (_b->kind() == "kernel") co_return co_await netlink::create_link(_c.wg_interface, "wireguard");
+  // wireguard-go daemonizes: its first process exits once the interface and socket exist. It
+  // outlives this agent on purpose, so that a restarted agent finds the mesh still up.
+  rt::process_options o;
+  o.in = o.out = rt::process_options::stdio::null;
+  const std::vector<std::string> argv{_c.wireguard_go, _c.wg_interface};
+  auto p = rt::process::spawn(argv, o);
+  if (!p) co_return p.error();
+  auto st = co_await p->wait();
+  if (!st) co_return st.error();
+  if (!st->success()) co_return std::errc::no_such_device;
+  // The UAPI socket appears as the daemon starts listening: wait for it (bounded).
+  const std::string sock = _c.uapi_dir + "/" + _c.wg_interface + ".sock";
+  for (int i = 0; i < 300; ++i) {
+    struct stat sb{};
+    if (::stat(sock.c_str(), &sb) == 0) co_return rt::result<void>{};
+    (void)co_await rt::sleep_for(std::chrono::milliseconds(10));
+  }
+  co_return std::errc::timed_out;
+}
+
+rt::task<rt::result<wg::device>> data_plane::device() {
+  auto d = co_await _b->get();
+  if (d || d.error() != std::errc::no_such_device) co_return d;
+  std::fprintf(stderr, "brood-agent: %s is missing: creating it (%.*s)\n", _c.wg_interface.c_str(),
+               static_cast<int>(_b->kind().size()), _b->kind().data());
+  auto made = co_await create_interface();
+  if (!made) co_return made.error();
+  co_return co_await _b->get();
+}
+
+rt::task<rt::result<bool>> data_plane::apply(const wg::device& current, const plan& p) {
+  const auto change = wg::diff(current, p.device);
+  bool changed = !change.empty();
+  if (changed) {
+    auto r = co_await _b->apply(change);
+    if (!r) co_return r.error();
+    ++_changes;
+  }
+  // The interface: overlay address (once known), MTU, up.
+  auto link = co_await netlink::get_link(_c.wg_interface);
+  if (!link) co_return link.error();
+  std::vector<net::ip_prefix> wanted;
+  if (p.address) wanted.push_back(*p.address);
+  auto l = co_await netlink::converge_link(link->index, wanted, _c.wg_mtu);
+  if (!l) co_return l.error();
+  changed = changed || *l;
+
+  // What is in place now, and since when.
+  const auto now = wall_ms();
+  std::map<std::string, peer_state> next;
+  for (std::size_t i = 0; i < p.peers.size(); ++i) {
+    const auto& want = p.device.peers[i];
+    peer_state s;
+    if (auto it = _peers.find(p.peers[i].id10); it != _peers.end()) s = it->second;
+    else s.since_ms = now;
+    s.id10 = p.peers[i].id10;
+    s.ip = p.peers[i].ip;
+    const wg::peer* have = current.find(want.public_key);
+    const bool endpoint_set = std::any_of(change.set_peers.begin(), change.set_peers.end(), [&](const wg::peer& x) {
+      return x.public_key == want.public_key && x.endpoint && (!have || have->endpoint != x.endpoint);
+    });
+    if (endpoint_set || s.endpoint_since_ms == 0) s.endpoint_since_ms = now;
+    if (want.endpoint) s.endpoint = want.endpoint->to_string();
+    else if (have && have->endpoint) s.endpoint = have->endpoint->to_string();
+    if (have) {
+      s.last_handshake_ms = have->last_handshake_ns / 1'000'000;
+      s.rx_bytes = have->rx_bytes;
+      s.tx_bytes = have->tx_bytes;
+    }
+    next.emplace(s.id10, std::move(s));
+  }
+  for (auto& [id, s] : _peers)
+    if (!next.count(id)) {
+      _removed.push_back({id, now});
+      if (_removed.size() > 256) _removed.pop_front();
+    }
+  _peers = std::move(next);
+  co_return changed;
+}
+
+}  // namespace brood::agent

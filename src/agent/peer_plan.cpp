@@ -1,0 +1,52 @@
+// make_plan: view → WireGuard device, with the liveness and endpoint rules.
+#include <brood/agent/peer_plan.hpp>
+
+#include <brood/crypto/identity.hpp>
+
+namespace brood::agent {
+
+plan make_plan(const plan_input& in) {
+  plan out;
+  out.device.private_key = in.private_key;
+  out.device.listen_port = in.listen_port;
+  const records::view& v = *in.view;
+  if (!v.meta) return out;
+  const std::int64_t fresh_ms = 3 * static_cast<std::int64_t>(v.meta->keepalive) * 1000;
+  const auto slash = v.meta->subnet.find('/');
+  const std::string length = slash == std::string::npos ? "32" : v.meta->subnet.substr(slash + 1);
+  for (const auto* n : v.nodes()) {
+    const auto id = crypto::id10(n->pk);
+    if (n->pk == in.self) {
+      if (auto a = net::ip_prefix::parse(n->ip + "/" + length)) out.address = *a;
+      continue;
+    }
+    if (v.judged_down(id, in.now_ms, fresh_ms, v.meta->scouts)) {
+      out.excluded.push_back(id);
+      continue;
+    }
+    auto key = crypto::wireguard_public_key(n->pk);
+    auto ip = net::ip_prefix::parse(n->ip);
+    if (!key || !ip || ip->family != AF_INET) {
+      out.unusable.push_back(id);
+      continue;
+    }
+    wg::peer p;
+    std::copy(key->begin(), key->end(), p.public_key.begin());
+    p.allowed_ips = {*ip};
+    p.keepalive = in.keepalive;
+    std::vector<net::socket_address> candidates;
+    for (auto& e : n->endpoints)
+      if (auto a = net::socket_address::parse(e)) candidates.push_back(*a);
+    const wg::peer* now = in.current ? in.current->find(p.public_key) : nullptr;
+    if (now && now->endpoint) {
+      for (auto& c : candidates)
+        if (c == *now->endpoint) p.endpoint = c;  // it roamed to one it announced: keep it
+    }
+    if (!p.endpoint && !candidates.empty()) p.endpoint = candidates.front();
+    out.device.peers.push_back(std::move(p));
+    out.peers.push_back({id, n->ip});
+  }
+  return out;
+}
+
+}  // namespace brood::agent

@@ -1,0 +1,68 @@
+// render_status: status.json as a table for people.
+#include <brood/agent/status_table.hpp>
+
+#include <chrono>
+#include <cstdio>
+
+namespace brood::agent {
+
+namespace {
+std::string str(const json::value& v, std::string_view key) {
+  const auto* x = v.find(key);
+  if (x && x->as_string()) return x->as_string()->empty() ? "-" : *x->as_string();
+  if (x && x->as_int()) return std::to_string(*x->as_int());
+  return "-";
+}
+std::int64_t num(const json::value& v, std::string_view key) {
+  const auto* x = v.find(key);
+  auto n = x ? x->as_int() : rt::result<std::int64_t>(std::errc::invalid_argument);
+  return n ? *n : 0;
+}
+/// "3s ago", "never".
+std::string age(std::int64_t then_ms, std::int64_t now_ms) {
+  if (then_ms <= 0) return "never";
+  const auto s = (now_ms - then_ms) / 1000;
+  if (s < 120) return std::to_string(s) + "s ago";
+  if (s < 7200) return std::to_string(s / 60) + "m ago";
+  return std::to_string(s / 3600) + "h ago";
+}
+}  // namespace
+
+std::string render_status(const json::value& st) {
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  std::string out;
+  char line[512];
+  std::snprintf(line, sizeof line, "node %s  %s  ip %s  kv %s  %s\n", str(st, "id").c_str(), str(st, "phase").c_str(),
+                str(st, "ip").c_str(), str(st, "kv").c_str(), str(st, "domain").c_str());
+  out += line;
+  std::string eps;
+  if (const auto* e = st.find("endpoints"); e && e->as_array())
+    for (auto& x : *e->as_array())
+      if (x.as_string()) eps += (eps.empty() ? "" : ",") + *x.as_string();
+  std::snprintf(line, sizeof line, "wireguard %s (%s)  endpoints %s  nat %s\n", str(st, "interface").c_str(),
+                str(st, "backend").c_str(), eps.empty() ? "-" : eps.c_str(), str(st, "nat").c_str());
+  out += line;
+  std::snprintf(line, sizeof line, "last sync %s (ok %s), %s syncs, %s failed  watch %s, %s pushes  scout %s\n",
+                age(num(st, "last_sync_ms"), now).c_str(), age(num(st, "last_sync_ok_ms"), now).c_str(),
+                str(st, "syncs").c_str(), str(st, "sync_failures").c_str(), str(st, "watch").c_str(),
+                str(st, "pushes").c_str(), str(st, "scout").c_str());
+  out += line;
+  out += "\nPEER        IP               ENDPOINT                   HANDSHAKE   RX        TX\n";
+  if (const auto* peers = st.find("peers"); peers && peers->as_array())
+    for (auto& p : *peers->as_array()) {
+      std::snprintf(line, sizeof line, "%-11s %-16s %-26s %-11s %-9s %s\n", str(p, "id").c_str(), str(p, "ip").c_str(),
+                    str(p, "endpoint").c_str(), age(num(p, "last_handshake_ms"), now).c_str(),
+                    str(p, "rx_bytes").c_str(), str(p, "tx_bytes").c_str());
+      out += line;
+    }
+  if (const auto* errors = st.find("errors"); errors && errors->as_array() && !errors->as_array()->empty()) {
+    out += "\nrecent errors:\n";
+    for (auto& e : *errors->as_array())
+      if (e.as_string()) out += "  " + *e.as_string() + "\n";
+  }
+  return out;
+}
+
+}  // namespace brood::agent
