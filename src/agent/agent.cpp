@@ -170,16 +170,7 @@ rt::task<void> agent::watch_loop() {
             if (v.as_string()) p.values.push_back(*v.as_string());
           pushed.push_back(std::move(p));
         }
-        std::vector<records::problem> problems;
-        const auto folded = records::apply_pushed(_view, _trust, _n, _id.pk(), std::move(pushed), problems);
-        for (auto& p : problems) note("watch: " + p.owner + ": " + p.reason.message());
-        if (folded > 0) {
-          ++_pushes;
-          _last_push_ms = wall_ms();
-          const bool newer_kv = _view.meta && _view.meta->kv > _state.kv();
-          if (newer_kv && co_await pick_up_key()) co_await sync_once();
-          kick();
-        }
+        co_await fold_pushed(std::move(pushed));
       }
       if (overflow || buffer.size() > (1 << 20)) {
         _watch_state = "overflow";
@@ -191,6 +182,31 @@ rt::task<void> agent::watch_loop() {
     s->reset();
     auto slept = co_await rt::sleep_for(std::chrono::milliseconds(500));
     if (!slept) co_return;
+  }
+}
+
+rt::task<void> agent::fold_pushed(std::vector<records::pushed_set> sets) {
+  // A rotation's first write carries this node's new _k: take the key from it at once.
+  bool key_taken = false;
+  for (auto& s : sets)
+    if (s.owner == _n.key(_id.id10()) && !s.values.empty()) key_taken = adopt_keys(s.values);
+  if (key_taken) (void)co_await save_state(_c.state_dir, _state);
+  auto again = sets;
+  std::vector<records::problem> problems;
+  auto folded = records::apply_pushed(_view, _trust, _n, _id.pk(), std::move(sets), problems);
+  const bool unreadable = std::any_of(problems.begin(), problems.end(), [](const records::problem& p) {
+    return p.reason == records::error::cannot_decrypt;
+  });
+  const bool newer_kv = _view.meta && _view.meta->kv > _state.kv();
+  if ((unreadable || newer_kv) && co_await pick_up_key()) {
+    problems.clear();
+    folded = records::apply_pushed(_view, _trust, _n, _id.pk(), std::move(again), problems);
+  }
+  for (auto& p : problems) note("watch: " + p.owner + ": " + p.reason.message());
+  if (folded > 0) {
+    ++_pushes;
+    _last_push_ms = wall_ms();
+    kick();
   }
 }
 

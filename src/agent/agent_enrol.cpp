@@ -62,30 +62,36 @@ rt::task<std::vector<std::string>> agent::discover_endpoints() {
   co_return out;
 }
 
-rt::task<bool> agent::pick_up_key() {
+bool agent::adopt_keys(const std::vector<std::string>& texts) {
   const auto owner = _n.key(_id.id10());
-  auto texts = co_await _doh->txt(owner);
+  const auto signers = _trust.scouts.empty() && _view.meta ? _view.meta->scouts : _trust.scouts;
+  bool got = false;
+  for (auto& t : texts) {
+    auto k = records::decode_key(t, owner, signers);
+    if (!k || (k->kv <= _state.kv() && _state.kv() != 0)) continue;  // bad, or nothing newer
+    auto key = records::open_key(*k, _id);
+    if (!key) continue;
+    _state.add_key({k->kv, *key});
+    got = true;
+  }
+  if (!got) return false;
+  _trust.keys = _state.ring();
+  _kv_since_ms = wall_ms();
+  std::fprintf(stderr, "brood-agent: picked up brood key kv=%llu\n", static_cast<unsigned long long>(_state.kv()));
+  return true;
+}
+
+rt::task<bool> agent::pick_up_key() {
+  auto texts = co_await _doh->txt(_n.key(_id.id10()));
   if (!texts) {
     note("_k: " + texts.error().message());
     co_return false;
   }
-  const auto signers = _trust.scouts.empty() && _view.meta ? _view.meta->scouts : _trust.scouts;
-  bool got = false;
-  for (auto& t : *texts) {
-    auto k = records::decode_key(t.text(), owner, signers);
-    if (!k) continue;
-    auto key = records::open_key(*k, _id);
-    if (!key) continue;
-    if (k->kv <= _state.kv() && _state.kv() != 0) continue;  // nothing newer
-    _state.add_key({k->kv, *key});
-    got = true;
-  }
-  if (!got) co_return false;
-  _trust.keys = _state.ring();
-  _kv_since_ms = wall_ms();
+  std::vector<std::string> joined;
+  for (auto& t : *texts) joined.push_back(t.text());
+  if (!adopt_keys(joined)) co_return false;
   auto saved = co_await save_state(_c.state_dir, _state);
   if (!saved) note("agent.json: " + saved.error().message());
-  std::fprintf(stderr, "brood-agent: picked up brood key kv=%llu\n", static_cast<unsigned long long>(_state.kv()));
   co_return true;
 }
 

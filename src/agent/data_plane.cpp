@@ -27,7 +27,7 @@ rt::task<rt::result<void>> data_plane::create_interface() {
   // wireguard-go daemonizes: its first process exits once the interface and socket exist. It
   // outlives this agent on purpose, so that a restarted agent finds the mesh still up.
   rt::process_options o;
-  o.in = o.out = rt::process_options::stdio::null;
+  o.in = o.out = o.err = rt::process_options::stdio::null;  // its banner, and then its log
   const std::vector<std::string> argv{_c.wireguard_go, _c.wg_interface};
   auto p = rt::process::spawn(argv, o);
   if (!p) co_return p.error();

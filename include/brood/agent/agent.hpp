@@ -16,6 +16,7 @@
 #include <brood/records/names.hpp>
 #include <brood/records/trust_store.hpp>
 #include <brood/records/view.hpp>
+#include <brood/records/view_update.hpp>
 #include <brood/rt/task.hpp>
 #include <brood/rt/wait_slot.hpp>
 #include <brood/stun/stun_client.hpp>
@@ -39,12 +40,15 @@ class agent {
   // Enrolment (agent_enrol.cpp).
   rt::task<bool> enrol();
   rt::task<std::vector<std::string>> discover_endpoints();
+  /// Takes a newer brood_key from _k texts (this node's own record); true if it did.
+  bool adopt_keys(const std::vector<std::string>& texts);
   rt::task<bool> pick_up_key();
   // The loops (agent.cpp).
   rt::task<void> sync_loop();
   rt::task<void> sync_once();
   rt::task<void> heartbeat_loop();
   rt::task<void> watch_loop();
+  rt::task<void> fold_pushed(std::vector<records::pushed_set> sets);
   rt::task<void> link_loop();
   rt::task<void> reconcile_loop();
   rt::task<void> reconcile();
