@@ -1,0 +1,185 @@
+// The agent's pure parts: the peer plan (who is a peer, with which key, address and endpoint;
+// the liveness rule and its fail-static side), node_state's file form, the status table, and
+// the configuration's checks.
+#include <brood/agent/config.hpp>
+#include <brood/agent/node_state.hpp>
+#include <brood/agent/peer_plan.hpp>
+#include <brood/agent/status_table.hpp>
+
+#include <boost/test/unit_test.hpp>
+
+#include <cstdlib>
+
+using namespace brood;
+
+BOOST_AUTO_TEST_SUITE(agent_units)
+
+namespace {
+crypto::identity seeded(std::uint8_t b) {
+  std::array<std::uint8_t, 32> seed;
+  seed.fill(b);
+  return crypto::identity::from_seed(seed);
+}
+
+struct brood_fixture {
+  crypto::identity scout = seeded(1), self = seeded(2), a = seeded(3), b = seeded(4);
+  records::view v;
+  brood_fixture() {
+    records::meta_record m;
+    m.subnet = "10.100.0.0/16";
+    m.keepalive = 30;
+    m.scouts = {scout.pk()};
+    v.meta = m;
+    auto& shard = v.node_shards["0"];
+    shard.members = {{scout.pk(), "scout", "10.100.0.1", {"10.99.1.2:51820"}, 1},
+                     {self.pk(), "worker", "10.100.0.2", {"10.99.2.2:51820"}, 1},
+                     {a.pk(), "worker", "10.100.0.3", {"10.99.3.2:51820", "[2001:db8::3]:51820"}, 1},
+                     {b.pk(), "worker", "10.100.0.4", {}, 1}};
+  }
+  agent::plan plan(std::int64_t now = 1'000'000, const wg::device* current = nullptr) const {
+    agent::plan_input in;
+    in.view = &v;
+    in.self = self.pk();
+    in.private_key.fill(7);
+    in.now_ms = now;
+    in.current = current;
+    return agent::make_plan(in);
+  }
+  wg::key wg_of(const crypto::identity& id) const {
+    auto k = crypto::wireguard_public_key(id.pk());
+    wg::key out;
+    std::copy(k->begin(), k->end(), out.begin());
+    return out;
+  }
+};
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(every_other_node_is_a_peer) {
+  brood_fixture f;
+  auto p = f.plan();
+  BOOST_REQUIRE(p.address.has_value());
+  BOOST_TEST(p.address->to_string() == "10.100.0.2/16");
+  BOOST_TEST(p.device.listen_port == 51820);
+  BOOST_REQUIRE(p.device.peers.size() == 3u);
+  BOOST_REQUIRE(p.peers.size() == 3u);
+  const auto* pa = p.device.find(f.wg_of(f.a));
+  BOOST_REQUIRE(pa);
+  BOOST_TEST(pa->allowed_ips.size() == 1u);
+  BOOST_TEST(pa->allowed_ips[0].to_string() == "10.100.0.3/32");
+  BOOST_TEST(pa->endpoint->to_string() == "10.99.3.2:51820");  // the first it announced
+  BOOST_TEST(pa->keepalive == 25);
+  const auto* pb = p.device.find(f.wg_of(f.b));
+  BOOST_REQUIRE(pb);
+  BOOST_TEST(!pb->endpoint);  // none announced: it will have to reach us first
+  BOOST_TEST(!p.device.find(f.wg_of(f.self)));
+}
+
+BOOST_AUTO_TEST_CASE(a_roamed_endpoint_among_those_announced_stays) {
+  brood_fixture f;
+  wg::device now;
+  wg::peer roamed;
+  roamed.public_key = f.wg_of(f.a);
+  roamed.endpoint = *net::socket_address::parse("[2001:db8::3]:51820");
+  now.peers.push_back(roamed);
+  BOOST_TEST(f.plan(1'000'000, &now).device.find(f.wg_of(f.a))->endpoint->to_string() == "[2001:db8::3]:51820");
+  // Somewhere it never announced: back to the announced one.
+  now.peers[0].endpoint = *net::socket_address::parse("198.51.100.9:4000");
+  BOOST_TEST(f.plan(1'000'000, &now).device.find(f.wg_of(f.a))->endpoint->to_string() == "10.99.3.2:51820");
+}
+
+BOOST_AUTO_TEST_CASE(down_only_on_fresh_evidence_from_every_scout) {
+  brood_fixture f;
+  const std::int64_t now = 10'000'000;
+  const auto id_a = f.a.id10();
+  f.v.liveness[f.scout.id10()] = {f.scout.id10(), {id_a}, now - 30'000};
+  auto p = f.plan(now);
+  BOOST_TEST(p.device.peers.size() == 2u);
+  BOOST_TEST((p.excluded == std::vector<std::string>{id_a}));
+  // Evidence older than 3 × keepalive (90 s): nobody is judged, a comes back.
+  f.v.liveness[f.scout.id10()].ts = now - 91'000;
+  p = f.plan(now);
+  BOOST_TEST(p.device.peers.size() == 3u);
+  BOOST_TEST(p.excluded.empty());
+  // A second scout without evidence: not down either (every scout must say so).
+  f.v.liveness[f.scout.id10()].ts = now;
+  auto second = seeded(9);
+  f.v.meta->scouts.push_back(second.pk());
+  BOOST_TEST(f.plan(now).device.peers.size() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(unusable_records_are_left_out) {
+  brood_fixture f;
+  f.v.node_shards["0"].members[2].ip = "not-an-ip";
+  auto p = f.plan();
+  BOOST_TEST(p.device.peers.size() == 2u);
+  BOOST_TEST((p.unusable == std::vector<std::string>{f.a.id10()}));
+  // Without _meta there is no plan at all (and so nothing is removed from what is there).
+  f.v.meta.reset();
+  BOOST_TEST(f.plan().device.peers.empty());
+}
+
+BOOST_AUTO_TEST_CASE(node_state_round_trip) {
+  agent::node_state s;
+  crypto::secret_key k1, k2, k3;
+  k1.fill(1);
+  k2.fill(2);
+  k3.fill(3);
+  s.add_key({1, k1});
+  s.add_key({2, k2});
+  s.add_key({2, k3});  // the same kv again: ignored
+  BOOST_TEST(s.kv() == 2u);
+  BOOST_TEST((s.ring() == std::vector<crypto::secret_key>{k2, k1}));
+  s.add_key({3, k3});  // the newest two are kept
+  BOOST_TEST((s.ring() == std::vector<crypto::secret_key>{k3, k2}));
+  s.scouts = {seeded(1).pk()};
+  auto back = agent::node_state::from_json(s.to_json());
+  BOOST_REQUIRE(back.has_value());
+  BOOST_TEST((back->keys == s.keys));
+  BOOST_TEST((back->scouts == s.scouts));
+  for (const char* bad : {"", "{}", "[]", R"({"keys":[{"kv":0,"key":"AA"}],"scouts":[]})",
+                          R"({"keys":[{"kv":1,"key":"short"}],"scouts":[]})", R"({"keys":[],"scouts":["x"]})"})
+    BOOST_TEST(!agent::node_state::from_json(bad).has_value(), bad);
+}
+
+BOOST_AUTO_TEST_CASE(status_table) {
+  auto j = json::parse(R"({"id":"0123456789","phase":"running","ip":"10.100.0.2","kv":3,"domain":"brood.lab",
+    "interface":"wg0","backend":"wireguard-go","endpoints":["10.99.2.2:51820"],"nat":"endpoint-independent",
+    "syncs":4,"sync_failures":1,"watch":"connected","pushes":2,"scout":"s:8443",
+    "peers":[{"id":"abcdefabcd","ip":"10.100.0.3","endpoint":"10.99.3.2:51820","last_handshake_ms":0,
+              "rx_bytes":10,"tx_bytes":20}],"errors":["1 sync: x"]})");
+  BOOST_REQUIRE(j.has_value());
+  auto t = agent::render_status(*j);
+  BOOST_TEST(t.find("node 0123456789  running  ip 10.100.0.2  kv 3") != std::string::npos, t);
+  BOOST_TEST(t.find("abcdefabcd  10.100.0.3       10.99.3.2:51820") != std::string::npos, t);
+  BOOST_TEST(t.find("never") != std::string::npos);
+  BOOST_TEST(t.find("recent errors") != std::string::npos);
+  // Missing fields print as "-", never crash.
+  BOOST_TEST(agent::render_status(*json::parse("{}")).find("node -") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(configuration_names_the_bad_variable) {
+  ::setenv("BROOD_DOMAIN", "brood.lab", 1);
+  std::string why;
+  auto c = agent::config_from_env(&why);
+  BOOST_REQUIRE_MESSAGE(c.has_value(), why);
+  BOOST_TEST(c->wg_port == 51820);
+  BOOST_TEST(c->sync_interval.count() == 30000);
+  BOOST_TEST(c->watch);
+  ::setenv("BROOD_STUN", "10.0.0.1:3478,nope", 1);
+  BOOST_TEST(!agent::config_from_env(&why).has_value());
+  BOOST_TEST(why.starts_with("BROOD_STUN"), why);
+  ::unsetenv("BROOD_STUN");
+  ::setenv("BROOD_SYNC_INTERVAL", "10ms", 1);
+  BOOST_TEST(!agent::config_from_env(&why).has_value());
+  BOOST_TEST(why.starts_with("BROOD_SYNC_INTERVAL"), why);
+  ::unsetenv("BROOD_SYNC_INTERVAL");
+  ::setenv("BROOD_DOH", "http://plain", 1);
+  BOOST_TEST(!agent::config_from_env(&why).has_value());
+  BOOST_TEST(why.starts_with("BROOD_DOH"), why);
+  ::unsetenv("BROOD_DOH");
+  ::unsetenv("BROOD_DOMAIN");
+  BOOST_TEST(!agent::config_from_env(&why).has_value());
+  BOOST_TEST(why.starts_with("BROOD_DOMAIN"), why);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
