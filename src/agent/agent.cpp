@@ -98,28 +98,47 @@ rt::task<void> agent::sync_loop() {
   }
 }
 
+rt::task<void> agent::send_heartbeat() {
+  json::writer w;
+  w.begin_object().key("kv").number(static_cast<std::int64_t>(_state.kv())).key("endpoints").begin_array();
+  for (auto& e : _endpoints) w.string(e);
+  w.end_array().end_object();
+  auto r = co_await _api->send("POST", "/heartbeat", w.take());
+  if (!r || r->status != 200) {
+    note("heartbeat: " + (r ? std::to_string(r->status) + " " + r->body : r.error().message()));
+    co_return;
+  }
+  _last_heartbeat_ok_ms = wall_ms();
+  auto j = json::parse(r->body);
+  const auto* kv = j ? j->find("kv") : nullptr;
+  auto v = kv ? kv->as_int() : rt::result<std::int64_t>(std::errc::invalid_argument);
+  if (v && static_cast<std::uint64_t>(*v) > _state.kv() && co_await pick_up_key()) {
+    co_await sync_once();
+    kick();
+  }
+}
+
 rt::task<void> agent::heartbeat_loop() {
   for (;;) {
+    co_await send_heartbeat();
     const auto every = std::chrono::seconds(_view.meta ? std::max<std::uint32_t>(1, _view.meta->keepalive) : 30);
-    json::writer w;
-    w.begin_object().key("kv").number(static_cast<std::int64_t>(_state.kv())).key("endpoints").begin_array();
-    for (auto& e : _endpoints) w.string(e);
-    w.end_array().end_object();
-    auto r = co_await _api->send("POST", "/heartbeat", w.take());
-    if (r && r->status == 200) {
-      _last_heartbeat_ok_ms = wall_ms();
-      auto j = json::parse(r->body);
-      const auto* kv = j ? j->find("kv") : nullptr;
-      auto v = kv ? kv->as_int() : rt::result<std::int64_t>(std::errc::invalid_argument);
-      if (v && static_cast<std::uint64_t>(*v) > _state.kv() && co_await pick_up_key()) {
-        co_await sync_once();
-        kick();
-      }
-    } else {
-      note("heartbeat: " + (r ? std::to_string(r->status) + " " + r->body : r.error().message()));
-    }
     auto slept = co_await rt::sleep_for(every);
     if (!slept) co_return;
+  }
+}
+
+rt::task<void> agent::endpoint_loop() {
+  if (!_c.endpoints.empty()) co_return;  // announced as configured, never discovered
+  for (;;) {
+    (void)co_await rt::with_timeout(std::chrono::minutes(5), [this] { return _endpoints_wake.wait(); });
+    // A renumbering is several netlink events (address removed, added, route): let them settle.
+    auto settled = co_await rt::sleep_for(std::chrono::milliseconds(200));
+    if (!settled) co_return;
+    auto found = co_await discover_endpoints();
+    if (found.empty() || found == _endpoints) continue;  // STUN failed, or nothing moved
+    std::fprintf(stderr, "brood-agent: endpoints now %s\n", found.front().c_str());
+    _endpoints = std::move(found);
+    co_await send_heartbeat();  // the scout rewrites this node's _n (at most every 5 minutes)
   }
 }
 
@@ -223,10 +242,11 @@ rt::task<void> agent::link_loop() {
       kick();  // events were lost: look at everything
       continue;
     }
-    for (auto& e : *events)
-      if (e.name == _c.wg_interface || e.kind == netlink::link_watcher::event::what::addr_del ||
-          e.kind == netlink::link_watcher::event::what::link_del)
-        kick();
+    for (auto& e : *events) {
+      using what = netlink::link_watcher::event::what;
+      if (e.name == _c.wg_interface || e.kind == what::addr_del || e.kind == what::link_del) kick();
+      if (e.kind == what::addr_new || e.kind == what::addr_del) _endpoints_wake.notify();
+    }
   }
 }
 
@@ -346,6 +366,7 @@ rt::task<int> agent::run() {
     scope.spawn(sync_loop());
     scope.spawn(heartbeat_loop());
     scope.spawn(link_loop());
+    scope.spawn(endpoint_loop());
     if (_c.watch) scope.spawn(watch_loop());
     co_await scope.join();
   }

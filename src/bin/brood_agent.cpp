@@ -3,7 +3,8 @@
 //   brood-agent [run]        enrol if needed, then keep this node in the brood until SIGTERM
 //   brood-agent status       the node as its running agent last wrote it (<state>/status.json);
 //                            --json prints that file
-//   brood-agent id           this node's id10 and public key (creates node.key if missing)
+//   brood-agent id           this node's id10, public key and WireGuard public key (creates
+//                            node.key if missing)
 //
 // Configuration: environment variables, see include/brood/agent/config.hpp and docs/lab.md.
 #include <brood/agent/agent.hpp>
@@ -89,7 +90,8 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "brood-agent: %s/node.key: %s\n", dir.c_str(), id.error().message().c_str());
       return 1;
     }
-    std::printf("%s %s\n", id->id10().c_str(), crypto::base64url(id->pk()).c_str());
+    std::printf("%s %s %s\n", id->id10().c_str(), crypto::base64url(id->pk()).c_str(),
+                id->wireguard_public_base64().c_str());
     return 0;
   }
   if (cmd != "run") {

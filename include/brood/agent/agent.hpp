@@ -47,6 +47,8 @@ class agent {
   rt::task<void> sync_loop();
   rt::task<void> sync_once();
   rt::task<void> heartbeat_loop();
+  rt::task<void> send_heartbeat();
+  rt::task<void> endpoint_loop();
   rt::task<void> watch_loop();
   rt::task<void> fold_pushed(std::vector<records::pushed_set> sets);
   rt::task<void> link_loop();
@@ -69,6 +71,7 @@ class agent {
   std::string _nat = "unknown";         // mapping behaviour STUN saw
   rt::wait_slot _wake;
   bool _dirty = true;
+  rt::wait_slot _endpoints_wake;  // an address changed: ask STUN again
   // Status.
   std::string _phase = "starting";
   std::int64_t _last_sync_ms = 0, _last_sync_ok_ms = 0, _last_push_ms = 0, _last_heartbeat_ok_ms = 0;
