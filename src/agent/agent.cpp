@@ -9,6 +9,7 @@
 #include <brood/records/view_reader.hpp>
 #include <brood/records/view_update.hpp>
 #include <brood/rt/file.hpp>
+#include <brood/rt/residency.hpp>
 #include <brood/rt/task_scope.hpp>
 #include <brood/rt/timer.hpp>
 #include <brood/rt/with_timeout.hpp>
@@ -50,6 +51,13 @@ rt::task<void> agent::sync_once() {
   records::read_options o;
   o.timeout = std::chrono::milliseconds(std::min<std::int64_t>(5000, _c.sync_interval.count()));
   auto report = co_await records::read_view(*_doh, _n, _id.pk(), _trust, _view, o);
+  // Queries that timed out or lost their connection: the path to the DoH server may be dead
+  // (this node's address changed) and TCP would take minutes to say so. Connect afresh.
+  const bool broken = std::any_of(report.problems.begin(), report.problems.end(), [](const records::problem& p) {
+    return p.reason == std::errc::timed_out || p.reason == std::errc::connection_reset ||
+           p.reason == std::errc::connection_aborted || p.reason == std::errc::broken_pipe;
+  });
+  if (broken) co_await _doh->reset();
   // A record none of our keys opens, or a newer kv: a rotation is under way.
   const bool unreadable = std::any_of(report.problems.begin(), report.problems.end(), [](const records::problem& p) {
     return p.reason == records::error::cannot_decrypt;
@@ -138,6 +146,8 @@ rt::task<void> agent::endpoint_loop() {
     if (found.empty() || found == _endpoints) continue;  // STUN failed, or nothing moved
     std::fprintf(stderr, "brood-agent: endpoints now %s\n", found.front().c_str());
     _endpoints = std::move(found);
+    co_await _api->reset();  // the connections left from the old address are dead
+    co_await _doh->reset();
     co_await send_heartbeat();  // the scout rewrites this node's _n (at most every 5 minutes)
   }
 }
@@ -269,6 +279,7 @@ rt::task<void> agent::reconcile() {
 }
 
 rt::task<void> agent::reconcile_loop() {
+  bool first = true;
   for (;;) {
     if (!_dirty) {
       auto woke = co_await rt::with_timeout(device_check, [this] { return _wake.wait(); });
@@ -279,6 +290,11 @@ rt::task<void> agent::reconcile_loop() {
     _dirty = false;
     co_await reconcile();
     co_await write_status();
+    if (std::exchange(first, false)) {
+      // Start-up is over (enrolment, the first sync and apply): let go of the library pages
+      // only it needed. What the steady state runs faults back in.
+      (void)rt::shed_file_pages();
+    }
   }
 }
 

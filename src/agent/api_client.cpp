@@ -96,6 +96,9 @@ rt::task<rt::result<http::response>> api_client::send(std::string method, std::s
       _current = authority;
       co_return r;
     }
+    // No answer in time, or the connection broke: its path may be dead (a changed address),
+    // and TCP would take minutes to say so. Connect afresh next time.
+    if (!r) co_await _http.reset();
     last = std::move(r);
   }
   if (!list.empty()) _scouts_read_ms = 0;  // every scout failed: ask DNS again next time

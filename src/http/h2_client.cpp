@@ -117,4 +117,10 @@ rt::task<void> h2_client::close() {
   co_await _scope.join();
 }
 
+rt::task<void> h2_client::reset() {
+  for (auto& [a, c] : _conns) c->abort(std::make_error_code(std::errc::connection_aborted));
+  _conns.clear();
+  co_await _scope.join();
+}
+
 }  // namespace brood::http

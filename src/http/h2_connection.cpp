@@ -221,6 +221,12 @@ void h2_connection::close() noexcept {
   _want_write.notify();
 }
 
+void h2_connection::abort(std::error_code ec) noexcept {
+  fail_all(ec);
+  _t->shutdown();
+  _want_write.notify();
+}
+
 namespace {
 void on_request_deadline(void* p) noexcept {
   auto* st = static_cast<h2_stream*>(p);

@@ -38,6 +38,9 @@ class h2_connection : public std::enable_shared_from_this<h2_connection> {
   void abandon(std::int32_t id, h2_stream* st) noexcept;
   /// Sends GOAWAY and ends both tasks.
   void close() noexcept;
+  /// Gives up on the connection at once (its path is gone): every stream fails with `ec` and
+  /// the transport is shut down, so both tasks end without waiting for the peer.
+  void abort(std::error_code ec) noexcept;
 
  private:
   friend struct callbacks;

@@ -3,6 +3,7 @@
 #include "support/rt_test.hpp"
 
 #include <brood/rt/ops.hpp>
+#include <brood/rt/residency.hpp>
 #include <brood/rt/task_scope.hpp>
 #include <brood/rt/timer.hpp>
 
@@ -131,6 +132,37 @@ static brood::rt::task<void> nop_storm(int* ok) {
 // 4,000 concurrent ops against a 64-entry CQ: the reactor holds the excess back and nothing is
 // lost or overflowed.
 BOOST_AUTO_TEST_CASE(more_ops_than_the_completion_queue_holds) {
+  auto opts = brood::test::reactor_options_from_env();
+  opts.sq_entries = 16;
+  opts.cq_entries = 64;
+  int ok = 0;
+  brood::test::run_on_reactor([&] { return nop_storm(&ok); }, opts);
+  BOOST_TEST(ok == 20000);
+}
+
+namespace {
+long rss_file_kb() {
+  FILE* f = std::fopen("/proc/self/status", "re");
+  char line[256];
+  long kb = -1;
+  while (f && std::fgets(line, sizeof line, f))
+    if (std::sscanf(line, "RssFile: %ld kB", &kb) == 1) break;
+  if (f) std::fclose(f);
+  return kb;
+}
+}  // namespace
+
+// Dropping clean library pages: the resident set shrinks, and everything still runs (relocated
+// read-only data is left alone, or the calls below would crash).
+BOOST_AUTO_TEST_CASE(shedding_file_pages_keeps_the_process_working) {
+  const long before = rss_file_kb();
+  const std::size_t shed = brood::rt::shed_file_pages();
+  const long after = rss_file_kb();
+  BOOST_TEST(shed > 0u);
+  BOOST_TEST(after < before, "RssFile " << before << " kB -> " << after << " kB");
+  std::string s = "shed";
+  for (int i = 0; i < 1000; ++i) s += std::to_string(i);  // libstdc++ and libc again
+  BOOST_TEST(s.size() > 1000u);
   auto opts = brood::test::reactor_options_from_env();
   opts.sq_entries = 16;
   opts.cq_entries = 64;

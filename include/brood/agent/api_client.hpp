@@ -29,6 +29,8 @@ class api_client {
   /// The scout that answered last ("host:port"), for status.
   const std::string& current() const noexcept { return _current; }
   rt::task<void> close() { return _http.close(); }
+  /// Drops the connections to the scouts (this node's address changed: they are dead).
+  rt::task<void> reset() { return _http.reset(); }
 
  private:
   rt::task<std::vector<std::string>> authorities();

@@ -89,6 +89,9 @@ class h2_client {
   rt::task<result<std::unique_ptr<response_stream>>> open(std::string authority, http::request req, io_options o = {});
   /// Closes every connection (GOAWAY) and waits for their tasks.
   rt::task<void> close();
+  /// Drops every connection at once, without a word to the peers (the local address they used
+  /// is gone, or they stopped answering); the next request connects afresh.
+  rt::task<void> reset();
   const client_stats& stats() const noexcept { return _stats; }
 
  private:
