@@ -90,6 +90,7 @@ rt::task<void> agent::sync_once() {
     for (auto& p : report.problems)
       if (p.owner != _n.liveness()) note("sync: " + p.owner + ": " + p.reason.message());
   }
+  _status_dirty = true;  // its outcome shows in status
   if (_state.scouts != _trust.scouts && !_trust.scouts.empty()) {  // a signed change of scouts
     _state.scouts = _trust.scouts;
     (void)co_await save_state(_c.state_dir, _state);
@@ -260,11 +261,11 @@ rt::task<void> agent::link_loop() {
   }
 }
 
-rt::task<void> agent::reconcile() {
+rt::task<bool> agent::reconcile() {
   auto current = co_await _dp->device();
   if (!current) {
     note("WireGuard " + _c.wg_interface + ": " + current.error().message());
-    co_return;
+    co_return true;
   }
   plan_input in;
   in.view = &_view;
@@ -275,7 +276,11 @@ rt::task<void> agent::reconcile() {
   in.current = &*current;
   const auto p = make_plan(in);
   auto r = co_await _dp->apply(*current, p);
-  if (!r) note("apply: " + r.error().message());
+  if (!r) {
+    note("apply: " + r.error().message());
+    co_return true;
+  }
+  co_return *r;
 }
 
 rt::task<void> agent::reconcile_loop() {
@@ -288,8 +293,11 @@ rt::task<void> agent::reconcile_loop() {
       (void)woke;
     }
     _dirty = false;
-    co_await reconcile();
-    co_await write_status();
+    const bool changed = co_await reconcile();
+    // After a change at once (operators and the convergence bench read it); otherwise every
+    // 10 s, for the handshake ages and counters.
+    if (changed || std::exchange(_status_dirty, false) || wall_ms() - _status_written_ms >= 10'000)
+      co_await write_status();
     if (std::exchange(first, false)) {
       // Start-up is over (enrolment, the first sync and apply): let go of the library pages
       // only it needed. What the steady state runs faults back in.
@@ -340,8 +348,8 @@ rt::task<void> agent::write_status() {
   w.end_array().key("errors").begin_array();
   for (auto& e : _errors) w.string(e);
   w.end_array().key("written_ms").number(wall_ms()).end_object();
-  auto ok = co_await rt::write_file_atomic(_c.state_dir + "/status.json", w.take(), 0644);
-  (void)ok;
+  auto ok = co_await rt::write_file_atomic(_c.state_dir + "/status.json", w.take(), 0644, rt::durability::relaxed);
+  if (ok) _status_written_ms = wall_ms();
 }
 
 rt::task<int> agent::run() {

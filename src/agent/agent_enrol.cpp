@@ -77,6 +77,8 @@ bool agent::adopt_keys(const std::vector<std::string>& texts) {
   if (!got) return false;
   _trust.keys = _state.ring();
   _kv_since_ms = wall_ms();
+  _status_dirty = true;
+  kick();
   std::fprintf(stderr, "brood-agent: picked up brood key kv=%llu\n", static_cast<unsigned long long>(_state.kv()));
   return true;
 }

@@ -44,7 +44,7 @@ task<result<std::string>> read_file(std::string path, std::size_t limit) {
   co_return out;
 }
 
-task<result<void>> write_file_atomic(std::string path, std::string contents, unsigned mode) {
+task<result<void>> write_file_atomic(std::string path, std::string contents, unsigned mode, durability d) {
   const std::string tmp = path + ".tmp";
   (void)co_await unlink_file(tmp);
   auto fd = co_await open_file(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
@@ -61,7 +61,7 @@ task<result<void>> write_file_atomic(std::string path, std::string contents, uns
     }
     done += *n;
   }
-  if (!failed)
+  if (!failed && d == durability::synced)
     if (auto s = co_await fsync_fd(f); !s) failed = s.error();
   (void)co_await close_fd(f);
   if (!failed)
@@ -70,6 +70,7 @@ task<result<void>> write_file_atomic(std::string path, std::string contents, uns
     (void)co_await unlink_file(tmp);
     co_return failed;
   }
+  if (d == durability::relaxed) co_return result<void>{};
   co_return co_await sync_dir(dir_of(path));
 }
 

@@ -53,7 +53,8 @@ class agent {
   rt::task<void> fold_pushed(std::vector<records::pushed_set> sets);
   rt::task<void> link_loop();
   rt::task<void> reconcile_loop();
-  rt::task<void> reconcile();
+  /// True when the device or the link changed (or could not be read).
+  rt::task<bool> reconcile();
   void kick() noexcept;
   void note(std::string problem);
   rt::task<void> write_status();
@@ -75,7 +76,8 @@ class agent {
   // Status.
   std::string _phase = "starting";
   std::int64_t _last_sync_ms = 0, _last_sync_ok_ms = 0, _last_push_ms = 0, _last_heartbeat_ok_ms = 0;
-  std::int64_t _kv_since_ms = 0;
+  std::int64_t _kv_since_ms = 0, _status_written_ms = 0;
+  bool _status_dirty = true;  // something status shows changed besides the device (a new key)
   std::uint64_t _syncs = 0, _pushes = 0, _sync_failures = 0;
   std::string _watch_state = "off";
   std::vector<std::string> _errors;  // the latest few, newest last
