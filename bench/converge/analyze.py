@@ -37,12 +37,14 @@ def main():
         else:
             groups[(s["event"],) + key].append(s["ms"])
 
-    events = ["approve-one", "endpoint-change", "remove-one"]
+    events = ["approve-one", "endpoint-change", "remove-one", "remove-peer"]
     results = []
     print(f"\nconvergence (ms from the operator's action until each node applied it; sync interval {sync})")
     print(f"{'event':<16} {'N':>4} {'fast path':>9} {'nodes':>6} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7}  target")
     for (event, n, mode), v in sorted(groups.items(), key=lambda kv: (events.index(kv[0][0]), kv[0][1], kv[0][2])):
-        target = 2000 if event == "remove-one" and mode == "on" else (1000 if mode == "on" else interval_ms + 1000)
+        # SPEC §9: removal → every survivor on the new key p99 <= 2 s; any other operator action
+        # applied everywhere p99 <= 1 s with the fast path, <= interval + 1 s without.
+        target = 2000 if event.startswith("remove") and mode == "on" else (1000 if mode == "on" else interval_ms + 1000)
         row = {"event": event, "n": n, "fast_path": mode, "nodes": len(v), "p50": pct(v, 50), "p95": pct(v, 95),
                "p99": pct(v, 99), "max": max(v), "target_p99": target, "met": pct(v, 99) <= target}
         results.append(row)
@@ -76,7 +78,7 @@ def main():
     except ImportError:
         print("\n(no matplotlib: cdf.png not drawn)")
         return
-    fig, axes = plt.subplots(1, len(events), figsize=(15, 4.5))
+    fig, axes = plt.subplots(1, len(events), figsize=(20, 4.5))
     for ax, event in zip(axes, events):
         for (e, n, mode), v in sorted(groups.items()):
             if e != event:

@@ -27,8 +27,9 @@ wg::key private_key_of(const crypto::identity& id) {
   if (raw && raw->size() == k.size()) std::copy(raw->begin(), raw->end(), k.begin());
   return k;
 }
-/// How often a node heartbeats and re-checks its device with nothing else to wake it.
-constexpr auto device_check = std::chrono::seconds(1);
+/// How often the reconciler re-checks the device with nothing else to wake it: a peer removed
+/// by hand raises no netlink event, so this is how it comes back (within half a second).
+constexpr auto device_check = std::chrono::milliseconds(500);
 }  // namespace
 
 agent::agent(config c, const crypto::identity& id) : _c(std::move(c)), _id(id), _n(_c.domain) {}
@@ -45,7 +46,17 @@ void agent::note(std::string problem) {
   if (_errors.size() > 8) _errors.erase(_errors.begin());
 }
 
+rt::task<void> agent::save() {
+  auto g = co_await _save_lock.lock();
+  if (!g) co_return;
+  auto saved = co_await save_state(_c.state_dir, _state);
+  if (!saved) note("agent.json: " + saved.error().message());
+}
+
 rt::task<void> agent::sync_once() {
+  // One read at a time: the sync loop, a heartbeat's newer kv and a watch overflow all ask.
+  auto g = co_await _sync_lock.lock();
+  if (!g) co_return;
   ++_syncs;
   _last_sync_ms = wall_ms();
   records::read_options o;
@@ -57,14 +68,15 @@ rt::task<void> agent::sync_once() {
     return p.reason == std::errc::timed_out || p.reason == std::errc::connection_reset ||
            p.reason == std::errc::connection_aborted || p.reason == std::errc::broken_pipe;
   });
-  if (broken) co_await _doh->reset();
+  if (broken) _doh->reset();
   // A record none of our keys opens, or a newer kv: a rotation is under way.
   const bool unreadable = std::any_of(report.problems.begin(), report.problems.end(), [](const records::problem& p) {
     return p.reason == records::error::cannot_decrypt;
   });
   const bool newer_kv = _view.meta && _view.meta->kv > _state.kv();
   if (newer_kv || unreadable) {
-    if (co_await pick_up_key()) report = co_await records::read_view(*_doh, _n, _id.pk(), _trust, _view, o);
+    const bool picked = co_await pick_up_key();
+    if (picked) report = co_await records::read_view(*_doh, _n, _id.pk(), _trust, _view, o);
   }
   // The liveness record is written by the scouts only when something changes; its absence is
   // not a failure of this sync.
@@ -73,17 +85,18 @@ rt::task<void> agent::sync_once() {
     if (p.owner != _n.liveness()) ++failures;
   if (failures == 0 && _view.meta) {
     _last_sync_ok_ms = wall_ms();
+    _view_complete = true;  // from now on the view may take peers away
     // A scout's agent (key from BROOD_KEY_FILE) pins the scouts at its first good read.
     if (_state.scouts.empty()) {
       _state.scouts = _view.meta->scouts;
       _trust.scouts = _state.scouts;
-      (void)co_await save_state(_c.state_dir, _state);
+      co_await save();
     }
     // Past a rotation: the old key is no longer needed once _meta's kv is ours.
     if (_state.keys.size() > 1 && _view.meta->kv == _state.kv()) {
       _state.keys.resize(1);
       _trust.keys = _state.ring();
-      (void)co_await save_state(_c.state_dir, _state);
+      co_await save();
     }
   } else {
     ++_sync_failures;
@@ -93,7 +106,7 @@ rt::task<void> agent::sync_once() {
   _status_dirty = true;  // its outcome shows in status
   if (_state.scouts != _trust.scouts && !_trust.scouts.empty()) {  // a signed change of scouts
     _state.scouts = _trust.scouts;
-    (void)co_await save_state(_c.state_dir, _state);
+    co_await save();
   }
 }
 
@@ -109,10 +122,15 @@ rt::task<void> agent::sync_loop() {
 
 rt::task<void> agent::send_heartbeat() {
   json::writer w;
-  w.begin_object().key("kv").number(static_cast<std::int64_t>(_state.kv())).key("endpoints").begin_array();
-  for (auto& e : _endpoints) w.string(e);
-  w.end_array().end_object();
-  auto r = co_await _api->send("POST", "/heartbeat", w.take());
+  w.begin_object().key("kv").number(static_cast<std::int64_t>(_state.kv()));
+  if (!_endpoints.empty()) {  // none known (STUN failed): say nothing rather than "none"
+    w.key("endpoints").begin_array();
+    for (auto& e : _endpoints) w.string(e);
+    w.end_array();
+  }
+  w.end_object();
+  auto body = w.take();
+  auto r = co_await _api->send("POST", "/heartbeat", std::move(body));
   if (!r || r->status != 200) {
     note("heartbeat: " + (r ? std::to_string(r->status) + " " + r->body : r.error().message()));
     co_return;
@@ -121,10 +139,11 @@ rt::task<void> agent::send_heartbeat() {
   auto j = json::parse(r->body);
   const auto* kv = j ? j->find("kv") : nullptr;
   auto v = kv ? kv->as_int() : rt::result<std::int64_t>(std::errc::invalid_argument);
-  if (v && static_cast<std::uint64_t>(*v) > _state.kv() && co_await pick_up_key()) {
-    co_await sync_once();
-    kick();
-  }
+  if (!v || static_cast<std::uint64_t>(*v) <= _state.kv()) co_return;
+  const bool picked = co_await pick_up_key();
+  if (!picked) co_return;
+  co_await sync_once();
+  kick();
 }
 
 rt::task<void> agent::heartbeat_loop() {
@@ -139,16 +158,31 @@ rt::task<void> agent::heartbeat_loop() {
 rt::task<void> agent::endpoint_loop() {
   if (!_c.endpoints.empty()) co_return;  // announced as configured, never discovered
   for (;;) {
-    (void)co_await rt::with_timeout(std::chrono::minutes(5), [this] { return _endpoints_wake.wait(); });
+    // Every 5 minutes; every 10 s while STUN has found nothing; at once after an address event.
+    if (!std::exchange(_endpoints_pending, false)) {
+      const auto wait = _endpoints.empty() ? std::chrono::seconds(10) : std::chrono::seconds(300);
+      (void)co_await rt::with_timeout(wait, [this] { return _endpoints_wake.wait(); });
+      _endpoints_pending = false;
+    }
     // A renumbering is several netlink events (address removed, added, route): let them settle.
     auto settled = co_await rt::sleep_for(std::chrono::milliseconds(200));
     if (!settled) co_return;
     auto found = co_await discover_endpoints();
-    if (found.empty() || found == _endpoints) continue;  // STUN failed, or nothing moved
+    // A family STUN could not reach this time keeps what it had: a failed probe is no news.
+    for (auto& old : _endpoints) {
+      auto a = net::socket_address::parse(old);
+      const bool family_found = a && std::any_of(found.begin(), found.end(), [&](const std::string& f) {
+        auto b = net::socket_address::parse(f);
+        return b && b->family() == a->family();
+      });
+      if (a && !family_found) found.push_back(old);
+    }
+    if (found.empty() || found == _endpoints) continue;
     std::fprintf(stderr, "brood-agent: endpoints now %s\n", found.front().c_str());
     _endpoints = std::move(found);
-    co_await _api->reset();  // the connections left from the old address are dead
-    co_await _doh->reset();
+    // The connections left from an old address are dead.
+    _api->reset();
+    _doh->reset();
     co_await send_heartbeat();  // the scout rewrites this node's _n (at most every 5 minutes)
   }
 }
@@ -159,7 +193,8 @@ rt::task<void> agent::watch_loop() {
     auto s = co_await _api->watch();
     if (!s) {
       _watch_state = "down: " + s.error().message();
-      auto slept = co_await rt::sleep_for(std::chrono::milliseconds(std::min(10'000, 500 << std::min(attempt, 5))));
+      // Back soon after a scout restart: 250 ms doubling to 4 s.
+      auto slept = co_await rt::sleep_for(std::chrono::milliseconds(std::min(4'000, 250 << std::min(attempt, 5))));
       if (!slept) co_return;
       continue;
     }
@@ -184,7 +219,8 @@ rt::task<void> agent::watch_loop() {
         auto j = json::parse(line);
         if (!j || !j->is_object()) continue;
         if (const auto* hello = j->find("hello")) {
-          if (const auto* k = hello->find("keepalive"); k && k->as_int()) keepalive_s = std::max<std::int64_t>(1, *k->as_int());
+          if (const auto* k = hello->find("keepalive"); k && k->as_int())
+            keepalive_s = std::clamp<std::int64_t>(*k->as_int(), 1, 3600);
           continue;
         }
         if (j->find("overflow")) overflow = true;
@@ -202,7 +238,7 @@ rt::task<void> agent::watch_loop() {
         }
         co_await fold_pushed(std::move(pushed));
       }
-      if (overflow || buffer.size() > (1 << 20)) {
+      if (overflow || buffer.size() > (1 << 20)) {  // (a line longer than 1 MiB: not ours)
         _watch_state = "overflow";
         co_await sync_once();  // what the stream could not carry, DNS has
         kick();
@@ -220,7 +256,7 @@ rt::task<void> agent::fold_pushed(std::vector<records::pushed_set> sets) {
   bool key_taken = false;
   for (auto& s : sets)
     if (s.owner == _n.key(_id.id10()) && !s.values.empty()) key_taken = adopt_keys(s.values);
-  if (key_taken) (void)co_await save_state(_c.state_dir, _state);
+  if (key_taken) co_await save();
   auto again = sets;
   std::vector<records::problem> problems;
   auto folded = records::apply_pushed(_view, _trust, _n, _id.pk(), std::move(sets), problems);
@@ -228,9 +264,12 @@ rt::task<void> agent::fold_pushed(std::vector<records::pushed_set> sets) {
     return p.reason == records::error::cannot_decrypt;
   });
   const bool newer_kv = _view.meta && _view.meta->kv > _state.kv();
-  if ((unreadable || newer_kv) && co_await pick_up_key()) {
-    problems.clear();
-    folded = records::apply_pushed(_view, _trust, _n, _id.pk(), std::move(again), problems);
+  if (unreadable || newer_kv) {
+    const bool picked = co_await pick_up_key();
+    if (picked) {
+      problems.clear();
+      folded = records::apply_pushed(_view, _trust, _n, _id.pk(), std::move(again), problems);
+    }
   }
   for (auto& p : problems) note("watch: " + p.owner + ": " + p.reason.message());
   if (folded > 0) {
@@ -251,12 +290,17 @@ rt::task<void> agent::link_loop() {
     if (!events) {
       if (events.error() == std::errc::operation_canceled) co_return;
       kick();  // events were lost: look at everything
+      _endpoints_pending = true;
+      _endpoints_wake.notify();
       continue;
     }
     for (auto& e : *events) {
       using what = netlink::link_watcher::event::what;
       if (e.name == _c.wg_interface || e.kind == what::addr_del || e.kind == what::link_del) kick();
-      if (e.kind == what::addr_new || e.kind == what::addr_del) _endpoints_wake.notify();
+      if (e.kind == what::addr_new || e.kind == what::addr_del) {
+        _endpoints_pending = true;  // remembered if the endpoint task is busy probing
+        _endpoints_wake.notify();
+      }
     }
   }
 }
@@ -274,6 +318,8 @@ rt::task<bool> agent::reconcile() {
   in.listen_port = _c.wg_port;
   in.now_ms = wall_ms();
   in.current = &*current;
+  in.announced_before = &_dp->announced();
+  in.view_complete = _view_complete;
   const auto p = make_plan(in);
   auto r = co_await _dp->apply(*current, p);
   if (!r) {
@@ -394,10 +440,15 @@ rt::task<int> agent::run() {
     if (_c.watch) scope.spawn(watch_loop());
     co_await scope.join();
   }
+  // Stopping: the tail runs under a token of its own (ours is cancelled), bounded in time.
   _phase = "stopped";
-  co_await write_status();
-  co_await _api->close();
-  co_await _doh->close();
+  auto tail = [](agent* self) -> rt::task<void> {
+    co_await self->write_status();
+    co_await self->_api->close();
+    co_await self->_doh->close();
+  };
+  auto bounded = rt::with_timeout(std::chrono::seconds(2), tail(this));
+  (void)co_await std::move(bounded).with_token(rt::cancel_token{});
   co_return status;
 }
 

@@ -84,6 +84,8 @@ bool agent::adopt_keys(const std::vector<std::string>& texts) {
 }
 
 rt::task<bool> agent::pick_up_key() {
+  auto g = co_await _key_lock.lock();  // one read of _k at a time
+  if (!g) co_return false;
   auto texts = co_await _doh->txt(_n.key(_id.id10()));
   if (!texts) {
     note("_k: " + texts.error().message());
@@ -92,8 +94,7 @@ rt::task<bool> agent::pick_up_key() {
   std::vector<std::string> joined;
   for (auto& t : *texts) joined.push_back(t.text());
   if (!adopt_keys(joined)) co_return false;
-  auto saved = co_await save_state(_c.state_dir, _state);
-  if (!saved) note("agent.json: " + saved.error().message());
+  co_await save();
   co_return true;
 }
 
@@ -129,33 +130,40 @@ rt::task<bool> agent::enrol() {
   _view.meta = meta;
 
   const auto owner = _n.pending_shard(records::shard_of(_id.pk(), meta->shards));
-  for (int attempt = 0;; ++attempt) {
-    records::pending_record p{_id.pk(), clean_host(_c.hostname), _endpoints, wall_ms()};
-    json::writer w;
-    w.begin_object().key("record").string(records::encode(p, owner, _id)).end_object();
-    auto r = co_await _api->send("POST", "/register", w.take());
-    if (r && (r->status == 202 || r->status == 200)) break;
-    note("register: " + (r ? std::to_string(r->status) + " " + r->body : r.error().message()));
-    co_await write_status();
-    auto slept = co_await rt::sleep_for(backoff(attempt));
-    if (!slept) co_return false;
-  }
-  std::fprintf(stderr, "brood-agent: registered %s (%s); waiting for approval\n", _id.id10().c_str(),
-               _c.hostname.c_str());
-
-  _phase = "waiting for approval";
-  co_await write_status();
-  for (;;) {
-    auto r = co_await _api->send("GET", "/nodes/" + _id.id10());
-    if (r && r->status == 200) {
-      auto j = json::parse(r->body);
-      const auto* st = j ? j->find("status") : nullptr;
-      if (st && st->as_string() && *st->as_string() == "approved") break;
-    } else {
-      note("approval: " + (r ? std::to_string(r->status) : r.error().message()));
+  for (bool approved = false; !approved;) {
+    _phase = "registering";
+    for (int attempt = 0;; ++attempt) {
+      records::pending_record p{_id.pk(), clean_host(_c.hostname), _endpoints, wall_ms()};
+      json::writer w;
+      w.begin_object().key("record").string(records::encode(p, owner, _id)).end_object();
+      auto body = w.take();
+      auto r = co_await _api->send("POST", "/register", std::move(body));
+      if (r && (r->status == 202 || r->status == 200)) break;
+      note("register: " + (r ? std::to_string(r->status) + " " + r->body : r.error().message()));
+      co_await write_status();
+      auto slept = co_await rt::sleep_for(backoff(attempt));
+      if (!slept) co_return false;
     }
-    auto slept = co_await rt::sleep_for(std::chrono::seconds(1));
-    if (!slept) co_return false;
+    std::fprintf(stderr, "brood-agent: registered %s (%s); waiting for approval\n", _id.id10().c_str(),
+                 _c.hostname.c_str());
+    _phase = "waiting for approval";
+    co_await write_status();
+    for (;;) {
+      auto r = co_await _api->send("GET", "/nodes/" + _id.id10());
+      if (r && r->status == 200) {
+        auto j = json::parse(r->body);
+        const auto* st = j ? j->find("status") : nullptr;
+        approved = st && st->as_string() && *st->as_string() == "approved";
+        if (approved) break;
+      } else if (r && r->status == 404) {
+        note("the scouts no longer know this registration: registering again");
+        break;
+      } else {
+        note("approval: " + (r ? std::to_string(r->status) : r.error().message()));
+      }
+      auto slept = co_await rt::sleep_for(std::chrono::seconds(1));
+      if (!slept) co_return false;
+    }
   }
   // Approved: the scouts this node trusts from now on are the ones _meta listed.
   _trust.scouts = meta->scouts;

@@ -97,8 +97,11 @@ rt::task<rt::result<http::response>> api_client::send(std::string method, std::s
       co_return r;
     }
     // No answer in time, or the connection broke: its path may be dead (a changed address),
-    // and TCP would take minutes to say so. Connect afresh next time.
-    if (!r) co_await _http.reset();
+    // and TCP would take minutes to say so. That scout's connection is made afresh next time;
+    // a scout that refused the connection has none to drop.
+    if (!r && (r.error() == std::errc::timed_out || r.error() == std::errc::connection_reset ||
+               r.error() == std::errc::connection_aborted || r.error() == std::errc::broken_pipe))
+      _http.reset(authority);
     last = std::move(r);
   }
   if (!list.empty()) _scouts_read_ms = 0;  // every scout failed: ask DNS again next time

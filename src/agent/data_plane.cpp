@@ -5,8 +5,11 @@
 #include <brood/netlink/rtnl.hpp>
 #include <brood/rt/process.hpp>
 #include <brood/rt/timer.hpp>
+#include <brood/rt/with_timeout.hpp>
 
 #include <sys/stat.h>
+
+#include <csignal>
 
 #include <algorithm>
 #include <chrono>
@@ -31,8 +34,11 @@ rt::task<rt::result<void>> data_plane::create_interface() {
   const std::vector<std::string> argv{_c.wireguard_go, _c.wg_interface};
   auto p = rt::process::spawn(argv, o);
   if (!p) co_return p.error();
-  auto st = co_await p->wait();
-  if (!st) co_return st.error();
+  auto st = co_await rt::with_timeout(std::chrono::seconds(5), p->wait());
+  if (!st) {
+    (void)p->kill(SIGKILL);  // a wireguard-go that never daemonized; reaped when `p` goes
+    co_return st.error();
+  }
   if (!st->success()) co_return std::errc::no_such_device;
   // The UAPI socket appears as the daemon starts listening: wait for it (bounded).
   const std::string sock = _c.uapi_dir + "/" + _c.wg_interface + ".sock";
@@ -47,10 +53,19 @@ rt::task<rt::result<void>> data_plane::create_interface() {
 rt::task<rt::result<wg::device>> data_plane::device() {
   auto d = co_await _b->get();
   if (d || d.error() != std::errc::no_such_device) co_return d;
+  // Missing: create it, but after a failure not more often than a doubling backoff allows.
+  const auto now = wall_ms();
+  if (now < _next_create_ms) co_return std::errc::no_such_device;
   std::fprintf(stderr, "brood-agent: %s is missing: creating it (%.*s)\n", _c.wg_interface.c_str(),
                static_cast<int>(_b->kind().size()), _b->kind().data());
   auto made = co_await create_interface();
-  if (!made) co_return made.error();
+  if (!made) {
+    ++_create_failures;
+    _next_create_ms = now + std::min<std::int64_t>(30'000, 500LL << std::min(_create_failures, 6u));
+    co_return made.error();
+  }
+  _create_failures = 0;
+  _next_create_ms = 0;
   co_return co_await _b->get();
 }
 
@@ -77,9 +92,11 @@ rt::task<rt::result<bool>> data_plane::apply(const wg::device& current, const pl
   for (std::size_t i = 0; i < p.peers.size(); ++i) {
     const auto& want = p.device.peers[i];
     peer_state s;
-    if (auto it = _peers.find(p.peers[i].id10); it != _peers.end()) s = it->second;
+    // A peer kept from the device before the first complete read has no id yet: its address.
+    const std::string key = p.peers[i].id10.empty() ? "?" + p.peers[i].ip : p.peers[i].id10;
+    if (auto it = _peers.find(key); it != _peers.end()) s = it->second;
     else s.since_ms = now;
-    s.id10 = p.peers[i].id10;
+    s.id10 = key;
     s.ip = p.peers[i].ip;
     const wg::peer* have = current.find(want.public_key);
     const bool endpoint_set = std::any_of(change.set_peers.begin(), change.set_peers.end(), [&](const wg::peer& x) {
@@ -93,12 +110,14 @@ rt::task<rt::result<bool>> data_plane::apply(const wg::device& current, const pl
       s.rx_bytes = have->rx_bytes;
       s.tx_bytes = have->tx_bytes;
     }
-    next.emplace(s.id10, std::move(s));
+    next.emplace(key, std::move(s));
+    if (!p.peers[i].id10.empty()) _announced[key] = p.peers[i].announced;
   }
   for (auto& [id, s] : _peers)
     if (!next.count(id)) {
       _removed.push_back({id, now});
       if (_removed.size() > 256) _removed.pop_front();
+      _announced.erase(id);
     }
   _peers = std::move(next);
   co_return changed;

@@ -5,12 +5,24 @@
 
 namespace brood::agent {
 
+namespace {
+constexpr std::int64_t session_ms = 180'000;  // WireGuard's REJECT_AFTER_TIME
+}  // namespace
+
 plan make_plan(const plan_input& in) {
   plan out;
   out.device.private_key = in.private_key;
   out.device.listen_port = in.listen_port;
   const records::view& v = *in.view;
-  if (!v.meta) return out;
+  if (!v.meta) {
+    if (!in.view_complete && in.current) out.device.peers = in.current->peers;  // keep all
+    for (auto& have : out.device.peers) {
+      have.last_handshake_ns = 0;
+      have.rx_bytes = have.tx_bytes = 0;
+      out.peers.push_back({"", have.allowed_ips.empty() ? "" : have.allowed_ips.front().address_string(), {}});
+    }
+    return out;
+  }
   const std::int64_t fresh_ms = 3 * static_cast<std::int64_t>(v.meta->keepalive) * 1000;
   const auto slash = v.meta->subnet.find('/');
   const std::string length = slash == std::string::npos ? "32" : v.meta->subnet.substr(slash + 1);
@@ -41,10 +53,27 @@ plan make_plan(const plan_input& in) {
     if (now && now->endpoint) {
       for (auto& c : candidates)
         if (c == *now->endpoint) p.endpoint = c;  // it roamed to one it announced: keep it
+      const bool alive = now->last_handshake_ns > 0 && in.now_ms - now->last_handshake_ns / 1'000'000 < session_ms;
+      const std::vector<std::string>* before = nullptr;
+      if (in.announced_before)
+        if (auto it = in.announced_before->find(id); it != in.announced_before->end()) before = &it->second;
+      if (!p.endpoint && alive && before && *before == n->endpoints) p.endpoint = now->endpoint;
     }
     if (!p.endpoint && !candidates.empty()) p.endpoint = candidates.front();
     out.device.peers.push_back(std::move(p));
-    out.peers.push_back({id, n->ip});
+    out.peers.push_back({id, n->ip, n->endpoints});
+  }
+  if (!in.view_complete && in.current) {
+    // Not yet read the whole brood: what the device holds beyond the view stays.
+    for (auto& have : in.current->peers) {
+      if (out.device.find(have.public_key)) continue;
+      wg::peer keep = have;
+      keep.last_handshake_ns = 0;
+      keep.rx_bytes = keep.tx_bytes = 0;
+      out.device.peers.push_back(std::move(keep));
+      std::string ip = have.allowed_ips.empty() ? "" : have.allowed_ips.front().address_string();
+      out.peers.push_back({"", std::move(ip), {}});
+    }
   }
   return out;
 }

@@ -117,10 +117,16 @@ rt::task<void> h2_client::close() {
   co_await _scope.join();
 }
 
-rt::task<void> h2_client::reset() {
+void h2_client::reset() noexcept {
   for (auto& [a, c] : _conns) c->abort(std::make_error_code(std::errc::connection_aborted));
   _conns.clear();
-  co_await _scope.join();
+}
+
+void h2_client::reset(const std::string& authority) noexcept {
+  if (auto it = _conns.find(authority); it != _conns.end()) {
+    it->second->abort(std::make_error_code(std::errc::connection_aborted));
+    _conns.erase(it);
+  }
 }
 
 }  // namespace brood::http

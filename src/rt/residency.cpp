@@ -35,7 +35,9 @@ std::size_t shed_file_pages() noexcept {
       continue;
     }
     if (maps.empty()) continue;
-    if (std::sscanf(line, "Private_Dirty: %lu kB", &kb) == 1 || std::sscanf(line, "Anonymous: %lu kB", &kb) == 1)
+    // Swapped-out pages count too: a written RELRO page may sit in swap, not in memory.
+    if (std::sscanf(line, "Private_Dirty: %lu kB", &kb) == 1 || std::sscanf(line, "Anonymous: %lu kB", &kb) == 1 ||
+        std::sscanf(line, "Swap: %lu kB", &kb) == 1)
       maps.back().dirty_kb += kb;
   }
   std::fclose(f);

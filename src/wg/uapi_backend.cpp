@@ -7,6 +7,7 @@
 #include <brood/wg/uapi.hpp>
 
 #include <array>
+#include <cstdio>
 
 namespace brood::wg {
 
@@ -68,8 +69,16 @@ class uapi_backend final : public backend {
 std::unique_ptr<backend> make_uapi_backend(backend_options o) { return std::make_unique<uapi_backend>(std::move(o)); }
 
 rt::task<std::unique_ptr<backend>> detect(backend_options o) {
-  auto k = co_await make_kernel_backend(o);
-  if (k) co_return std::move(*k);
+  // Only a kernel that does not know the family means wireguard-go; any other failure of the
+  // probe (a full socket table, a timeout) is asked again before giving up on the kernel.
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    auto k = co_await make_kernel_backend(o);
+    if (k) co_return std::move(*k);
+    if (k.error() == std::errc::not_supported) break;
+    std::fprintf(stderr, "brood-agent: probing kernel WireGuard: %s\n", k.error().message().c_str());
+    auto slept = co_await rt::sleep_for(std::chrono::milliseconds(200 << attempt));
+    if (!slept) break;
+  }
   co_return make_uapi_backend(std::move(o));
 }
 

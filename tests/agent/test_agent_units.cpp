@@ -9,6 +9,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cstdlib>
+#include <map>
 
 using namespace brood;
 
@@ -36,13 +37,16 @@ struct brood_fixture {
                      {a.pk(), "worker", "10.100.0.3", {"10.99.3.2:51820", "[2001:db8::3]:51820"}, 1},
                      {b.pk(), "worker", "10.100.0.4", {}, 1}};
   }
-  agent::plan plan(std::int64_t now = 1'000'000, const wg::device* current = nullptr) const {
+  agent::plan plan(std::int64_t now = 1'000'000, const wg::device* current = nullptr, bool complete = true,
+                   const std::map<std::string, std::vector<std::string>>* announced = nullptr) const {
     agent::plan_input in;
     in.view = &v;
     in.self = self.pk();
     in.private_key.fill(7);
     in.now_ms = now;
     in.current = current;
+    in.view_complete = complete;
+    in.announced_before = announced;
     return agent::make_plan(in);
   }
   wg::key wg_of(const crypto::identity& id) const {
@@ -85,6 +89,49 @@ BOOST_AUTO_TEST_CASE(a_roamed_endpoint_among_those_announced_stays) {
   // Somewhere it never announced: back to the announced one.
   now.peers[0].endpoint = *net::socket_address::parse("198.51.100.9:4000");
   BOOST_TEST(f.plan(1'000'000, &now).device.find(f.wg_of(f.a))->endpoint->to_string() == "10.99.3.2:51820");
+}
+
+BOOST_AUTO_TEST_CASE(a_live_session_keeps_its_roamed_endpoint_until_the_peer_announces_anew) {
+  brood_fixture f;
+  const std::int64_t now = 10'000'000;
+  wg::device dev;
+  wg::peer roamed;
+  roamed.public_key = f.wg_of(f.a);
+  roamed.endpoint = *net::socket_address::parse("198.51.100.9:4000");  // behind a NAT that rewrote the port
+  roamed.last_handshake_ns = (now - 30'000) * 1'000'000;
+  dev.peers.push_back(roamed);
+  const std::map<std::string, std::vector<std::string>> same{{f.a.id10(), {"10.99.3.2:51820", "[2001:db8::3]:51820"}}};
+  BOOST_TEST(f.plan(now, &dev, true, &same).device.find(f.wg_of(f.a))->endpoint->to_string() == "198.51.100.9:4000");
+  // It announced something new: that wins.
+  const std::map<std::string, std::vector<std::string>> older{{f.a.id10(), {"10.99.3.9:51820"}}};
+  BOOST_TEST(f.plan(now, &dev, true, &older).device.find(f.wg_of(f.a))->endpoint->to_string() == "10.99.3.2:51820");
+  // The session is over (no handshake for more than 180 s): back to what it announced.
+  dev.peers[0].last_handshake_ns = (now - 181'000) * 1'000'000;
+  BOOST_TEST(f.plan(now, &dev, true, &same).device.find(f.wg_of(f.a))->endpoint->to_string() == "10.99.3.2:51820");
+}
+
+BOOST_AUTO_TEST_CASE(before_a_complete_read_nothing_is_taken_away) {
+  brood_fixture f;
+  wg::device dev;
+  wg::peer stranger;  // on the device, not (yet) in the view: a restart with DNS down
+  stranger.public_key.fill(0x55);
+  stranger.allowed_ips = {*net::ip_prefix::parse("10.100.9.9/32")};
+  dev.peers.push_back(stranger);
+  auto p = f.plan(1'000'000, &dev, false);
+  BOOST_TEST(p.device.peers.size() == 4u);  // the view's three and the one it does not know
+  BOOST_TEST(wg::diff(dev, p.device).remove_peers.empty());
+  BOOST_TEST(p.peers.back().id10.empty());
+  // Without even _meta: the device as it is.
+  f.v.meta.reset();
+  p = f.plan(1'000'000, &dev, false);
+  BOOST_TEST(p.device.peers.size() == 1u);
+  auto c = wg::diff(dev, p.device);
+  BOOST_TEST((c.remove_peers.empty() && c.set_peers.empty()));  // only the device's own key and port
+  // Once a whole read is done, the view decides.
+  f.v.meta.emplace();
+  f.v.meta->subnet = "10.100.0.0/16";
+  f.v.meta->scouts = {f.scout.pk()};
+  BOOST_TEST(wg::diff(dev, f.plan(1'000'000, &dev, true).device).remove_peers.size() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(down_only_on_fresh_evidence_from_every_scout) {

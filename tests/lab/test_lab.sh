@@ -3,9 +3,10 @@
 # in network namespaces with real wireguard-go, knotd behind dnsdist's DoH, coturn, brood-api.
 #   register → approve → full-mesh ping;
 #   the DoH server stopped for more than two sync intervals → no peer removed, traffic flows;
-#   wg0 deleted by hand → recreated and carrying traffic again (the time is printed);
-#   a node removed → the survivors rotate to the new key and keep pinging, the removed node is
-#   cut off; SIGTERM stops every agent within 5 s, and no sanitizer report is in any log.
+#   brood-api stopped (every scout gone) → the same;
+#   a peer removed by hand, and wg0 deleted by hand → put back (the times are printed);
+#   a node removed → the survivors rotate to the new key without losing a ping between them,
+#   the removed node is cut off; SIGTERM stops every agent within 5 s, and no sanitizer report is in any log.
 # Needs root; exits 77 (skipped) without it. Cleans up (lab down) however it ends.
 set -euo pipefail
 [[ $(id -u) -eq 0 ]] || { echo "skipped: needs root"; exit 77; }
@@ -45,6 +46,28 @@ lab ping || fail "traffic while DNS was down"
 lab doh start
 ok "DoH down for 5 s (2.5 sync intervals): syncs failed, no peer removed, full-mesh ping"
 
+# Losing every scout: with brood-api stopped, heartbeats and the watch fail, and nothing changes.
+lab api stop
+sleep 5
+for i in 1 2 3 4; do
+  [[ $(st "$i" 'len(d["peers"])') -eq 3 ]] || fail "node$i lost peers while the scout was down"
+done
+lab ping || fail "traffic while the scout was down"
+[[ $(st 3 'd["watch"]') != connected* ]] || fail "node3's watch still says connected with the API gone"
+lab api start
+ok "brood-api down for 5 s: no peer removed, full-mesh ping"
+
+# A peer removed by hand (wg set ... remove): put back by the reconciler.
+peer=$(BROOD_STATE_DIR=$BROOD_LAB_DIR/n3 "$BROOD_LAB_BUILD/src/brood-agent" id | cut -d' ' -f3)
+t0=$(ms)
+nsenter -t "$(cat "$BROOD_LAB_DIR/n2/anchor.pid")" -m -n wg set wg0 peer "$peer" remove
+end=$((t0 + 10000))
+until nsenter -t "$(cat "$BROOD_LAB_DIR/n2/anchor.pid")" -m -n wg show wg0 peers | grep -qF "$peer"; do
+  (($(ms) < end)) || fail "the peer removed by hand on node2 did not come back within 10 s"
+  sleep 0.02
+done
+ok "a peer removed by hand on node2: back after $(($(ms) - t0)) ms"
+
 # wg0 deleted by hand.
 restores=$(st 2 'd["interface_restores"]')
 t0=$(ms)
@@ -58,8 +81,11 @@ done
 ok "wg0 deleted by hand on node2: back and carrying traffic after $(($(ms) - t0)) ms"
 lab ping || fail "full-mesh ping after wg0 came back"
 
-# Removal and rotation.
+# Removal and rotation, while node1 pings node2 every 20 ms: not one lost.
 gone=$(st 4 'd["id"]')
+ip netns exec "${P}1" ping -i 0.02 -c 150 -q "$(st 2 'd["ip"]')" >"$BROOD_LAB_DIR/ping.log" 2>&1 &
+pinger=$!
+sleep 0.5
 t0=$(ms)
 lab ctl remove "$gone" >/dev/null || fail "broodctl remove"
 end=$((t0 + 20000))
@@ -70,6 +96,9 @@ for i in 1 2 3; do
   done
 done
 ok "node4 removed: nodes 1-3 on kv 2 without it after $(($(ms) - t0)) ms"
+wait "$pinger" || true
+grep -q ' 0% packet loss' "$BROOD_LAB_DIR/ping.log" || fail "traffic dropped during the rotation: $(grep loss "$BROOD_LAB_DIR/ping.log")"
+ok "node1 -> node2 during the rotation: $(grep -o '[0-9]* packets transmitted, [0-9]* received' "$BROOD_LAB_DIR/ping.log")"
 for i in 1 2 3; do
   for j in 1 2 3; do
     [[ $i == "$j" ]] && continue

@@ -1,7 +1,8 @@
 // agent: brood-agent's work on one reactor (SPEC §5) — enrolment (STUN, /register, waiting
 // for approval, picking up _k), then as concurrent tasks: the DNS sync every interval, the
-// /watch fast path, heartbeats, netlink events, and one reconciler that makes WireGuard match
-// the view, woken by any of them and at least every second. DNS stays the source of truth; the
+// /watch fast path, heartbeats, netlink events, the node's own endpoints (STUN again when an
+// address changes), and one reconciler that makes WireGuard match the view, woken by any of
+// them and at least twice a second. DNS stays the source of truth; the
 // view only ever loses something through a valid, signed, newer record, so losing DNS or every
 // scout leaves the mesh as it is (fail static).
 // Lifetime: run() until its task is cancelled (SIGTERM); the identity outlives the agent.
@@ -17,6 +18,7 @@
 #include <brood/records/trust_store.hpp>
 #include <brood/records/view.hpp>
 #include <brood/records/view_update.hpp>
+#include <brood/rt/async_mutex.hpp>
 #include <brood/rt/task.hpp>
 #include <brood/rt/wait_slot.hpp>
 #include <brood/stun/stun_client.hpp>
@@ -57,6 +59,7 @@ class agent {
   rt::task<bool> reconcile();
   void kick() noexcept;
   void note(std::string problem);
+  rt::task<void> save();  // agent.json, one writer at a time
   rt::task<void> write_status();
 
   config _c;
@@ -73,6 +76,9 @@ class agent {
   rt::wait_slot _wake;
   bool _dirty = true;
   rt::wait_slot _endpoints_wake;  // an address changed: ask STUN again
+  bool _endpoints_pending = false;
+  bool _view_complete = false;    // one whole read done: the view may take peers away
+  rt::async_mutex _sync_lock, _key_lock, _save_lock;
   // Status.
   std::string _phase = "starting";
   std::int64_t _last_sync_ms = 0, _last_sync_ok_ms = 0, _last_push_ms = 0, _last_heartbeat_ok_ms = 0;

@@ -30,7 +30,7 @@ class api_client {
   const std::string& current() const noexcept { return _current; }
   rt::task<void> close() { return _http.close(); }
   /// Drops the connections to the scouts (this node's address changed: they are dead).
-  rt::task<void> reset() { return _http.reset(); }
+  void reset() noexcept { _http.reset(); }
 
  private:
   rt::task<std::vector<std::string>> authorities();

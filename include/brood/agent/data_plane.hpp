@@ -47,6 +47,8 @@ class data_plane {
   std::string_view backend_kind() const noexcept { return _b->kind(); }
   const std::map<std::string, peer_state>& peers() const noexcept { return _peers; }  // by id10
   const std::deque<removed_peer>& removed() const noexcept { return _removed; }       // newest last
+  /// id10 → the endpoints each peer announced at the last apply (for make_plan).
+  const std::map<std::string, std::vector<std::string>>& announced() const noexcept { return _announced; }
   std::uint64_t changes() const noexcept { return _changes; }
   std::uint64_t interface_restores() const noexcept { return _restores; }
 
@@ -57,6 +59,9 @@ class data_plane {
   std::unique_ptr<wg::backend> _b;
   std::map<std::string, peer_state> _peers;
   std::deque<removed_peer> _removed;
+  std::map<std::string, std::vector<std::string>> _announced;
+  std::int64_t _next_create_ms = 0;  // backoff after a failed interface creation
+  unsigned _create_failures = 0;
   std::uint64_t _changes = 0, _restores = 0;
 };
 

@@ -8,6 +8,7 @@
 #include <brood/wg/device.hpp>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,14 +22,21 @@ struct plan_input {
   std::uint16_t listen_port = 51820;
   std::int64_t now_ms = 0;
   std::uint16_t keepalive = 25;  // WireGuard persistent keepalive, seconds
-  /// The device as it is: a peer that roamed to one of the endpoints its record lists keeps
-  /// that endpoint instead of being sent back to the first.
+  /// The device as it is. A peer keeps the endpoint it roamed to when that is one it announced,
+  /// or when its session is alive (a handshake within 180 s, WireGuard's REJECT_AFTER_TIME) and
+  /// it announced nothing new since `announced_before` — roaming finds what NATs rewrite.
   const wg::device* current = nullptr;
+  /// id10 → the endpoints each peer announced when the device was last planned.
+  const std::map<std::string, std::vector<std::string>>* announced_before = nullptr;
+  /// False until one complete read of the brood: peers on the device that the view does not
+  /// (yet) hold are kept, so a restart with DNS down removes nothing.
+  bool view_complete = true;
 };
 
 struct planned_peer {
-  std::string id10;
+  std::string id10;                    // "" for a peer kept from the device, unknown to the view
   std::string ip;
+  std::vector<std::string> announced;  // the endpoints its record lists
 };
 
 struct plan {

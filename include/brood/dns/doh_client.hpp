@@ -36,7 +36,7 @@ class doh_client {
   rt::task<void> close() { return _http.close(); }
   /// Drops the connection to the server without a word (its path is gone: a changed local
   /// address, a server that stopped answering); the next query connects afresh.
-  rt::task<void> reset() { return _http.reset(); }
+  void reset() noexcept { _http.reset(); }
   const http::client_stats& stats() const noexcept { return _http.stats(); }
 
  private:

@@ -90,8 +90,11 @@ class h2_client {
   /// Closes every connection (GOAWAY) and waits for their tasks.
   rt::task<void> close();
   /// Drops every connection at once, without a word to the peers (the local address they used
-  /// is gone, or they stopped answering); the next request connects afresh.
-  rt::task<void> reset();
+  /// is gone, or they stopped answering); the next request connects afresh. Their streams fail
+  /// with connection_aborted and their tasks end by themselves (close() still waits for them).
+  void reset() noexcept;
+  /// The same for the connection to `authority` alone.
+  void reset(const std::string& authority) noexcept;
   const client_stats& stats() const noexcept { return _stats; }
 
  private:
