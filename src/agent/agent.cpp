@@ -344,10 +344,12 @@ rt::task<void> agent::reconcile_loop() {
     // 10 s, for the handshake ages and counters.
     if (changed || std::exchange(_status_dirty, false) || wall_ms() - _status_written_ms >= 10'000)
       co_await write_status();
-    if (std::exchange(first, false)) {
-      // Start-up is over (enrolment, the first sync and apply): let go of the library pages
-      // only it needed. What the steady state runs faults back in.
+    // After start-up (enrolment, the first sync and apply) and then every minute: let go of the
+    // library pages that were not needed since — start-up's, a TLS reconnect's, a rotation's.
+    // What the steady state runs faults back in from the page cache, a page at a time.
+    if (std::exchange(first, false) || wall_ms() - _shed_ms >= 60'000) {
       (void)rt::shed_file_pages();
+      _shed_ms = wall_ms();
     }
   }
 }

@@ -21,8 +21,9 @@ lab() { "$ROOT/tools/brood-lab" "$@"; }
 trap 'lab down' EXIT
 ms() { date +%s%3N; }
 fail() { echo "FAIL: $*"; for f in "$BROOD_LAB_DIR"/n*/agent.log; do echo "== $f"; grep -v '[│┌└]' "$f" | tail -15; done; exit 1; }
+PY=$(command -v /usr/bin/python3 || command -v python3)
 st() {  # st NODE EXPR: a field of the node's status.json
-  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
+  $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
     "$BROOD_LAB_DIR/n$1/status.json" "$2"
 }
 checks=0
@@ -102,7 +103,7 @@ ok "node1 -> node2 during the rotation: $(grep -o '[0-9]* packets transmitted, [
 for i in 1 2 3; do
   for j in 1 2 3; do
     [[ $i == "$j" ]] && continue
-    ip netns exec "$P$i" ping -c1 -W2 -q "$(st "$j" 'd["ip"]')" >/dev/null || fail "node$i -> node$j after the rotation"
+    ip netns exec "$P$i" ping -c1 -W6 -q "$(st "$j" 'd["ip"]')" >/dev/null || fail "node$i -> node$j after the rotation"
   done
   if ip netns exec "$P$i" ping -c1 -W1 -q "$(st 4 'd["ip"]')" >/dev/null 2>&1; then fail "node$i still reaches node4"; fi
 done

@@ -131,12 +131,17 @@ static brood::rt::task<void> nop_storm(int* ok) {
 
 // 4,000 concurrent ops against a 64-entry CQ: the reactor holds the excess back and nothing is
 // lost or overflowed.
-BOOST_AUTO_TEST_CASE(more_ops_than_the_completion_queue_holds) {
+/// A reactor with rings much smaller than nop_storm's 4,000 concurrent ops.
+static brood::rt::reactor_options small_rings() {
   auto opts = brood::test::reactor_options_from_env();
   opts.sq_entries = 16;
   opts.cq_entries = 64;
+  return opts;
+}
+
+BOOST_AUTO_TEST_CASE(more_ops_than_the_completion_queue_holds) {
   int ok = 0;
-  brood::test::run_on_reactor([&] { return nop_storm(&ok); }, opts);
+  brood::test::run_on_reactor([&] { return nop_storm(&ok); }, small_rings());
   BOOST_TEST(ok == 20000);
 }
 
@@ -163,11 +168,8 @@ BOOST_AUTO_TEST_CASE(shedding_file_pages_keeps_the_process_working) {
   std::string s = "shed";
   for (int i = 0; i < 1000; ++i) s += std::to_string(i);  // libstdc++ and libc again
   BOOST_TEST(s.size() > 1000u);
-  auto opts = brood::test::reactor_options_from_env();
-  opts.sq_entries = 16;
-  opts.cq_entries = 64;
   int ok = 0;
-  brood::test::run_on_reactor([&] { return nop_storm(&ok); }, opts);
+  brood::test::run_on_reactor([&] { return nop_storm(&ok); }, small_rings());
   BOOST_TEST(ok == 20000);
 }
 

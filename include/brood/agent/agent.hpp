@@ -82,7 +82,7 @@ class agent {
   // Status.
   std::string _phase = "starting";
   std::int64_t _last_sync_ms = 0, _last_sync_ok_ms = 0, _last_push_ms = 0, _last_heartbeat_ok_ms = 0;
-  std::int64_t _kv_since_ms = 0, _status_written_ms = 0;
+  std::int64_t _kv_since_ms = 0, _status_written_ms = 0, _shed_ms = 0;
   bool _status_dirty = true;  // something status shows changed besides the device (a new key)
   std::uint64_t _syncs = 0, _pushes = 0, _sync_failures = 0;
   std::string _watch_state = "off";
