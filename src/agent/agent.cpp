@@ -76,7 +76,22 @@ rt::task<void> agent::sync_once() {
   const bool newer_kv = _view.meta && _view.meta->kv > _state.kv();
   if (newer_kv || unreadable) {
     const bool picked = co_await pick_up_key();
-    if (picked) report = co_await records::read_view(*_doh, _n, _id.pk(), _trust, _view, o);
+    if (picked) {
+      // Ask again only for the sets the old keys could not open, and fold them with the new one.
+      std::vector<std::string> owners;
+      for (auto& p : report.problems)
+        if (p.reason == records::error::cannot_decrypt && std::find(owners.begin(), owners.end(), p.owner) == owners.end())
+          owners.push_back(p.owner);
+      if (owners.empty()) {
+        report = co_await records::read_view(*_doh, _n, _id.pk(), _trust, _view, o);
+      } else {
+        std::erase_if(report.problems, [&](const records::problem& p) {
+          return std::find(owners.begin(), owners.end(), p.owner) != owners.end();
+        });
+        auto again = co_await refold(std::move(owners), o.timeout);
+        report.problems.insert(report.problems.end(), again.begin(), again.end());
+      }
+    }
   }
   // The liveness record is written by the scouts only when something changes; its absence is
   // not a failure of this sync.
@@ -108,6 +123,38 @@ rt::task<void> agent::sync_once() {
     _state.scouts = _trust.scouts;
     co_await save();
   }
+}
+
+namespace {
+rt::task<void> fetch_txt(dns::doh_client* doh, std::string owner, std::chrono::milliseconds timeout,
+                         rt::result<std::vector<dns::txt_record>>* out) {
+  const rt::io_options io{rt::clock::now() + timeout};
+  *out = co_await doh->txt(std::move(owner), io);
+}
+}  // namespace
+
+rt::task<std::vector<records::problem>> agent::refold(std::vector<std::string> owners,
+                                                      std::chrono::milliseconds timeout) {
+  std::vector<rt::result<std::vector<dns::txt_record>>> answers(owners.size(), std::errc::io_error);
+  {
+    const rt::cancel_token parent = co_await rt::current_token();
+    rt::task_scope scope(parent);
+    for (std::size_t i = 0; i < owners.size(); ++i) scope.spawn(fetch_txt(_doh.get(), owners[i], timeout, &answers[i]));
+    co_await scope.join();
+  }
+  std::vector<records::problem> problems;
+  std::vector<records::pushed_set> sets;
+  for (std::size_t i = 0; i < owners.size(); ++i) {
+    if (!answers[i]) {
+      problems.push_back({owners[i], answers[i].error()});
+      continue;
+    }
+    records::pushed_set set{owners[i], {}};
+    for (auto& t : *answers[i]) set.values.push_back(t.text());
+    sets.push_back(std::move(set));
+  }
+  (void)records::apply_pushed(_view, _trust, _n, _id.pk(), std::move(sets), problems);
+  co_return problems;
 }
 
 rt::task<void> agent::sync_loop() {

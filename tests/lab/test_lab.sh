@@ -120,5 +120,6 @@ done
 if grep -l -E 'AddressSanitizer|LeakSanitizer|runtime error:' "$BROOD_LAB_DIR"/n*/agent.log "$BROOD_LAB_DIR"/n1/api.log; then
   fail "a sanitizer report in the logs above"
 fi
-ok "every agent stopped within 5 s of SIGTERM, no sanitizer report"
+for i in 1 2 3 4; do [[ $(st "$i" 'd["phase"]') == stopped ]] || fail "node$i's last status is not \"stopped\""; done
+ok "every agent stopped within 5 s of SIGTERM and said so in its status, no sanitizer report"
 echo "passed: $checks checks"

@@ -48,6 +48,8 @@ class agent {
   // The loops (agent.cpp).
   rt::task<void> sync_loop();
   rt::task<void> sync_once();
+  /// Reads `owners` again and folds them as a pushed write would be (after a new key).
+  rt::task<std::vector<records::problem>> refold(std::vector<std::string> owners, std::chrono::milliseconds timeout);
   rt::task<void> heartbeat_loop();
   rt::task<void> send_heartbeat();
   rt::task<void> endpoint_loop();
