@@ -203,9 +203,12 @@ rt::task<rt::result<void>> api::rotate(const rotation& r, std::string* why) {
 
     // Step 3: the switch, set by set (an UPDATE has a size limit; survivors hold both keys
     // meanwhile), _meta last. A record no key opens stops the switch rather than vanish.
-    std::vector<std::string> names{_n.vlans()};
+    // The removed node's own shard first: it is what takes the node out of every survivor's
+    // WireGuard, so the removal shows as soon as the switch starts, not wherever its shard falls.
+    const auto gone_shard = _n.node_shard(r.id.substr(0, m->shards == 256 ? 2 : 1));
+    std::vector<std::string> names{gone_shard, _n.vlans()};
     for (auto& sh : shards) {
-      names.push_back(_n.node_shard(sh));
+      if (_n.node_shard(sh) != gone_shard) names.push_back(_n.node_shard(sh));
       for (auto vni : vnis) names.push_back(_n.member_shard(sh, vni));
     }
     bool membership_changed = false;
