@@ -336,6 +336,7 @@ rt::task<void> agent::link_loop() {
     auto events = co_await w->next();
     if (!events) {
       if (events.error() == std::errc::operation_canceled) co_return;
+      _dp->link_changed();
       kick();  // events were lost: look at everything
       _endpoints_pending = true;
       _endpoints_wake.notify();
@@ -343,7 +344,11 @@ rt::task<void> agent::link_loop() {
     }
     for (auto& e : *events) {
       using what = netlink::link_watcher::event::what;
-      if (e.name == _c.wg_interface || e.kind == what::addr_del || e.kind == what::link_del) kick();
+      if (e.name == _c.wg_interface || e.kind == what::addr_del || e.kind == what::link_del ||
+          e.kind == what::addr_new) {
+        _dp->link_changed();
+        kick();
+      }
       if (e.kind == what::addr_new || e.kind == what::addr_del) {
         _endpoints_pending = true;  // remembered if the endpoint task is busy probing
         _endpoints_wake.notify();

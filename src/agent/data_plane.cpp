@@ -66,6 +66,7 @@ rt::task<rt::result<wg::device>> data_plane::device() {
   }
   _create_failures = 0;
   _next_create_ms = 0;
+  _link_dirty = true;
   co_return co_await _b->get();
 }
 
@@ -77,14 +78,20 @@ rt::task<rt::result<bool>> data_plane::apply(const wg::device& current, const pl
     if (!r) co_return r.error();
     ++_changes;
   }
-  // The interface: overlay address (once known), MTU, up.
-  auto link = co_await netlink::get_link(_c.wg_interface);
-  if (!link) co_return link.error();
-  std::vector<net::ip_prefix> wanted;
-  if (p.address) wanted.push_back(*p.address);
-  auto l = co_await netlink::converge_link(link->index, wanted, _c.wg_mtu);
-  if (!l) co_return l.error();
-  changed = changed || *l;
+  // The interface: overlay address (once known), MTU, up — read and set only when something may
+  // have moved (a link or address event, a new interface, a new address in the plan), not on
+  // every check of the device.
+  if (_link_dirty || p.address != _link_address) {
+    auto link = co_await netlink::get_link(_c.wg_interface);
+    if (!link) co_return link.error();
+    std::vector<net::ip_prefix> wanted;
+    if (p.address) wanted.push_back(*p.address);
+    auto l = co_await netlink::converge_link(link->index, wanted, _c.wg_mtu);
+    if (!l) co_return l.error();
+    changed = changed || *l;
+    _link_dirty = false;
+    _link_address = p.address;
+  }
 
   // What is in place now, and since when.
   const auto now = wall_ms();

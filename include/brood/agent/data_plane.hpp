@@ -15,6 +15,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,9 @@ class data_plane {
   /// when anything changed.
   rt::task<rt::result<bool>> apply(const wg::device& current, const plan& p);
 
+  /// A link or address event: the interface is read and set again at the next apply.
+  void link_changed() noexcept { _link_dirty = true; }
+
   std::string_view backend_kind() const noexcept { return _b->kind(); }
   const std::map<std::string, peer_state>& peers() const noexcept { return _peers; }  // by id10
   const std::deque<removed_peer>& removed() const noexcept { return _removed; }       // newest last
@@ -61,6 +65,8 @@ class data_plane {
   std::deque<removed_peer> _removed;
   std::map<std::string, std::vector<std::string>> _announced;
   std::int64_t _next_create_ms = 0;  // backoff after a failed interface creation
+  bool _link_dirty = true;
+  std::optional<net::ip_prefix> _link_address;  // the address last converged
   unsigned _create_failures = 0;
   std::uint64_t _changes = 0, _restores = 0;
 };
