@@ -231,6 +231,7 @@ rt::task<void> agent::endpoint_loop() {
     _api->reset();
     _doh->reset();
     co_await send_heartbeat();  // the scout rewrites this node's _n (at most every 5 minutes)
+    _shed_ms = 0;  // a burst of one-off work (STUN, new TLS connections): shed its pages next
   }
 }
 
@@ -396,8 +397,9 @@ rt::task<void> agent::reconcile_loop() {
     // 10 s, for the handshake ages and counters.
     if (changed || std::exchange(_status_dirty, false) || wall_ms() - _status_written_ms >= 10'000)
       co_await write_status();
-    // After start-up (enrolment, the first sync and apply) and then every minute: let go of the
-    // library pages that were not needed since — start-up's, a TLS reconnect's, a rotation's.
+    // After start-up (enrolment, the first sync and apply), after an endpoint change, and then
+    // every minute: let go of the library pages that were not needed since — start-up's, a TLS
+    // reconnect's, a rotation's.
     // What the steady state runs faults back in from the page cache, a page at a time.
     if (std::exchange(first, false) || wall_ms() - _shed_ms >= 60'000) {
       (void)rt::shed_file_pages();
