@@ -14,6 +14,7 @@
 // new vlan. knotd itself sometimes takes 0.1–1 s to answer an UPDATE (seen with the provider's
 // own timing, whatever the number of watchers), so the write and the stream's share are printed
 // apart.
+#include "support/api_request.hpp"
 #include "support/dns_lab.hpp"
 
 #include <brood/api/api.hpp>
@@ -44,13 +45,7 @@ const std::string token = "bench-operator-token";
 const std::string tsig_secret(32, '\x5b');
 using steady = std::chrono::steady_clock;
 
-crypto::identity numbered(std::uint32_t n) {
-  std::array<std::uint8_t, 32> seed{};
-  seed[0] = 0xfa;
-  seed[1] = static_cast<std::uint8_t>(n >> 8);
-  seed[2] = static_cast<std::uint8_t>(n);
-  return crypto::identity::from_seed(seed);
-}
+crypto::identity numbered(std::uint32_t n) { return test::numbered(0xfa, n); }
 
 struct watcher {
   crypto::identity id;
@@ -90,16 +85,10 @@ struct bench {
 
 rt::task<http::response> send(bench& b, std::string method, std::string path, std::string body,
                               const crypto::identity* node) {
-  http::request r;
-  r.method = std::move(method);
-  r.path = std::move(path);
-  r.body = std::move(body);
-  if (node)
-    auth::sign_request(r, *node, "brood.test", api::now_ms());
-  else
-    r.headers.push_back({"authorization", "Bearer " + token});
+  auto r = test::api_request(std::move(method), std::move(path), std::move(body), node, node ? "" : token,
+                             api::now_ms());
   auto resp = co_await b.op->request(b.authority, std::move(r));
-  co_return resp ? std::move(*resp) : http::response{599, {}, resp.error().message()};
+  co_return test::or_599(std::move(resp));
 }
 
 void fold_write(bench& b, const std::string& line) {

@@ -12,6 +12,7 @@
 // heartbeat — side by side. Then one node is removed with NODES - 1 survivors: wall time from
 // the call until the API answers (every survivor's _k written and the switch done), calls and
 // writes.
+#include "support/api_request.hpp"
 #include "cloudflare_fake/fake_server.hpp"
 #include "support/dns_lab.hpp"
 
@@ -32,13 +33,7 @@ namespace {
 const std::string token = "bench-operator-token";
 std::int64_t virtual_now = 1'763'779'200'000;
 
-crypto::identity numbered(std::uint32_t n) {
-  std::array<std::uint8_t, 32> seed{};
-  seed[0] = 0xbe;
-  seed[1] = static_cast<std::uint8_t>(n >> 8);
-  seed[2] = static_cast<std::uint8_t>(n);
-  return crypto::identity::from_seed(seed);
-}
+crypto::identity numbered(std::uint32_t n) { return test::numbered(0xbe, n); }
 
 test::cloudflare_fake_options fake_options() {
   test::cloudflare_fake_options o;
@@ -136,16 +131,9 @@ std::string calls_text(std::int64_t calls) { return calls < 0 ? std::string("-")
 
 rt::task<http::response> send(bench* b, std::string method, std::string path, std::string body,
                               const crypto::identity* node) {
-  http::request r;
-  r.method = std::move(method);
-  r.path = std::move(path);
-  r.body = std::move(body);
-  if (node)
-    auth::sign_request(r, *node, "brood.test", virtual_now);
-  else
-    r.headers.push_back({"authorization", "Bearer " + token});
+  auto r = test::api_request(std::move(method), std::move(path), std::move(body), node, node ? "" : token, virtual_now);
   auto resp = co_await b->http->request(b->authority, std::move(r));
-  co_return resp ? std::move(*resp) : http::response{599, {}, resp.error().message()};
+  co_return test::or_599(std::move(resp));
 }
 
 rt::task<void> beat(bench* b, const crypto::identity* node, int* failures) {

@@ -1,7 +1,6 @@
 // device diff: the smallest change that makes a WireGuard device match the plan.
 #include <brood/wg/device.hpp>
 
-#include <brood/crypto/identity.hpp>
 
 #include <algorithm>
 
@@ -52,6 +51,5 @@ std::string to_hex(const key& k) {
   return s;
 }
 
-std::string to_base64(const key& k) { return crypto::base64(k); }
 
 }  // namespace brood::wg

@@ -4,6 +4,7 @@
 // rotation_lab, the same with three members and a scout state dir.
 #pragma once
 
+#include "support/api_request.hpp"
 #include "support/dns_lab.hpp"
 #include "support/rt_test.hpp"
 
@@ -33,14 +34,9 @@ struct client {
   std::string authority;
   rt::task<http::response> send(std::string method, std::string path, std::string body, const crypto::identity* node,
                                 bool op) {
-    http::request r;
-    r.method = std::move(method);
-    r.path = std::move(path);
-    r.body = std::move(body);
-    if (op) r.headers.push_back({"authorization", "Bearer " + token});
-    if (node) auth::sign_request(r, *node, "brood.test", api::now_ms());
+    auto r = api_request(std::move(method), std::move(path), std::move(body), node, op ? token : "", api::now_ms());
     auto resp = co_await http.request(authority, std::move(r));
-    co_return resp ? std::move(*resp) : http::response{599, {}, resp.error().message()};
+    co_return or_599(std::move(resp));
   }
 };
 

@@ -45,16 +45,9 @@ struct served_api {
   }
   rt::task<http::response> send(std::string method, std::string path, std::string body,
                                 const crypto::identity* node = nullptr) {
-    http::request r;
-    r.method = std::move(method);
-    r.path = std::move(path);
-    r.body = std::move(body);
-    if (node)
-      auth::sign_request(r, *node, "brood.test", api::now_ms());
-    else
-      r.headers.push_back({"authorization", "Bearer " + token});
+    auto r = api_request(std::move(method), std::move(path), std::move(body), node, node ? "" : token, api::now_ms());
     auto resp = co_await http.request("localhost:" + std::to_string(listener.local_address()->port()), std::move(r));
-    co_return resp ? std::move(*resp) : http::response{599, {}, resp.error().message()};
+    co_return or_599(std::move(resp));
   }
   rt::task<void> stop() {
     co_await http.close();

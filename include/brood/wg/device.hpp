@@ -53,8 +53,7 @@ struct device_change {
 /// peer may have roamed to it).
 device_change diff(const device& current, const device& desired);
 
-/// Lower-case hex (UAPI) and standard base64 (wg(8)) forms of a key.
+/// The lower-case hex form of a key (UAPI).
 std::string to_hex(const key& k);
-std::string to_base64(const key& k);
 
 }  // namespace brood::wg
