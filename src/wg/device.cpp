@@ -1,7 +1,6 @@
 // device diff: the smallest change that makes a WireGuard device match the plan.
 #include <brood/wg/device.hpp>
 
-
 #include <algorithm>
 
 namespace brood::wg {
