@@ -148,7 +148,7 @@ int fold_runs(unsigned runs, unsigned nodes, unsigned vlans) {
       double c0 = thread_cpu_ms();
       apply_meta(v, t, domain, get(domain.meta()), p);
       apply_vlans(v, t, domain, get(domain.vlans()), p);
-      apply_liveness(v, t, domain, get(domain.liveness()), p);
+      apply_liveness(v, t, domain, get(domain.liveness()), p, b.state.ts);
       for (auto& s : all_shards(16)) apply_node_shard(v, t, domain, s, get(domain.node_shard(s)), p);
       for (auto& vl : b.state.vlans)
         apply_member_shard(v, t, domain, shard_of(self, 16), vl.vni, get(domain.member_shard(shard_of(self, 16), vl.vni)), p);

@@ -17,6 +17,7 @@
 #include "support/api_request.hpp"
 #include "support/dns_lab.hpp"
 
+#include <brood/rt/wall_clock.hpp>
 #include <brood/api/api.hpp>
 #include <brood/http/h2_client.hpp>
 #include <brood/http/server.hpp>
@@ -86,7 +87,7 @@ struct bench {
 rt::task<http::response> send(bench& b, std::string method, std::string path, std::string body,
                               const crypto::identity* node) {
   auto r = test::api_request(std::move(method), std::move(path), std::move(body), node, node ? "" : token,
-                             api::now_ms());
+                             rt::unix_ms());
   auto resp = co_await b.op->request(b.authority, std::move(r));
   co_return test::or_599(std::move(resp));
 }
@@ -107,8 +108,9 @@ void fold_write(bench& b, const std::string& line) {
       sets.push_back(std::move(p));
     }
   std::vector<records::problem> problems;
-  (void)records::apply_pushed(b.view, b.trust, records::names("brood.test"), b.watchers[0].id.pk(), std::move(sets),
-                              problems);
+  const auto self = b.watchers[0].id.pk();
+  (void)records::apply_pushed(b.view, b.trust, records::names("brood.test"), &self, std::move(sets), problems,
+                              rt::unix_ms());
   b.fold_problems += static_cast<unsigned>(problems.size());
   b.fold_ms_total += std::chrono::duration<double, std::milli>(steady::now() - t0).count();
   ++b.folds;
@@ -196,7 +198,7 @@ rt::task<int> measure(bench& b, unsigned nodes, unsigned rounds, std::chrono::mi
 
   for (unsigned i = 0; i < nodes; ++i) {
     watcher w{numbered(i), std::make_unique<http::h2_client>(co), nullptr, {}};
-    records::pending_record p{w.id.pk(), "node-" + std::to_string(i), {"203.0.113.1:51820"}, api::now_ms()};
+    records::pending_record p{w.id.pk(), "node-" + std::to_string(i), {"203.0.113.1:51820"}, rt::unix_ms()};
     const auto owner = records::names("brood.test").pending_shard(records::shard_of(w.id.pk(), 16));
     auto r = co_await send(b, "POST", "/register", "{\"record\":\"" + records::encode(p, owner, w.id) + "\"}", &w.id);
     auto a = co_await send(b, "POST", "/approve/" + w.id.id10(), "", nullptr);
@@ -221,7 +223,7 @@ rt::task<int> measure(bench& b, unsigned nodes, unsigned rounds, std::chrono::mi
   for (auto& w : b.watchers) {
     http::request r;
     r.path = "/watch";
-    auth::sign_request(r, w.id, "brood.test", api::now_ms());
+    auth::sign_request(r, w.id, "brood.test", rt::unix_ms());
     auto s = co_await w.http->open(b.authority, r, rt::io_options{rt::clock::now() + 10s});
     if (!s || (*s)->status() != 200) {
       std::fprintf(stderr, "watch: %s\n", s ? std::to_string((*s)->status()).c_str() : s.error().message().c_str());

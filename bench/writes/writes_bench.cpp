@@ -16,6 +16,7 @@
 #include "cloudflare_fake/fake_server.hpp"
 #include "support/dns_lab.hpp"
 
+#include <brood/rt/wall_clock.hpp>
 #include <brood/api/api.hpp>
 #include <brood/provider/rfc2136.hpp>
 #include <brood/records/node.hpp>

@@ -12,11 +12,13 @@
 #include <brood/rt/residency.hpp>
 #include <brood/rt/task_scope.hpp>
 #include <brood/rt/timer.hpp>
+#include <brood/rt/wall_clock.hpp>
 #include <brood/rt/with_timeout.hpp>
 #include <brood/tls/tls_context.hpp>
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 
 namespace brood::agent {
 
@@ -32,7 +34,9 @@ wg::key private_key_of(const crypto::identity& id) {
 constexpr auto device_check = std::chrono::milliseconds(500);
 }  // namespace
 
-agent::agent(config c, const crypto::identity& id) : _c(std::move(c)), _id(id), _n(_c.domain) {}
+agent::agent(config c, const crypto::identity& id) : _c(std::move(c)), _id(id), _n(_c.domain) {
+  _trust.accept_sealed = true;  // membership still followed while behind on the key (SPEC §5.6)
+}
 agent::~agent() = default;
 
 void agent::kick() noexcept {
@@ -42,7 +46,7 @@ void agent::kick() noexcept {
 
 void agent::note(std::string problem) {
   std::fprintf(stderr, "brood-agent: %s\n", problem.c_str());
-  _errors.push_back(std::to_string(wall_ms()) + " " + std::move(problem));
+  _errors.push_back(std::to_string(rt::unix_ms()) + " " + std::move(problem));
   if (_errors.size() > 8) _errors.erase(_errors.begin());
 }
 
@@ -58,7 +62,7 @@ rt::task<void> agent::sync_once() {
   auto g = co_await _sync_lock.lock();
   if (!g) co_return;
   ++_syncs;
-  _last_sync_ms = wall_ms();
+  _last_sync_ms = rt::unix_ms();
   records::read_options o;
   o.timeout = std::chrono::milliseconds(std::min<std::int64_t>(5000, _c.sync_interval.count()));
   auto report = co_await records::read_view(*_doh, _n, _id.pk(), _trust, _view, o);
@@ -94,13 +98,13 @@ rt::task<void> agent::sync_once() {
     }
   }
   // The liveness record is written by the scouts only when something changes; its absence is
-  // not a failure of this sync.
+  // not a failure of this sync. Texts left out of an answer that was otherwise used (a forged
+  // record beside the real ones) are not either: that part of the view is up to date.
   std::size_t failures = 0;
   for (auto& p : report.problems)
-    if (p.owner != _n.liveness()) ++failures;
+    if (p.owner != _n.liveness() && !p.ignored) ++failures;
   if (failures == 0 && _view.meta) {
-    _last_sync_ok_ms = wall_ms();
-    _view_complete = true;  // from now on the view may take peers away
+    _last_sync_ok_ms = rt::unix_ms();
     // A scout's agent (key from BROOD_KEY_FILE) pins the scouts at its first good read.
     if (_state.scouts.empty()) {
       _state.scouts = _view.meta->scouts;
@@ -116,13 +120,42 @@ rt::task<void> agent::sync_once() {
   } else {
     ++_sync_failures;
     for (auto& p : report.problems)
-      if (p.owner != _n.liveness()) note("sync: " + p.owner + ": " + p.reason.message());
+      if (p.owner != _n.liveness() && !p.ignored) note("sync: " + p.owner + ": " + p.reason.message());
   }
+  note_key_lag();
   _status_dirty = true;  // its outcome shows in status
   if (_state.scouts != _trust.scouts && !_trust.scouts.empty()) {  // a signed change of scouts
     _state.scouts = _trust.scouts;
     co_await save();
   }
+  co_await keep_memory();
+}
+
+void agent::note_key_lag() {
+  const bool behind = _view.meta && _view.meta->kv > _state.kv();
+  if (!behind) {
+    _behind_since_ms = 0;
+    return;
+  }
+  if (_behind_since_ms != 0) return;
+  _behind_since_ms = rt::unix_ms();
+  note("behind on the brood key: _meta says kv " + std::to_string(_view.meta->kv) + ", this node holds kv " +
+       std::to_string(_state.kv()) + " and cannot read its _k yet; members are still followed (a removed node " +
+       "leaves), endpoints that changed since are not");
+}
+
+rt::task<void> agent::keep_memory() {
+  if (_trust.generation() == _memory_saved) co_return;
+  _memory_saved = _trust.generation();
+  _state.replay = _trust.memory();
+  co_await save();
+}
+
+bool agent::mesh_known() const {
+  if (!_view.meta) return false;
+  for (auto& s : records::all_shards(_view.meta->shards))
+    if (!_view.node_shards.count(s)) return false;
+  return true;
 }
 
 namespace {
@@ -153,7 +186,8 @@ rt::task<std::vector<records::problem>> agent::refold(std::vector<std::string> o
     for (auto& t : *answers[i]) set.values.push_back(t.text());
     sets.push_back(std::move(set));
   }
-  (void)records::apply_pushed(_view, _trust, _n, _id.pk(), std::move(sets), problems);
+  const auto self = _id.pk();
+  (void)records::apply_pushed(_view, _trust, _n, &self, std::move(sets), problems, rt::unix_ms());
   co_return problems;
 }
 
@@ -179,10 +213,15 @@ rt::task<void> agent::send_heartbeat() {
   auto body = w.take();
   auto r = co_await _api->send("POST", "/heartbeat", std::move(body));
   if (!r || r->status != 200) {
-    note("heartbeat: " + (r ? std::to_string(r->status) + " " + r->body : r.error().message()));
+    if (const auto skew = _api->clock_skew_ms(); r && r->status == 401 && skew != 0)
+      note("the scouts refuse this node's signed requests for clock skew: this host's clock is " +
+           std::to_string(std::abs(skew) / 1000) + " s " + (skew > 0 ? "ahead of" : "behind") +
+           " the scout's (±60 s allowed); set this host's time (NTP)");
+    else
+      note("heartbeat: " + (r ? std::to_string(r->status) + " " + r->body : r.error().message()));
     co_return;
   }
-  _last_heartbeat_ok_ms = wall_ms();
+  _last_heartbeat_ok_ms = rt::unix_ms();
   auto j = json::parse(r->body);
   const auto* kv = j ? j->find("kv") : nullptr;
   auto v = kv ? kv->as_int() : rt::result<std::int64_t>(std::errc::invalid_argument);
@@ -307,7 +346,8 @@ rt::task<void> agent::fold_pushed(std::vector<records::pushed_set> sets) {
   if (key_taken) co_await save();
   auto again = sets;
   std::vector<records::problem> problems;
-  auto folded = records::apply_pushed(_view, _trust, _n, _id.pk(), std::move(sets), problems);
+  const auto self = _id.pk();
+  auto folded = records::apply_pushed(_view, _trust, _n, &self, std::move(sets), problems, rt::unix_ms());
   const bool unreadable = std::any_of(problems.begin(), problems.end(), [](const records::problem& p) {
     return p.reason == records::error::cannot_decrypt;
   });
@@ -316,13 +356,15 @@ rt::task<void> agent::fold_pushed(std::vector<records::pushed_set> sets) {
     const bool picked = co_await pick_up_key();
     if (picked) {
       problems.clear();
-      folded = records::apply_pushed(_view, _trust, _n, _id.pk(), std::move(again), problems);
+      folded = records::apply_pushed(_view, _trust, _n, &self, std::move(again), problems, rt::unix_ms());
     }
   }
-  for (auto& p : problems) note("watch: " + p.owner + ": " + p.reason.message());
+  for (auto& p : problems)
+    if (!p.ignored) note("watch: " + p.owner + ": " + p.reason.message());
+  co_await keep_memory();
   if (folded > 0) {
     ++_pushes;
-    _last_push_ms = wall_ms();
+    _last_push_ms = rt::unix_ms();
     kick();
   }
 }
@@ -369,11 +411,15 @@ rt::task<bool> agent::reconcile() {
   in.self = _id.pk();
   in.private_key = private_key_of(_id);
   in.listen_port = _c.wg_port;
-  in.now_ms = wall_ms();
+  in.now_ms = rt::unix_ms();
   in.current = &*current;
   in.announced_before = &_dp->announced();
-  in.view_complete = _view_complete;
+  in.view_complete = mesh_known();
   const auto p = make_plan(in);
+  if (p.liveness_refused != _liveness.refused && !p.liveness_refused.empty()) note("liveness: " + p.liveness_refused);
+  if (p.excluded != _liveness.excluded || p.kept_alive != _liveness.kept_alive || p.liveness_refused != _liveness.refused)
+    _status_dirty = true;
+  _liveness = {p.excluded, p.kept_alive, p.duplicate_ip, p.liveness_refused};
   auto r = co_await _dp->apply(*current, p);
   if (!r) {
     note("apply: " + r.error().message());
@@ -395,15 +441,15 @@ rt::task<void> agent::reconcile_loop() {
     const bool changed = co_await reconcile();
     // After a change at once (operators and the convergence bench read it); otherwise every
     // 10 s, for the handshake ages and counters.
-    if (changed || std::exchange(_status_dirty, false) || wall_ms() - _status_written_ms >= 10'000)
+    if (changed || std::exchange(_status_dirty, false) || rt::unix_ms() - _status_written_ms >= 10'000)
       co_await write_status();
     // After start-up (enrolment, the first sync and apply), after an endpoint change, and then
     // every minute: let go of the library pages that were not needed since — start-up's, a TLS
     // reconnect's, a rotation's.
     // What the steady state runs faults back in from the page cache, a page at a time.
-    if (std::exchange(first, false) || wall_ms() - _shed_ms >= 60'000) {
+    if (std::exchange(first, false) || rt::unix_ms() - _shed_ms >= 60'000) {
       (void)rt::shed_file_pages();
-      _shed_ms = wall_ms();
+      _shed_ms = rt::unix_ms();
     }
   }
 }
@@ -429,6 +475,17 @@ rt::task<void> agent::write_status() {
   w.key("watch").string(_watch_state).key("pushes").number(static_cast<std::int64_t>(_pushes));
   w.key("last_push_ms").number(_last_push_ms).key("last_heartbeat_ok_ms").number(_last_heartbeat_ok_ms);
   w.key("scout").string(_api ? _api->current() : "");
+  w.key("clock_skew_ms").number(_api ? _api->clock_skew_ms() : 0);
+  w.key("kv_behind_since_ms").number(_behind_since_ms);
+  auto ids = [&](const char* name, const std::vector<std::string>& list) {
+    w.key(name).begin_array();
+    for (auto& id : list) w.string(id);
+    w.end_array();
+  };
+  ids("excluded", _liveness.excluded);
+  ids("kept_alive", _liveness.kept_alive);
+  ids("duplicate_ip", _liveness.duplicate_ip);
+  w.key("liveness_refused").string(_liveness.refused);
   w.key("changes").number(static_cast<std::int64_t>(_dp ? _dp->changes() : 0));
   w.key("interface_restores").number(static_cast<std::int64_t>(_dp ? _dp->interface_restores() : 0));
   w.key("peers").begin_array();
@@ -449,9 +506,9 @@ rt::task<void> agent::write_status() {
     for (auto& r : _dp->removed()) w.begin_object().key("id").string(r.id10).key("at_ms").number(r.at_ms).end_object();
   w.end_array().key("errors").begin_array();
   for (auto& e : _errors) w.string(e);
-  w.end_array().key("written_ms").number(wall_ms()).end_object();
+  w.end_array().key("written_ms").number(rt::unix_ms()).end_object();
   auto ok = co_await rt::write_file_atomic(_c.state_dir + "/status.json", w.take(), 0644, rt::durability::relaxed);
-  if (ok) _status_written_ms = wall_ms();
+  if (ok) _status_written_ms = rt::unix_ms();
 }
 
 rt::task<int> agent::run() {

@@ -7,8 +7,10 @@
 #include <brood/json/writer.hpp>
 #include <brood/records/meta.hpp>
 #include <brood/records/node.hpp>
+#include <brood/records/view_update.hpp>
 #include <brood/rt/file.hpp>
 #include <brood/rt/timer.hpp>
+#include <brood/rt/wall_clock.hpp>
 
 #include <algorithm>
 #include <cstdio>
@@ -76,7 +78,7 @@ bool agent::adopt_keys(const std::vector<std::string>& texts) {
   }
   if (!got) return false;
   _trust.keys = _state.ring();
-  _kv_since_ms = wall_ms();
+  _kv_since_ms = rt::unix_ms();
   _status_dirty = true;
   kick();
   std::fprintf(stderr, "brood-agent: picked up brood key kv=%llu\n", static_cast<unsigned long long>(_state.kv()));
@@ -110,6 +112,8 @@ rt::task<bool> agent::enrol() {
   }
   _trust.keys = _state.ring();
   _trust.scouts = _state.scouts;
+  _trust.restore(_state.replay);
+  _memory_saved = _trust.generation();
   _endpoints = co_await discover_endpoints();
   if (_state.kv() > 0) co_return true;  // admitted before, or a scout with its key
 
@@ -133,7 +137,7 @@ rt::task<bool> agent::enrol() {
   for (bool approved = false; !approved;) {
     _phase = "registering";
     for (int attempt = 0;; ++attempt) {
-      records::pending_record p{_id.pk(), clean_host(_c.hostname), _endpoints, wall_ms()};
+      records::pending_record p{_id.pk(), clean_host(_c.hostname), _endpoints, rt::unix_ms()};
       json::writer w;
       w.begin_object().key("record").string(records::encode(p, owner, _id)).end_object();
       auto body = w.take();
@@ -165,9 +169,24 @@ rt::task<bool> agent::enrol() {
       if (!slept) co_return false;
     }
   }
-  // Approved: the scouts this node trusts from now on are the ones _meta listed.
+  // Approved: the scouts this node trusts from now on are those of _meta as it is now, reached
+  // from the set it registered under by the signed chain — a scout set changed since (by a
+  // scout of that set) is followed, a _meta signed by anyone else is not (SPEC §3).
   _trust.scouts = meta->scouts;
-  _state.scouts = meta->scouts;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    auto texts = co_await _doh->txt(_n.meta());
+    if (texts) {
+      records::texts answer;
+      for (auto& t : *texts) answer.push_back(t.text());
+      std::vector<records::problem> problems;
+      records::apply_meta(_view, _trust, _n, answer, problems);
+      break;
+    }
+    note("_meta at approval: " + texts.error().message());
+    auto slept = co_await rt::sleep_for(backoff(attempt));
+    if (!slept) co_return false;
+  }
+  _state.scouts = _trust.scouts;
   for (int attempt = 0;; ++attempt) {
     if (co_await pick_up_key()) break;
     co_await write_status();

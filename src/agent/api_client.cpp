@@ -5,17 +5,15 @@
 #include <brood/dns/srv.hpp>
 #include <brood/http/url.hpp>
 #include <brood/rt/timer.hpp>
+#include <brood/rt/wall_clock.hpp>
 
+#include <charconv>
 #include <chrono>
 #include <random>
 
 namespace brood::agent {
 
 namespace {
-std::int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 constexpr std::int64_t scouts_reread_ms = 300'000;
 }  // namespace
 
@@ -59,7 +57,7 @@ rt::task<std::vector<std::string>> api_client::authorities() {
     if (!u) co_return std::vector<std::string>{};
     co_return std::vector<std::string>{u->authority};
   }
-  const auto now = wall_ms();
+  const auto now = rt::unix_ms();
   if (_scouts.empty() || now - _scouts_read_ms > scouts_reread_ms) {
     auto srv = co_await _doh.srv(_n.scouts_srv());
     if (srv && !srv->empty()) {
@@ -75,13 +73,24 @@ rt::task<std::vector<std::string>> api_client::authorities() {
   co_return _scouts;
 }
 
+void api_client::note_clock(const http::response& r) {
+  // A scout that refused a request for its time says what its clock reads.
+  const auto theirs = r.header_value("x-brood-time");
+  std::int64_t at = 0;
+  auto [p, ec] = std::from_chars(theirs.data(), theirs.data() + theirs.size(), at);
+  if (r.status == 401 && ec == std::errc() && p == theirs.data() + theirs.size() && at > 0)
+    _clock_skew_ms = rt::unix_ms() - at;
+  else if (r.status < 400)
+    _clock_skew_ms = 0;
+}
+
 http::request api_client::signed_request(std::string method, std::string path, std::string body) const {
   http::request r;
   r.method = std::move(method);
   r.path = std::move(path);
   r.body = std::move(body);
   if (!r.body.empty()) r.headers.push_back({"content-type", "application/json"});
-  auth::sign_request(r, _id, _c.domain, wall_ms());
+  auth::sign_request(r, _id, _c.domain, rt::unix_ms());
   return r;
 }
 
@@ -92,7 +101,10 @@ rt::task<rt::result<http::response>> api_client::send(std::string method, std::s
     auto req = signed_request(method, path, body);
     const rt::io_options io{rt::clock::now() + std::chrono::seconds(10)};
     auto r = co_await _http.request(authority, std::move(req), io);
-    if (r && r->status < 500) {
+    if (r) note_clock(*r);
+    // Refused (401, 403) or rationed (429) by this scout: another may know this node better
+    // (approved there a moment ago) or have room; a scout's own trouble must not silence a node.
+    if (r && r->status < 500 && r->status != 401 && r->status != 403 && r->status != 429) {
       _current = authority;
       co_return r;
     }

@@ -2,6 +2,7 @@
 #include <brood/agent/config.hpp>
 
 #include <brood/config/env.hpp>
+#include <brood/dns/canonical_name.hpp>
 #include <brood/dns/doh_client.hpp>
 #include <brood/net/socket_address.hpp>
 
@@ -27,7 +28,7 @@ std::vector<std::string> split_list(const std::string& s) {
 std::optional<config> config_from_env(std::string* error) {
   brood::config::env e;
   config c;
-  c.domain = e.required("BROOD_DOMAIN");
+  c.domain = dns::canonical_name(e.required("BROOD_DOMAIN"));  // the one spelling signatures cover
   c.state_dir = e.string("BROOD_STATE_DIR", c.state_dir);
   c.doh_url = e.string("BROOD_DOH", dns::default_doh_url());
   if (!c.doh_url.starts_with("https://")) e.fail("BROOD_DOH", "expected an https:// URL");

@@ -5,6 +5,7 @@
 #include <brood/netlink/rtnl.hpp>
 #include <brood/rt/process.hpp>
 #include <brood/rt/timer.hpp>
+#include <brood/rt/wall_clock.hpp>
 #include <brood/rt/with_timeout.hpp>
 
 #include <sys/stat.h>
@@ -16,11 +17,6 @@
 #include <cstdio>
 
 namespace brood::agent {
-
-std::int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 data_plane::data_plane(const config& c, std::unique_ptr<wg::backend> b) : _c(c), _b(std::move(b)) {}
 
@@ -54,7 +50,7 @@ rt::task<rt::result<wg::device>> data_plane::device() {
   auto d = co_await _b->get();
   if (d || d.error() != std::errc::no_such_device) co_return d;
   // Missing: create it, but after a failure not more often than a doubling backoff allows.
-  const auto now = wall_ms();
+  const auto now = rt::unix_ms();
   if (now < _next_create_ms) co_return std::errc::no_such_device;
   std::fprintf(stderr, "brood-agent: %s is missing: creating it (%.*s)\n", _c.wg_interface.c_str(),
                static_cast<int>(_b->kind().size()), _b->kind().data());
@@ -94,7 +90,7 @@ rt::task<rt::result<bool>> data_plane::apply(const wg::device& current, const pl
   }
 
   // What is in place now, and since when.
-  const auto now = wall_ms();
+  const auto now = rt::unix_ms();
   std::map<std::string, peer_state> next;
   for (std::size_t i = 0; i < p.peers.size(); ++i) {
     const auto& want = p.device.peers[i];

@@ -31,7 +31,9 @@ std::string node_state::to_json() const {
     w.begin_object().key("kv").number(static_cast<std::int64_t>(k.kv)).key("key").string(crypto::base64url(k.key)).end_object();
   w.end_array().key("scouts").begin_array();
   for (auto& s : scouts) w.string(crypto::base64url(s));
-  w.end_array().end_object();
+  w.end_array().key("replay").begin_object();
+  for (auto& [id, v] : replay) w.key(id).number(v);
+  w.end_object().end_object();
   return w.take();
 }
 
@@ -64,6 +66,15 @@ rt::result<node_state> node_state::from_json(std::string_view text) {
     crypto::public_key pk;
     if (!decode_32(&v, pk)) return std::errc::invalid_argument;
     s.scouts.push_back(pk);
+  }
+  if (const auto* replay = j->find("replay")) {  // absent in files written before it existed
+    const auto* o = replay->as_object();
+    if (!o) return std::errc::invalid_argument;
+    for (std::size_t i = 0; i < o->size(); ++i) {
+      auto n = o->values[i].as_int();
+      if (!n || o->keys[i].empty()) return std::errc::invalid_argument;
+      s.replay[o->keys[i]] = *n;
+    }
   }
   return s;
 }

@@ -1,8 +1,10 @@
 // render_status: status.json as a table for people.
 #include <brood/agent/status_table.hpp>
 
-#include <chrono>
+#include <brood/rt/wall_clock.hpp>
+
 #include <cstdio>
+#include <cstdlib>
 
 namespace brood::agent {
 
@@ -29,9 +31,7 @@ std::string age(std::int64_t then_ms, std::int64_t now_ms) {
 }  // namespace
 
 std::string render_status(const json::value& st) {
-  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
+  const auto now = rt::unix_ms();
   std::string out;
   char line[512];
   std::snprintf(line, sizeof line, "node %s  %s  ip %s  kv %s  %s\n", str(st, "id").c_str(), str(st, "phase").c_str(),
@@ -49,6 +49,28 @@ std::string render_status(const json::value& st) {
                 str(st, "syncs").c_str(), str(st, "sync_failures").c_str(), str(st, "watch").c_str(),
                 str(st, "pushes").c_str(), str(st, "scout").c_str());
   out += line;
+  // What keeps this node from following the brood exactly, when something does.
+  if (const auto skew = num(st, "clock_skew_ms"); skew != 0) {
+    std::snprintf(line, sizeof line, "CLOCK: %llds %s the scout's; signed requests are refused (set the time)\n",
+                  static_cast<long long>(std::llabs(skew) / 1000), skew > 0 ? "ahead of" : "behind");
+    out += line;
+  }
+  if (const auto behind = num(st, "kv_behind_since_ms"); behind > 0) {
+    std::snprintf(line, sizeof line, "KEY: behind on the brood key since %s (its _k not read yet)\n",
+                  age(behind, now).c_str());
+    out += line;
+  }
+  auto listed = [&](const char* key) {
+    std::string ids;
+    if (const auto* a = st.find(key); a && a->as_array())
+      for (auto& x : *a->as_array())
+        if (x.as_string()) ids += (ids.empty() ? "" : ",") + *x.as_string();
+    return ids;
+  };
+  if (auto ex = listed("excluded"); !ex.empty()) out += "liveness: excluded " + ex + "\n";
+  if (auto kept = listed("kept_alive"); !kept.empty()) out += "liveness: listed down, kept (live session) " + kept + "\n";
+  if (auto dup = listed("duplicate_ip"); !dup.empty()) out += "left out, address held by another node: " + dup + "\n";
+  if (auto refused = str(st, "liveness_refused"); refused != "-") out += "liveness: " + refused + "\n";
   out += "\nPEER        IP               ENDPOINT                   HANDSHAKE   RX        TX\n";
   if (const auto* peers = st.find("peers"); peers && peers->as_array())
     for (auto& p : *peers->as_array()) {

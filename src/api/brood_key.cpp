@@ -1,5 +1,6 @@
 // brood.key: load with a permission check, save atomically.
 #include <brood/api/brood_key.hpp>
+#include <brood/rt/file.hpp>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -27,7 +28,12 @@ rt::result<brood_key> load_brood_key(const std::string& path) {
   auto n = ::read(fd, buf, sizeof buf);
   ::close(fd);
   if (n <= 0) return std::errc::invalid_argument;
-  std::string_view text(buf, static_cast<std::size_t>(n));
+  return parse_brood_key(std::string_view(buf, static_cast<std::size_t>(n)));
+}
+
+std::string format_brood_key(const brood_key& k) { return std::to_string(k.kv) + " " + crypto::base64(k.key) + "\n"; }
+
+rt::result<brood_key> parse_brood_key(std::string_view text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
   auto sp = text.find(' ');
   brood_key k;
@@ -41,11 +47,10 @@ rt::result<brood_key> load_brood_key(const std::string& path) {
 }
 
 rt::result<void> save_brood_key(const std::string& path, const brood_key& k) {
-  const std::string tmp = path + ".tmp";
-  ::unlink(tmp.c_str());
+  const std::string tmp = rt::temporary_name(path);
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) return last_error();
-  const std::string line = std::to_string(k.kv) + " " + crypto::base64(k.key) + "\n";
+  const std::string line = format_brood_key(k);
   bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
   ::close(fd);
   if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {

@@ -1,7 +1,8 @@
-// Small helpers the API's handler files share: JSON responses, id checks, finding a set among
-// the ones a provider edit read. Private to src/api.
+// Small helpers the API's handler files share: JSON responses and the common refusals, id
+// checks, finding a set among the ones a provider edit read. Private to src/api.
 #pragma once
 
+#include <brood/auth/request_signature.hpp>
 #include <brood/http/message.hpp>
 #include <brood/json/writer.hpp>
 #include <brood/provider/provider.hpp>
@@ -17,6 +18,23 @@ inline http::response json_ok(int status, std::string body) {
   r.status = status;
   r.headers.push_back({"content-type", "application/json"});
   r.body = std::move(body);
+  return r;
+}
+
+/// A node-signed request refused (401). Refused for its time, the answer says what this clock
+/// reads (x-brood-time), so that the node can tell its operator how far off it is.
+inline http::response signature_refused(std::error_code e, std::int64_t now_ms) {
+  auto r = http::error_response(401, "unauthenticated", e.message());
+  if (e == auth::error::clock_skew) r.headers.push_back({"x-brood-time", std::to_string(now_ms)});
+  return r;
+}
+
+/// A change that cannot go ahead: the provider holds texts at `owner` the scout could not verify.
+inline http::response unverifiable(const std::string& owner) {
+  auto r = http::error_response(503, "unavailable",
+                                owner + " holds records this scout cannot verify; it keeps what it verified and "
+                                        "will not write over the rest (see GET /status)");
+  r.headers.push_back({"retry-after", "30"});
   return r;
 }
 

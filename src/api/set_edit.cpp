@@ -1,23 +1,7 @@
-// Splitting and rebuilding sets of records.
+// Rebuilding a set of records under a new header.
 #include <brood/api/set_edit.hpp>
 
-#include <chrono>
-
 namespace brood::api {
-
-set_texts split_set(const std::vector<std::string>& texts, records::set_kind kind, const std::string& owner,
-                    const std::vector<crypto::public_key>& scouts) {
-  set_texts out;
-  for (auto& t : texts) {
-    if (!records::is_set_header(t)) {
-      out.members.push_back(t);
-      continue;
-    }
-    auto h = records::decode_set_header(t, kind, owner, scouts);
-    if (h && (!out.header || h->ts > out.header->ts)) out.header = *h;
-  }
-  return out;
-}
 
 std::vector<std::string> rebuild_set(records::set_kind kind, const std::string& owner, std::vector<std::string> members,
                                      const std::optional<records::set_header>& previous, std::int64_t ts,
@@ -32,11 +16,6 @@ std::vector<std::string> rebuild_set(records::set_kind kind, const std::string& 
   std::vector<std::string> out{records::encode(h, owner, scout)};
   for (auto& m : members) out.push_back(std::move(m));
   return out;
-}
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 }  // namespace brood::api

@@ -2,7 +2,6 @@
 // remote brood: its WireGuard endpoint and its end of the tunnel. Both broods derive the same
 // tunnel /30 from their two domain names (below), so neither has to tell the other.
 #include <brood/api/api.hpp>
-#include <brood/api/set_edit.hpp>
 #include <brood/json/value.hpp>
 #include <brood/records/node.hpp>
 #include <brood/records/trail.hpp>
@@ -44,8 +43,7 @@ std::string trail_address(std::string_view local, std::string_view remote) {
 }
 
 rt::task<http::response> api::create_trail(const http::request& req) {
-  ++_c.requests;
-  if (!is_operator(req)) co_return http::error_response(401, "unauthenticated", "operator token required");
+  if (auto refused = admit(req, true)) co_return std::move(*refused);
   auto body = json::parse(req.body);
   const json::value* remote_v = body ? body->find("remote_domain") : nullptr;
   const json::value* prio_v = body ? body->find("priority") : nullptr;
@@ -55,50 +53,45 @@ rt::task<http::response> api::create_trail(const http::request& req) {
   auto prio = prio_v ? prio_v->as_int() : rt::result<std::int64_t>(std::int64_t{100});
   if (!prio || *prio < 0 || *prio > 65535) co_return http::error_response(400, "bad request", "priority is 0 to 65535");
   const std::string remote = *remote_v->as_string();
+  const std::string given = ep_v && ep_v->as_string() ? *ep_v->as_string() : "";
 
-  std::string why;
-  auto m = co_await meta(&why);
-  if (!m) co_return provider_failure(m.error(), why);
-  const auto meta_now = *m;
+  // Trails are signed but not encrypted: they take the lease like every operator change, so
+  // that two scouts never write the same trail at once, and the rotation never races them.
+  auto c = co_await begin(true, "trail");
+  if (auto* refused = std::get_if<http::response>(&c)) co_return std::move(*refused);
   const auto id = _scout.id10();
-  const auto n_owner = _n.node_shard(records::shard_of(_scout.pk(), meta_now.shards));
-  const std::vector<crypto::secret_key> ring = api::ring();
-  std::vector<rrset> sets{{_n.trails(), rr_type::txt, _o.ttl, {}}, {n_owner, rr_type::txt, _o.ttl, {}}};
   int status = 201;
-  std::string detail, endpoint = ep_v && ep_v->as_string() ? *ep_v->as_string() : "";
-  provider::provider::edit_fn fn = [&](const std::vector<rrset>& current) {
+  std::string detail;
+  auto fail = co_await commit(std::get<change>(c), _n.trails(), [&](const std::vector<rrset>& current) {
     status = 201;
     // This scout's WireGuard endpoint: given, or the first of its own _n record.
-    std::string ep = endpoint;
-    if (ep.empty())
-      for (auto& t : values_of(current, n_owner))
-        if (auto node = records::decode_node(t, n_owner, meta_now.scouts, ring);
-            node && node->pk == _scout.pk() && !node->endpoints.empty())
-          ep = node->endpoints.front();
+    std::string ep = given;
+    if (const auto* self = _sv.node(_scout.pk()); ep.empty() && self && !self->endpoints.empty()) ep = self->endpoints.front();
     if (ep.empty()) {
       status = 409, detail = "this scout has no endpoint yet (approve it, or give \"endpoint\")";
       return current;
     }
-    records::trail_record t{remote, id, ep, trail_address(_n.domain(), remote), static_cast<std::uint32_t>(*prio),
-                            now_ms()};
-    auto set = split_set(values_of(current, _n.trails()), records::set_kind::trails, _n.trails(), meta_now.scouts);
-    std::erase_if(set.members, [&](const std::string& text) {
-      auto old = records::decode_trail(text, _n.trails(), meta_now.scouts);
-      return old && old->remote == remote && old->scout == id;  // this scout's earlier record for it
-    });
+    auto base = base_of(_n.trails(), current);
+    if (!base) {
+      status = 503;
+      return current;
+    }
+    records::trail_record t{remote, id, ep, trail_address(_n.domain(), remote), static_cast<std::uint32_t>(*prio), now()};
+    std::vector<std::string> members;
+    for (std::size_t i = 0; _sv.view.trails && i < _sv.view.trails->members.size(); ++i) {
+      const auto& old = _sv.view.trails->members[i];
+      if (old.remote != remote || old.scout != id) members.push_back(_sv.view.trails->texts[i]);  // not this one's
+    }
     auto text = records::encode(t, _n.trails(), _scout);
-    if (!records::decode_trail(text, _n.trails(), meta_now.scouts)) {
+    if (!records::decode_trail(text, _n.trails(), _sv.trust.scouts)) {
       status = 400, detail = "endpoint is not ip:port";
       return current;
     }
-    set.members.push_back(std::move(text));
-    auto next = current;
-    next[0].values = rebuild_set(records::set_kind::trails, _n.trails(), std::move(set.members), set.header, t.ts, _scout);
-    return next;
-  };
-  auto w = co_await _p.edit(std::move(sets), std::move(fn), &why);
-  ++_c.provider_edits;
-  if (!w) co_return provider_failure(w.error(), why);
+    members.push_back(std::move(text));
+    return std::vector<rrset>{{_n.trails(), rr_type::txt, _o.ttl, rebuilt(records::set_kind::trails, _n.trails(), members, base->second)}};
+  });
+  if (fail) co_return std::move(*fail);
+  if (status == 503) co_return unverifiable(_n.trails());
   if (status != 201) co_return http::error_response(status, status == 400 ? "bad request" : "conflict", detail);
   json::writer out;
   out.begin_object().key("remote_domain").string(remote).key("scout").string(id);
@@ -107,51 +100,44 @@ rt::task<http::response> api::create_trail(const http::request& req) {
 }
 
 rt::task<http::response> api::list_trails(const http::request& req) {
-  ++_c.requests;
-  if (!is_operator(req)) co_return http::error_response(401, "unauthenticated", "operator token required");
-  std::string why;
-  auto m = co_await meta(&why);
-  if (!m) co_return provider_failure(m.error(), why);
-  auto texts = co_await _p.get(_n.trails(), rr_type::txt, &why);
-  if (!texts) co_return provider_failure(texts.error(), why);
+  if (auto refused = admit(req, true)) co_return std::move(*refused);
   json::writer w;
   w.begin_array();
-  for (auto& t : *texts)
-    if (!records::is_set_header(t))
-      if (auto tr = records::decode_trail(t, _n.trails(), m->scouts)) {
-        w.begin_object().key("remote_domain").string(tr->remote).key("scout").string(tr->scout);
-        w.key("endpoint").string(tr->ep).key("overlay").string(tr->overlay);
-        w.key("priority").number(static_cast<std::int64_t>(tr->priority)).end_object();
-      }
+  if (_sv.view.trails)
+    for (auto& tr : _sv.view.trails->members) {
+      w.begin_object().key("remote_domain").string(tr.remote).key("scout").string(tr.scout);
+      w.key("endpoint").string(tr.ep).key("overlay").string(tr.overlay);
+      w.key("priority").number(static_cast<std::int64_t>(tr.priority)).end_object();
+    }
   w.end_array();
   co_return json_ok(200, w.take());
 }
 
 rt::task<http::response> api::delete_trail(const http::request& req, std::string remote) {
-  ++_c.requests;
-  if (!is_operator(req)) co_return http::error_response(401, "unauthenticated", "operator token required");
+  if (auto refused = admit(req, true)) co_return std::move(*refused);
   if (!domain_ok(remote)) co_return http::error_response(400, "bad request", "not a domain: " + remote);
-  std::string why;
-  auto m = co_await meta(&why);
-  if (!m) co_return provider_failure(m.error(), why);
-  const auto meta_now = *m;
-  std::vector<rrset> sets{{_n.trails(), rr_type::txt, _o.ttl, {}}};
-  bool found = false;
-  provider::provider::edit_fn fn = [&](const std::vector<rrset>& current) {
-    found = false;
-    auto set = split_set(values_of(current, _n.trails()), records::set_kind::trails, _n.trails(), meta_now.scouts);
-    std::erase_if(set.members, [&](const std::string& text) {
-      auto t = records::decode_trail(text, _n.trails(), meta_now.scouts);
-      return t && t->remote == remote && (found = true);  // every scout's record of this trail
-    });
+  auto c = co_await begin(true, "trail");
+  if (auto* refused = std::get_if<http::response>(&c)) co_return std::move(*refused);
+  bool found = false, unverified = false;
+  auto fail = co_await commit(std::get<change>(c), _n.trails(), [&](const std::vector<rrset>& current) {
+    found = unverified = false;
+    auto base = base_of(_n.trails(), current);
+    if (!base || !_sv.view.trails) {
+      unverified = !base;
+      return current;
+    }
+    std::vector<std::string> members;
+    for (std::size_t i = 0; i < _sv.view.trails->members.size(); ++i) {
+      if (_sv.view.trails->members[i].remote == remote)
+        found = true;  // every scout's record of this trail
+      else
+        members.push_back(_sv.view.trails->texts[i]);
+    }
     if (!found) return current;
-    auto next = current;
-    next[0].values = rebuild_set(records::set_kind::trails, _n.trails(), std::move(set.members), set.header, now_ms(), _scout);
-    return next;
-  };
-  auto w = co_await _p.edit(std::move(sets), std::move(fn), &why);
-  ++_c.provider_edits;
-  if (!w) co_return provider_failure(w.error(), why);
+    return std::vector<rrset>{{_n.trails(), rr_type::txt, _o.ttl, rebuilt(records::set_kind::trails, _n.trails(), members, base->second)}};
+  });
+  if (fail) co_return std::move(*fail);
+  if (unverified) co_return unverifiable(_n.trails());
   if (!found) co_return http::error_response(404, "not found", "no trail to " + remote);
   co_return json_ok(200, "{\"removed\":\"" + remote + "\"}");
 }

@@ -1,5 +1,5 @@
-// brood-api: vlans and their members (SPEC §5.7) — each change one provider edit over `_vl`,
-// the vlan's `_m` shards and, for a membership, the node's `_n` shard.
+// brood-api: vlans and their members (SPEC §5.7) — each change one provider edit over `_vl`
+// and the vlan's `_m` shards, under the change lease; the lists from the view.
 #include <brood/api/api.hpp>
 #include <brood/api/set_edit.hpp>
 #include <brood/json/value.hpp>
@@ -81,8 +81,7 @@ bool host_in(const std::string& subnet, const std::string& ip) {
 }  // namespace
 
 rt::task<http::response> api::create_vlan(const http::request& req) {
-  ++_c.requests;
-  if (!is_operator(req)) co_return http::error_response(401, "unauthenticated", "operator token required");
+  if (auto refused = admit(req, true)) co_return std::move(*refused);
   auto body = json::parse(req.body);
   const json::value* vni_v = body ? body->find("vni") : nullptr;
   const json::value* name_v = body ? body->find("name") : nullptr;
@@ -98,41 +97,39 @@ rt::task<http::response> api::create_vlan(const http::request& req) {
   const auto vni = static_cast<std::uint32_t>(*vni_i);
   const std::string name = *name_v->as_string();
 
-  // One change at a time, and never with an unfinished rotation (its key encrypts from now on).
-  auto g = co_await _writes.lock();
-  if (!g) co_return http::error_response(503, "unavailable", "shutting down");
-  if (auto busy = co_await settle_rotation()) co_return std::move(*busy);
-  std::string why;
-  auto m = co_await meta(&why);
-  if (!m) co_return provider_failure(m.error(), why);
-  const auto meta_now = *m;
-  const std::vector<crypto::secret_key> ring = api::ring();
-  std::vector<rrset> sets{{_n.vlans(), rr_type::txt, _o.ttl, {}}};
-  for (auto& s : records::all_shards(meta_now.shards)) sets.push_back({_n.member_shard(s, vni), rr_type::txt, _o.ttl, {}});
+  auto c = co_await begin(true, "vlan");
+  if (auto* refused = std::get_if<http::response>(&c)) co_return std::move(*refused);
+  auto& ch = std::get<change>(c);
+  std::vector<std::string> owners{_n.vlans()};
+  for (auto& s : records::all_shards(ch.meta.shards)) owners.push_back(_n.member_shard(s, vni));
   std::string clash;
-  provider::provider::edit_fn fn = [&](const std::vector<rrset>& current) {
+  bool unverified = false;
+  auto fail = co_await commit(ch, owners, [&](const std::vector<rrset>& current) {
     clash.clear();
-    auto next = current;
-    const auto ts = now_ms();
-    auto set = split_set(values_of(current, _n.vlans()), records::set_kind::vlans, _n.vlans(), meta_now.scouts);
-    for (auto& t : set.members)
-      if (auto v = records::decode_vlan(t, _n.vlans(), meta_now.scouts, ring)) {
-        if (v->vni == vni) clash = "vni " + std::to_string(vni) + " exists";
-        else if (v->name == name) clash = "a vlan is already named " + name;
-      }
-    if (!clash.empty()) return current;
-    set.members.push_back(records::encode(records::vlan_record{vni, name, *subnet, ts}, _n.vlans(), _key.key, _scout));
-    for (auto& s : next) {
-      if (s.name == _n.vlans())
-        s.values = rebuild_set(records::set_kind::vlans, s.name, std::move(set.members), set.header, ts, _scout);
-      else if (s.values.empty())  // every _m shard name exists from the start
-        s.values = rebuild_set(records::set_kind::members, s.name, {}, std::nullopt, ts, _scout);
+    unverified = false;
+    auto base = base_of(_n.vlans(), current);
+    if (!base) {
+      unverified = true;
+      return current;
     }
+    if (_sv.vlan(vni)) clash = "vni " + std::to_string(vni) + " exists";
+    if (_sv.view.vlans)
+      for (auto& v : _sv.view.vlans->members)
+        if (v.name == name) clash = "a vlan is already named " + name;
+    if (!clash.empty()) return current;
+    const auto ts = now();
+    auto members = base->first;
+    members.push_back(records::encode(records::vlan_record{vni, name, *subnet, ts}, _n.vlans(), _key.key, _scout));
+    std::vector<rrset> next{{_n.vlans(), rr_type::txt, _o.ttl, rebuilt(records::set_kind::vlans, _n.vlans(), members, base->second)}};
+    // Every _m shard name exists from the start, empty: whatever an earlier vlan of this vni
+    // left there goes with a fresh header.
+    for (auto& s : records::all_shards(ch.meta.shards))
+      next.push_back({_n.member_shard(s, vni), rr_type::txt, _o.ttl,
+                      rebuilt(records::set_kind::members, _n.member_shard(s, vni), {}, std::nullopt)});
     return next;
-  };
-  auto w = co_await _p.edit(std::move(sets), std::move(fn), &why);
-  ++_c.provider_edits;
-  if (!w) co_return provider_failure(w.error(), why);
+  });
+  if (fail) co_return std::move(*fail);
+  if (unverified) co_return unverifiable(_n.vlans());
   if (!clash.empty()) co_return http::error_response(409, "conflict", clash);
   ++_c.vlan_changes;
   json::writer out;
@@ -142,18 +139,9 @@ rt::task<http::response> api::create_vlan(const http::request& req) {
 }
 
 rt::task<http::response> api::list_vlans(const http::request& req) {
-  ++_c.requests;
-  if (!is_operator(req)) co_return http::error_response(401, "unauthenticated", "operator token required");
-  std::string why;
-  auto m = co_await meta(&why);
-  if (!m) co_return provider_failure(m.error(), why);
-  auto texts = co_await _p.get(_n.vlans(), rr_type::txt, &why);
-  if (!texts) co_return provider_failure(texts.error(), why);
-  const std::vector<crypto::secret_key> ring = api::ring();
+  if (auto refused = admit(req, true)) co_return std::move(*refused);
   std::vector<records::vlan_record> vlans;
-  for (auto& t : *texts)
-    if (!records::is_set_header(t))
-      if (auto v = records::decode_vlan(t, _n.vlans(), m->scouts, ring)) vlans.push_back(std::move(*v));
+  if (_sv.view.vlans) vlans = _sv.view.vlans->members;
   std::sort(vlans.begin(), vlans.end(), [](auto& a, auto& b) { return a.vni < b.vni; });
   json::writer w;
   w.begin_array();
@@ -166,51 +154,44 @@ rt::task<http::response> api::list_vlans(const http::request& req) {
 }
 
 rt::task<http::response> api::delete_vlan(const http::request& req, std::string vni_text) {
-  ++_c.requests;
-  if (!is_operator(req)) co_return http::error_response(401, "unauthenticated", "operator token required");
+  if (auto refused = admit(req, true)) co_return std::move(*refused);
   auto vni = parse_vni(vni_text);
   if (!vni) co_return http::error_response(400, "bad request", "vni is an integer from 1 to 16777215");
-  // One change at a time, and never with an unfinished rotation (its key encrypts from now on).
-  auto g = co_await _writes.lock();
-  if (!g) co_return http::error_response(503, "unavailable", "shutting down");
-  if (auto busy = co_await settle_rotation()) co_return std::move(*busy);
-  std::string why;
-  auto m = co_await meta(&why);
-  if (!m) co_return provider_failure(m.error(), why);
-  const auto meta_now = *m;
-  const std::vector<crypto::secret_key> ring = api::ring();
-  std::vector<rrset> sets{{_n.vlans(), rr_type::txt, _o.ttl, {}}};
-  for (auto& s : records::all_shards(meta_now.shards))
-    sets.push_back({_n.member_shard(s, *vni), rr_type::txt, _o.ttl, {}});
-  bool found = false;
-  provider::provider::edit_fn fn = [&](const std::vector<rrset>& current) {
-    found = false;
-    auto set = split_set(values_of(current, _n.vlans()), records::set_kind::vlans, _n.vlans(), meta_now.scouts);
-    std::erase_if(set.members, [&](const std::string& t) {
-      auto v = records::decode_vlan(t, _n.vlans(), meta_now.scouts, ring);
-      return v && v->vni == *vni && (found = true);
-    });
-    if (!found) return current;
-    auto next = current;
-    for (auto& s : next) {
-      if (s.name == _n.vlans())
-        s.values = rebuild_set(records::set_kind::vlans, s.name, std::move(set.members), set.header, now_ms(), _scout);
-      else
-        s.values.clear();  // the vlan's _m shards go with it
+  auto c = co_await begin(true, "vlan");
+  if (auto* refused = std::get_if<http::response>(&c)) co_return std::move(*refused);
+  auto& ch = std::get<change>(c);
+  std::vector<std::string> owners{_n.vlans()};
+  for (auto& s : records::all_shards(ch.meta.shards)) owners.push_back(_n.member_shard(s, *vni));
+  bool found = false, unverified = false;
+  auto fail = co_await commit(ch, owners, [&](const std::vector<rrset>& current) {
+    found = unverified = false;
+    auto base = base_of(_n.vlans(), current);
+    if (!base || !_sv.view.vlans) {
+      unverified = !base;
+      return current;
     }
+    std::vector<std::string> members;
+    for (std::size_t i = 0; i < _sv.view.vlans->members.size(); ++i) {
+      if (_sv.view.vlans->members[i].vni == *vni)
+        found = true;
+      else
+        members.push_back(_sv.view.vlans->texts[i]);
+    }
+    if (!found) return current;
+    std::vector<rrset> next{{_n.vlans(), rr_type::txt, _o.ttl, rebuilt(records::set_kind::vlans, _n.vlans(), members, base->second)}};
+    for (auto& s : records::all_shards(ch.meta.shards))
+      next.push_back({_n.member_shard(s, *vni), rr_type::txt, _o.ttl, {}});  // the vlan's _m shards go with it
     return next;
-  };
-  auto w = co_await _p.edit(std::move(sets), std::move(fn), &why);
-  ++_c.provider_edits;
-  if (!w) co_return provider_failure(w.error(), why);
+  });
+  if (fail) co_return std::move(*fail);
+  if (unverified) co_return unverifiable(_n.vlans());
   if (!found) co_return http::error_response(404, "not found", "no vlan " + vni_text);
   ++_c.vlan_changes;
   co_return json_ok(200, "{\"deleted\":" + std::to_string(*vni) + "}");
 }
 
 rt::task<http::response> api::add_member(const http::request& req, std::string vni_text) {
-  ++_c.requests;
-  if (!is_operator(req)) co_return http::error_response(401, "unauthenticated", "operator token required");
+  if (auto refused = admit(req, true)) co_return std::move(*refused);
   auto vni = parse_vni(vni_text);
   if (!vni) co_return http::error_response(400, "bad request", "vni is an integer from 1 to 16777215");
   auto body = json::parse(req.body);
@@ -222,65 +203,49 @@ rt::task<http::response> api::add_member(const http::request& req, std::string v
   unsigned char probe[16];
   if (parse_ip(ip, probe) == 0) co_return http::error_response(400, "bad request", "ip is not an address");
 
-  // One change at a time, and never with an unfinished rotation (its key encrypts from now on).
-  auto g = co_await _writes.lock();
-  if (!g) co_return http::error_response(503, "unavailable", "shutting down");
-  if (auto busy = co_await settle_rotation()) co_return std::move(*busy);
-  std::string why;
-  auto m = co_await meta(&why);
-  if (!m) co_return provider_failure(m.error(), why);
-  const auto meta_now = *m;
-  const auto shard = id.substr(0, meta_now.shards == 256 ? 2 : 1);
-  const auto n_owner = _n.node_shard(shard), m_owner = _n.member_shard(shard, *vni);
-  const std::vector<crypto::secret_key> ring = api::ring();
-  std::vector<rrset> sets{{_n.vlans(), rr_type::txt, _o.ttl, {}}, {n_owner, rr_type::txt, _o.ttl, {}}};
-  for (auto& s : records::all_shards(meta_now.shards))
-    sets.push_back({_n.member_shard(s, *vni), rr_type::txt, _o.ttl, {}});
+  auto c = co_await begin(true, "member");
+  if (auto* refused = std::get_if<http::response>(&c)) co_return std::move(*refused);
+  auto& ch = std::get<change>(c);
+  const auto shard = records::shard_of_id(id, ch.meta.shards);
+  const auto m_owner = _n.member_shard(shard, *vni);
+  // Every _m shard of the vlan is read: the address must be free in all of them.
+  std::vector<std::string> owners{_n.vlans(), _n.node_shard(shard)};
+  for (auto& s : records::all_shards(ch.meta.shards)) owners.push_back(_n.member_shard(s, *vni));
   int status = 201;
   std::string detail;
-  provider::provider::edit_fn fn = [&](const std::vector<rrset>& current) {
+  auto fail = co_await commit(ch, owners, [&](const std::vector<rrset>& current) {
     status = 201;
-    std::optional<records::vlan_record> vlan;
-    for (auto& t : values_of(current, _n.vlans()))
-      if (auto v = records::decode_vlan(t, _n.vlans(), meta_now.scouts, ring); v && v->vni == *vni) vlan = *v;
+    const auto* vlan = _sv.vlan(*vni);
     if (!vlan) {
       status = 404, detail = "no vlan " + std::to_string(*vni);
       return current;
     }
-    std::optional<crypto::public_key> pk;
-    for (auto& t : values_of(current, n_owner))
-      if (auto node = records::decode_node(t, n_owner, meta_now.scouts, ring); node && crypto::id10(node->pk) == id)
-        pk = node->pk;
-    if (!pk) {
+    auto nodes = _sv.nodes_with_id(id);
+    if (nodes.size() != 1) {
       status = 404, detail = "no member node " + id;
       return current;
     }
+    const auto pk = nodes.front()->pk;
     if (!host_in(vlan->subnet, ip)) {
       status = 409, detail = ip + " is not a host address of " + vlan->subnet;
       return current;
     }
-    for (auto& s : current) {
-      if (!s.name.starts_with("_m.")) continue;
-      for (auto& t : s.values)
-        if (auto mem = records::decode_member(t, s.name, meta_now.scouts, ring)) {
-          if (mem->pk == *pk) status = 409, detail = id + " is already in vlan " + std::to_string(*vni);
-          else if (mem->ip == ip) status = 409, detail = ip + " is in use in vlan " + std::to_string(*vni);
-        }
+    for (auto* m : _sv.members_of(*vni)) {
+      if (m->pk == pk) status = 409, detail = id + " is already in vlan " + std::to_string(*vni);
+      else if (m->ip == ip) status = 409, detail = ip + " is in use in vlan " + std::to_string(*vni);
     }
     if (status != 201) return current;
-    auto next = current;
-    const auto ts = now_ms();
-    for (auto& s : next)
-      if (s.name == m_owner) {
-        auto set = split_set(s.values, records::set_kind::members, m_owner, meta_now.scouts);
-        set.members.push_back(records::encode(records::member_record{*pk, ip, ts}, m_owner, _key.key, _scout));
-        s.values = rebuild_set(records::set_kind::members, m_owner, std::move(set.members), set.header, ts, _scout);
-      }
-    return next;
-  };
-  auto w = co_await _p.edit(std::move(sets), std::move(fn), &why);
-  ++_c.provider_edits;
-  if (!w) co_return provider_failure(w.error(), why);
+    auto base = base_of(m_owner, current);
+    if (!base) {
+      status = 503;
+      return current;
+    }
+    auto members = base->first;
+    members.push_back(records::encode(records::member_record{pk, ip, now()}, m_owner, _key.key, _scout));
+    return std::vector<rrset>{{m_owner, rr_type::txt, _o.ttl, rebuilt(records::set_kind::members, m_owner, members, base->second)}};
+  });
+  if (fail) co_return std::move(*fail);
+  if (status == 503) co_return unverifiable(m_owner);
   if (status != 201) co_return http::error_response(status, status == 404 ? "not found" : "conflict", detail);
   ++_c.vlan_changes;
   json::writer out;
@@ -290,64 +255,48 @@ rt::task<http::response> api::add_member(const http::request& req, std::string v
 }
 
 rt::task<http::response> api::list_members(const http::request& req, std::string vni_text) {
-  ++_c.requests;
-  if (!is_operator(req)) co_return http::error_response(401, "unauthenticated", "operator token required");
+  if (auto refused = admit(req, true)) co_return std::move(*refused);
   auto vni = parse_vni(vni_text);
   if (!vni) co_return http::error_response(400, "bad request", "vni is an integer from 1 to 16777215");
-  std::string why;
-  auto m = co_await meta(&why);
-  if (!m) co_return provider_failure(m.error(), why);
-  const std::vector<crypto::secret_key> ring = api::ring();
+  if (!_sv.vlan(*vni)) co_return http::error_response(404, "not found", "no vlan " + vni_text);
   json::writer w;
   w.begin_array();
-  bool any_shard = false;
-  for (auto& s : records::all_shards(m->shards)) {
-    const auto owner = _n.member_shard(s, *vni);
-    auto texts = co_await _p.get(owner, rr_type::txt, &why);
-    if (!texts) co_return provider_failure(texts.error(), why);
-    any_shard = any_shard || !texts->empty();
-    for (auto& t : *texts)
-      if (!records::is_set_header(t))
-        if (auto mem = records::decode_member(t, owner, m->scouts, ring))
-          w.begin_object().key("id").string(crypto::id10(mem->pk)).key("ip").string(mem->ip).end_object();
-  }
+  for (auto* m : _sv.members_of(*vni))
+    w.begin_object().key("id").string(crypto::id10(m->pk)).key("ip").string(m->ip).end_object();
   w.end_array();
-  if (!any_shard) co_return http::error_response(404, "not found", "no vlan " + vni_text);
   co_return json_ok(200, w.take());
 }
 
 rt::task<http::response> api::remove_member(const http::request& req, std::string vni_text, std::string id) {
-  ++_c.requests;
-  if (!is_operator(req)) co_return http::error_response(401, "unauthenticated", "operator token required");
+  if (auto refused = admit(req, true)) co_return std::move(*refused);
   auto vni = parse_vni(vni_text);
   if (!vni || !id10_ok(id)) co_return http::error_response(400, "bad request", "expected /vlans/<vni>/members/<id10>");
-  // One change at a time, and never with an unfinished rotation (its key encrypts from now on).
-  auto g = co_await _writes.lock();
-  if (!g) co_return http::error_response(503, "unavailable", "shutting down");
-  if (auto busy = co_await settle_rotation()) co_return std::move(*busy);
-  std::string why;
-  auto m = co_await meta(&why);
-  if (!m) co_return provider_failure(m.error(), why);
-  const auto meta_now = *m;
-  const auto m_owner = _n.member_shard(id.substr(0, meta_now.shards == 256 ? 2 : 1), *vni);
-  const std::vector<crypto::secret_key> ring = api::ring();
-  std::vector<rrset> sets{{m_owner, rr_type::txt, _o.ttl, {}}};
-  bool found = false;
-  provider::provider::edit_fn fn = [&](const std::vector<rrset>& current) {
-    found = false;
-    auto set = split_set(values_of(current, m_owner), records::set_kind::members, m_owner, meta_now.scouts);
-    std::erase_if(set.members, [&](const std::string& t) {
-      auto mem = records::decode_member(t, m_owner, meta_now.scouts, ring);
-      return mem && crypto::id10(mem->pk) == id && (found = true);
-    });
+  auto c = co_await begin(true, "member");
+  if (auto* refused = std::get_if<http::response>(&c)) co_return std::move(*refused);
+  auto& ch = std::get<change>(c);
+  const auto shard = records::shard_of_id(id, ch.meta.shards);
+  const auto m_owner = _n.member_shard(shard, *vni);
+  bool found = false, unverified = false;
+  auto fail = co_await commit(ch, m_owner, [&](const std::vector<rrset>& current) {
+    found = unverified = false;
+    auto base = base_of(m_owner, current);
+    const auto* held = _sv.member_shard(*vni, shard);
+    if (!base || !held) {
+      unverified = !base;
+      return current;
+    }
+    std::vector<std::string> members;
+    for (std::size_t i = 0; i < held->members.size(); ++i) {
+      if (crypto::id10(held->members[i].pk) == id)
+        found = true;
+      else
+        members.push_back(held->texts[i]);
+    }
     if (!found) return current;
-    auto next = current;
-    next[0].values = rebuild_set(records::set_kind::members, m_owner, std::move(set.members), set.header, now_ms(), _scout);
-    return next;
-  };
-  auto w = co_await _p.edit(std::move(sets), std::move(fn), &why);
-  ++_c.provider_edits;
-  if (!w) co_return provider_failure(w.error(), why);
+    return std::vector<rrset>{{m_owner, rr_type::txt, _o.ttl, rebuilt(records::set_kind::members, m_owner, members, base->second)}};
+  });
+  if (fail) co_return std::move(*fail);
+  if (unverified) co_return unverifiable(m_owner);
   if (!found) co_return http::error_response(404, "not found", id + " is not in vlan " + vni_text);
   ++_c.vlan_changes;
   co_return json_ok(200, "{\"removed\":\"" + id + "\"}");

@@ -3,6 +3,7 @@
 #include <brood/api/watch_hub.hpp>
 #include <brood/json/writer.hpp>
 #include <brood/rt/wait_slot.hpp>
+#include <brood/rt/wall_clock.hpp>
 #include <brood/rt/with_timeout.hpp>
 
 #include <algorithm>
@@ -56,9 +57,7 @@ class watch_hub::subscriber final : public http::body_stream {
       const auto keepalive = _hub->_o.keepalive;
       auto w = co_await rt::with_timeout(keepalive, [this] { return _ready.wait(); });
       if (!w && w.error() == std::errc::timed_out && _queue.empty()) {
-        const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::system_clock::now().time_since_epoch()).count();
-        co_return "{\"ping\":" + std::to_string(ms) + "}\n";
+        co_return "{\"ping\":" + std::to_string(rt::unix_ms()) + "}\n";
       }
       if (!w && w.error() != std::errc::timed_out) {  // the client went away, or the server drains
         detach();
@@ -113,13 +112,17 @@ void watch_hub::publish(const std::vector<provider::rrset>& sets) {
   for (auto* s : subs) s->push(line);
 }
 
-std::shared_ptr<http::body_stream> watch_hub::subscribe(std::string id10) {
+void watch_hub::end(const std::string& node) noexcept {
   for (auto* s : _subs)
-    if (s->id() == id10) s->end();  // a node reconnecting: its older stream goes
+    if (s->id() == node) s->end();
+}
+
+std::shared_ptr<http::body_stream> watch_hub::subscribe(std::string node) {
+  end(node);  // a node reconnecting: its older stream goes
   // Ending streams count too: they hold memory until their client reads or the server resets them.
   if (_subs.size() >= _o.max_watchers) return nullptr;
   ++_c.subscriptions;
-  return std::make_shared<subscriber>(*this, std::move(id10));
+  return std::make_shared<subscriber>(*this, std::move(node));
 }
 
 rt::task<rt::result<std::vector<std::string>>> watched_provider::get(std::string name, ::brood::provider::rr_type type,
@@ -127,34 +130,21 @@ rt::task<rt::result<std::vector<std::string>>> watched_provider::get(std::string
   co_return co_await _inner.get(std::move(name), type, why);
 }
 
-namespace {
-bool same_values(std::vector<std::string> a, std::vector<std::string> b) {
-  std::sort(a.begin(), a.end());
-  std::sort(b.begin(), b.end());
-  return a == b;
+rt::task<rt::result<std::vector<::brood::provider::held_set>>> watched_provider::read_held(
+    const std::vector<::brood::provider::rrset>& sets, rt::clock::time_point deadline,
+    ::brood::provider::write_stats& stats, std::string* why) {
+  co_return co_await _inner.read_held(sets, deadline, stats, why);
 }
-}  // namespace
 
-rt::task<rt::result<::brood::provider::write_stats>> watched_provider::edit(std::vector<::brood::provider::rrset> sets,
-                                                                             edit_fn fn, std::string* why) {
-  // The last call of `fn` is what was written (an edit retried after a conflict calls it again).
-  std::vector<::brood::provider::rrset> before, after;
-  edit_fn recording = [&before, &after, fn = std::move(fn)](const std::vector<::brood::provider::rrset>& current) {
-    before = current;
-    after = fn(current);
-    return after;
-  };
-  auto w = co_await _inner.edit(std::move(sets), std::move(recording), why);
+rt::task<rt::result<void>> watched_provider::write(const std::vector<::brood::provider::set_change>& changes,
+                                                   rt::clock::time_point deadline,
+                                                   ::brood::provider::write_stats& stats, std::string* why) {
+  auto w = co_await _inner.write(changes, deadline, stats, why);
   if (!w) co_return w;
   std::vector<::brood::provider::rrset> changed;
-  for (auto& s : after) {
-    if (s.type != ::brood::provider::rr_type::txt) continue;
-    auto old = std::find_if(before.begin(), before.end(), [&](const ::brood::provider::rrset& b) {
-      return b.name == s.name && b.type == s.type;
-    });
-    if (old == before.end() ? !s.values.empty() : !same_values(old->values, s.values)) changed.push_back(s);
-  }
-  _hub.publish(changed);
+  for (auto& c : changes)
+    if (c.want->type == ::brood::provider::rr_type::txt) changed.push_back(*c.want);
+  _written(changed);
   co_return w;
 }
 

@@ -1,9 +1,11 @@
 // Signing and checking node requests; the operator's bearer token.
 #include <brood/auth/request_signature.hpp>
 #include <brood/crypto/box.hpp>
+#include <brood/dns/canonical_name.hpp>
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 
@@ -20,6 +22,7 @@ class category final : public std::error_category {
       case error::bad_signature: return "request signature does not verify";
       case error::clock_skew: return "request time too far from the scout's clock";
       case error::replayed: return "request already seen";
+      case error::unknown_key: return "the signing key is not known here";
     }
     return "request signature error";
   }
@@ -40,7 +43,7 @@ const std::error_category& error_category() noexcept {
 std::string signed_bytes(std::string_view domain, std::string_view method, std::string_view path,
                          std::int64_t ts_ms, std::string_view body) {
   std::string out = "brood1 request\n";
-  out.append(domain).append("\n").append(method).append("\n").append(path).append("\n");
+  out.append(dns::canonical_name(domain)).append("\n").append(method).append("\n").append(path).append("\n");
   out += std::to_string(ts_ms) + "\n" + body_hash(body) + "\n";
   return out;
 }
@@ -52,7 +55,11 @@ void sign_request(http::request& req, const crypto::identity& node, std::string_
   req.headers.push_back({"x-brood-sig", crypto::base64url(sig)});
 }
 
-result<crypto::public_key> request_verifier::verify(const http::request& req, std::int64_t now_ms) {
+request_verifier::request_verifier(std::string domain, std::chrono::milliseconds skew, std::size_t max_remembered)
+    : _domain(dns::canonical_name(domain)), _skew(skew), _max_remembered(std::max<std::size_t>(1, max_remembered)) {}
+
+result<crypto::public_key> request_verifier::verify(const http::request& req, std::int64_t now_ms,
+                                                    const std::function<bool(const crypto::public_key&)>& is_known) {
   auto pk_text = req.header_value("x-brood-pk"), ts_text = req.header_value("x-brood-ts"),
        sig_text = req.header_value("x-brood-sig");
   if (pk_text.empty() || ts_text.empty() || sig_text.empty()) return error::unsigned_request;
@@ -71,7 +78,9 @@ result<crypto::public_key> request_verifier::verify(const http::request& req, st
     return error::bad_signature;
   const auto skew = _skew.count();
   if (ts < now_ms - skew || ts > now_ms + skew) return error::clock_skew;
-  while (!_seen_order.empty() && _seen_order.front().first < now_ms - 2 * skew) {
+  if (is_known && !is_known(pk)) return error::unknown_key;
+  while (!_seen_order.empty() &&
+         (_seen_order.front().first < now_ms - 2 * skew || _seen_order.size() >= _max_remembered)) {
     _seen.erase(_seen_order.front().second);
     _seen_order.pop_front();
   }

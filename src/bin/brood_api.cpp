@@ -1,5 +1,5 @@
-// brood-api: the scouts' HTTPS API as a program of its own (SPEC §2's standalone entry point;
-// on a scout the agent runs the same api on its reactor).
+// brood-api: the scouts' HTTPS API as a program of its own (SPEC §2's standalone entry point,
+// for the seed's three-container scout layout).
 //
 //   brood-api            serve on BROOD_API_PORT until SIGTERM/SIGINT
 //   brood-api bootstrap  write a new brood's first records (_meta, every set header; with
@@ -9,11 +9,13 @@
 //
 // Configuration (environment, checked at start; a bad value names its variable):
 //   BROOD_DOMAIN (required)           BROOD_API_TOKEN (required to serve)
-//   BROOD_STATE_DIR (/var/lib/brood)  node.key, brood.key, tls.crt, tls.key live here
+//   BROOD_STATE_DIR (/var/lib/brood)  node.key, brood.key, scout.json, tls.crt, tls.key live here
 //   BROOD_API_PORT (8443)             BROOD_API_LISTEN (0.0.0.0)
-//   BROOD_TLS_CERT, BROOD_TLS_KEY     (<state>/tls.crt, <state>/tls.key)
+//   BROOD_TLS_CERT, BROOD_TLS_KEY     (<state>/tls.crt, <state>/tls.key), reloaded when they change
 //   BROOD_API_RATE (20), BROOD_API_BURST (100)  requests per second and burst per client
 //                                     address (429 past them); a rate of 0 turns the limit off
+//   BROOD_API_REFRESH (10s)           how often the brood is read whole from the provider (the
+//                                     most another scout's change takes to show in this one's reads)
 //   BROOD_PROVIDER (cloudflare | rfc2136)
 //     cloudflare: BROOD_CF_TOKEN, BROOD_CF_ZONE_ID (required), BROOD_CF_API (Cloudflare's URL)
 //     rfc2136:    BROOD_RFC2136_SERVER (ip:port, required), BROOD_RFC2136_ZONE (BROOD_DOMAIN),
@@ -23,14 +25,18 @@
 //                 scout's public IP; unset: the scout is not a member), BROOD_WG_PORT (51820)
 #include <brood/api/api.hpp>
 #include <brood/config/env.hpp>
+#include <brood/dns/canonical_name.hpp>
 #include <brood/crypto/box.hpp>
 #include <brood/http/server.hpp>
 #include <brood/provider/cloudflare.hpp>
 #include <brood/provider/rfc2136.hpp>
+#include <brood/records/meta.hpp>
 #include <brood/rt/reactor.hpp>
 #include <brood/rt/signal_set.hpp>
 #include <brood/rt/task_scope.hpp>
+#include <brood/rt/timer.hpp>
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <cstdio>
@@ -50,6 +56,7 @@ struct settings {
   std::string subnet;
   std::uint32_t keepalive = 30, stale = 90;
   std::int64_t rate = 20, burst = 100;
+  std::chrono::milliseconds refresh{10'000};
   std::string address;
   std::uint16_t wg_port = 51820;
 };
@@ -57,7 +64,7 @@ struct settings {
 std::optional<settings> read_settings(bool bootstrap) {
   config::env e;
   settings s;
-  s.domain = e.required("BROOD_DOMAIN");
+  s.domain = dns::canonical_name(e.required("BROOD_DOMAIN"));
   if (!bootstrap) s.token = e.required("BROOD_API_TOKEN");
   s.state_dir = e.string("BROOD_STATE_DIR", "/var/lib/brood");
   s.port = static_cast<std::uint16_t>(e.integer("BROOD_API_PORT", 8443, 1, 65535));
@@ -66,6 +73,8 @@ std::optional<settings> read_settings(bool bootstrap) {
   s.key = e.string("BROOD_TLS_KEY", s.state_dir + "/tls.key");
   s.rate = e.integer("BROOD_API_RATE", 20, 0, 1'000'000);
   s.burst = e.integer("BROOD_API_BURST", 100, 1, 1'000'000);
+  s.refresh = e.duration("BROOD_API_REFRESH", std::chrono::seconds(10));
+  if (s.refresh < std::chrono::seconds(1) || s.refresh > std::chrono::hours(1)) e.fail("BROOD_API_REFRESH", "1s to 1h");
   s.provider = e.choice("BROOD_PROVIDER", "cloudflare", {"cloudflare", "rfc2136"});
   if (s.provider == "cloudflare") {
     s.cf_token = e.required("BROOD_CF_TOKEN");
@@ -85,6 +94,10 @@ std::optional<settings> read_settings(bool bootstrap) {
     s.subnet = e.required("BROOD_SUBNET");
     s.keepalive = static_cast<std::uint32_t>(e.duration("BROOD_KEEPALIVE", std::chrono::seconds(30)).count() / 1000);
     s.stale = static_cast<std::uint32_t>(e.duration("BROOD_STALE_AFTER", std::chrono::seconds(90)).count() / 1000);
+    if (s.keepalive < records::min_keepalive || s.keepalive > records::max_keepalive)
+      e.fail("BROOD_KEEPALIVE", "1s to 1h");
+    if (s.stale < 2 * s.keepalive || s.stale > records::max_stale)
+      e.fail("BROOD_STALE_AFTER", "at least twice BROOD_KEEPALIVE, at most 24h");
     if (std::getenv("BROOD_ASN") == nullptr) e.fail("BROOD_ASN", "must be set");
     s.address = e.string("BROOD_API_ADDRESS", "");
     if (!s.address.empty() && !net::socket_address::parse(s.address + ":1") &&
@@ -130,6 +143,32 @@ rt::task<void> stop_on_signal(rt::signal_set* sigs, http::server* srv) {
   if (s) srv->shutdown();
 }
 
+/// A renewed certificate reaches new connections within seconds; a half-written one is not
+/// taken (the old one stays until the files load).
+rt::task<void> follow_certificate(tls::server_credentials* creds, std::string cert) {
+  std::string failing;
+  for (;;) {
+    auto slept = co_await rt::sleep_for(std::chrono::seconds(5));
+    if (!slept) co_return;
+    auto r = co_await creds->reload_if_changed();
+    if (r && *r) std::fprintf(stderr, "brood-api: TLS certificate %s reloaded\n", cert.c_str());
+    const std::string now_failing = r ? "" : r.error().message();
+    if (!now_failing.empty() && now_failing != failing)
+      std::fprintf(stderr, "brood-api: TLS certificate %s changed but does not load: %s (serving the old one)\n",
+                   cert.c_str(), now_failing.c_str());
+    failing = now_failing;
+  }
+}
+
+/// Every connection is a file descriptor: the default soft limit (1024) would let a thousand
+/// idle clients refuse everyone else before the server's own caps apply.
+void raise_file_limit() {
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max) return;
+  rl.rlim_cur = rl.rlim_max;
+  (void)::setrlimit(RLIMIT_NOFILE, &rl);
+}
+
 /// Finishes any interrupted rotation, then listens (not before: a connection accepted is a
 /// promise the API is ready) and serves until SIGTERM/SIGINT.
 rt::task<int> serve(const settings& s, provider::provider& dns, const crypto::identity& id, const api::brood_key& key) {
@@ -140,12 +179,13 @@ rt::task<int> serve(const settings& s, provider::provider& dns, const crypto::id
   }
   api::api_options o{s.domain, s.token, s.state_dir};
   o.requests = {static_cast<double>(s.rate), s.rate == 0 ? 0.0 : static_cast<double>(s.burst)};
+  o.refresh = s.refresh;
   api::api service(o, dns, id, key);
   std::string why;
-  if (auto rec = co_await service.recover(&why); !rec) {
-    // Serving with a rotation half done would hand out the old key: finish it first.
-    std::fprintf(stderr, "brood-api: finishing an interrupted rotation: %s: %s\n", rec.error().message().c_str(),
-                 why.c_str());
+  if (auto started = co_await service.start(&why); !started) {
+    // Serving without the brood read, or with a rotation half done, would answer wrongly or
+    // hand out the old key.
+    std::fprintf(stderr, "brood-api: starting: %s: %s\n", started.error().message().c_str(), why.c_str());
     co_return 1;
   }
   auto addr = net::socket_address::parse(s.listen + ":" + std::to_string(s.port));
@@ -156,11 +196,13 @@ rt::task<int> serve(const settings& s, provider::provider& dns, const crypto::id
   }
   http::server server(service.router());
   rt::signal_set sigs{SIGTERM, SIGINT};
-  rt::task_scope scope;
+  const rt::cancel_token parent = co_await rt::current_token();
+  rt::task_scope scope(parent);
   scope.spawn(stop_on_signal(&sigs, &server));
-  scope.spawn(service.run_liveness());
-  std::fprintf(stderr, "brood-api: %s serving %s on %s:%u (%s provider)\n", id.id10().c_str(), s.domain.c_str(),
-               s.listen.c_str(), s.port, s.provider.c_str());
+  scope.spawn(service.run());
+  scope.spawn(follow_certificate(&*creds, s.cert));
+  std::fprintf(stderr, "brood-api: %s serving %s on %s:%u (%s provider, process %s)\n", id.id10().c_str(),
+               s.domain.c_str(), s.listen.c_str(), s.port, s.provider.c_str(), service.proc().c_str());
   co_await server.serve(*l, &*creds);
   scope.cancel();
   co_await scope.join();
@@ -223,6 +265,7 @@ int main(int argc, char** argv) {
   }
   auto s = read_settings(cmd == "bootstrap");
   if (!s) return 2;
+  raise_file_limit();
   rt::reactor r;
   return r.block_on(run(std::move(*s), cmd == "bootstrap"));
 }

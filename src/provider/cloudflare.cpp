@@ -28,10 +28,6 @@ const char* type_name(rr_type t) {
   return "TXT";
 }
 
-void say(std::string* why, std::string text) {
-  if (why) *why = std::move(text);
-}
-
 /// Cloudflare's first error as "code: message", with its error_chain when there is one.
 std::string cf_message(const http::response& r, int* code = nullptr) {
   auto v = json::parse(r.body);
@@ -243,128 +239,99 @@ rt::task<result<std::vector<std::string>>> cloudflare_provider::get(std::string 
   co_return values;
 }
 
-rt::task<result<write_stats>> cloudflare_provider::edit(std::vector<rrset> sets, edit_fn edit, std::string* why) {
-  const auto deadline = rt::clock::now() + _o.timeout;
-  write_stats stats;
-  for (unsigned attempt = 0; attempt < _o.attempts; ++attempt) {
-    std::vector<rrset> current = sets;
-    std::vector<std::vector<held>> have(sets.size());
-    if (sets.size() <= 2) {
-      for (std::size_t i = 0; i < sets.size(); ++i) {
-        auto h = co_await list(sets[i].type, sets[i].name, deadline, &stats.calls, why);
-        if (!h) co_return h.error();
-        have[i] = std::move(*h);
-      }
-    } else {  // one listing of the zone per type instead of one per name
-      std::set<rr_type> types;
-      for (auto& s : sets) types.insert(s.type);
-      for (auto type : types) {
-        auto all = co_await list(type, "", deadline, &stats.calls, why);
-        if (!all) co_return all.error();
-        for (auto& x : *all)
-          for (std::size_t i = 0; i < sets.size(); ++i)
-            if (sets[i].type == type && sets[i].name == x.name) have[i].push_back(x);
-      }
+rt::task<result<std::vector<held_set>>> cloudflare_provider::read_held(const std::vector<rrset>& sets,
+                                                                       rt::clock::time_point deadline,
+                                                                       write_stats& stats, std::string* why) {
+  std::vector<held_set> out;
+  for (auto& s : sets) out.push_back({s, {}});
+  auto take = [&](std::vector<held>& listed, rr_type type, const std::string* only) {
+    for (auto& x : listed)
+      for (auto& h : out)
+        if (h.set.type == type && h.set.name == x.name && (!only || *only == x.name))
+          h.held.push_back({x.value, x.id});
+  };
+  if (sets.size() <= 2) {
+    for (auto& s : sets) {
+      auto h = co_await list(s.type, s.name, deadline, &stats.calls, why);
+      if (!h) co_return h.error();
+      take(*h, s.type, &s.name);
     }
-    for (std::size_t i = 0; i < sets.size(); ++i) {
-      current[i].values.clear();
-      for (auto& x : have[i]) current[i].values.push_back(x.value);
+  } else {  // one listing of the zone per type instead of one per name
+    std::set<rr_type> types;
+    for (auto& s : sets) types.insert(s.type);
+    for (auto type : types) {
+      auto all = co_await list(type, "", deadline, &stats.calls, why);
+      if (!all) co_return all.error();
+      take(*all, type, nullptr);
     }
-    auto wanted = edit(current);
-
-    // One operation per record: removed values become patches of added ones where they pair up
-    // (the record keeps its id), the rest deletes and posts.
-    struct op {
-      enum { del, patch, post } kind;
-      std::string id;
-      const rrset* set;
-      std::string value;
-    };
-    std::vector<op> ops;
-    std::vector<std::size_t> set_ends;  // where each changed set's operations end
-    write_stats round{};
-    for (auto& w : wanted) {
-      std::vector<held> none;
-      const std::vector<held>* h = &none;
-      for (std::size_t i = 0; i < sets.size(); ++i)
-        if (sets[i].name == w.name && sets[i].type == w.type) h = &have[i];
-      std::set<std::string> want(w.values.begin(), w.values.end()), kept;
-      std::vector<std::string> removed_ids, added;
-      for (auto& x : *h) {
-        if (want.count(x.value) && kept.insert(x.value).second) continue;
-        removed_ids.push_back(x.id);  // unwanted, or a second copy
-      }
-      for (auto& v : want)
-        if (!kept.count(v)) added.push_back(v);
-      if (removed_ids.empty() && added.empty()) {
-        ++round.unchanged_sets;
-        continue;
-      }
-      ++round.changed_sets;
-      std::size_t i = 0;
-      for (; i < removed_ids.size() && i < added.size(); ++i) ops.push_back({op::patch, removed_ids[i], &w, added[i]});
-      for (std::size_t k = i; k < removed_ids.size(); ++k) ops.push_back({op::del, removed_ids[k], &w, {}});
-      for (std::size_t k = i; k < added.size(); ++k) ops.push_back({op::post, {}, &w, added[k]});
-      round.added += static_cast<unsigned>(added.size());
-      round.removed += static_cast<unsigned>(removed_ids.size());
-      set_ends.push_back(ops.size());
-    }
-    round.calls = stats.calls;
-    round.conflicts = stats.conflicts;
-    if (ops.empty()) co_return round;
-
-    // Batches end on set boundaries, so that a set (its header and its members) is always
-    // written in one transaction; only a set larger than a batch is split.
-    bool conflict = false;
-    for (std::size_t start = 0, end = 0; start < ops.size() && !conflict; start = end) {
-      end = start;
-      for (auto e : set_ends)
-        if (e > end && e - start <= _o.batch_limit) end = e;
-      if (end == start) end = std::min(ops.size(), start + _o.batch_limit);
-      json::writer b;
-      b.begin_object();
-      for (auto kind : {op::del, op::patch, op::post}) {
-        b.key(kind == op::del ? "deletes" : kind == op::patch ? "patches" : "posts").begin_array();
-        for (std::size_t k = start; k < end; ++k) {
-          auto& o = ops[k];
-          if (o.kind != kind) continue;
-          b.begin_object();
-          if (kind != op::post) b.key("id").string(o.id);
-          if (kind != op::del) {
-            b.key("type").string(type_name(o.set->type)).key("name").string(o.set->name);
-            b.key("ttl").number(static_cast<std::int64_t>(o.set->ttl));
-            if (!write_value(b, o.set->type, o.value)) {
-              say(why, "not a valid value for " + o.set->name + ": " + o.value.substr(0, 80));
-              co_return error::rejected;
-            }
-          }
-          b.end_object();
-        }
-        b.end_array();
-      }
-      b.end_object();
-      auto resp = co_await call("POST", "/zones/" + _o.zone_id + "/dns_records/batch", b.take(), deadline, why);
-      ++round.calls;
-      if (!resp) co_return resp.error();
-      if (resp->status != 200) {
-        int code = 0;
-        auto msg = cf_message(*resp, &code);
-        auto e = classify(*resp, code);
-        if (e == error::conflict) {  // a record we read is gone, or the same value appeared
-          conflict = true;
-          say(why, msg);
-          break;
-        }
-        say(why, msg);
-        co_return e;
-      }
-    }
-    stats.calls = round.calls;
-    if (!conflict) co_return round;
-    stats.conflicts = round.conflicts + 1;
   }
-  say(why, "the records changed under every one of " + std::to_string(_o.attempts) + " attempts");
-  co_return error::conflict;
+  for (auto& h : out) {
+    h.set.values.clear();
+    for (auto& v : h.held) h.set.values.push_back(v.value);
+  }
+  co_return out;
+}
+
+rt::task<result<void>> cloudflare_provider::write(const std::vector<set_change>& changes,
+                                                  rt::clock::time_point deadline, write_stats& stats,
+                                                  std::string* why) {
+  // One operation per record: removed values become patches of added ones where they pair up
+  // (the record keeps its id), the rest deletes and posts.
+  struct op {
+    enum { del, patch, post } kind;
+    std::string id;
+    const rrset* set;
+    std::string value;
+  };
+  std::vector<op> ops;
+  std::vector<std::size_t> set_ends;  // where each changed set's operations end
+  for (auto& c : changes) {
+    std::size_t i = 0;
+    for (; i < c.remove.size() && i < c.add.size(); ++i) ops.push_back({op::patch, c.remove[i]->native, c.want, c.add[i]});
+    for (std::size_t k = i; k < c.remove.size(); ++k) ops.push_back({op::del, c.remove[k]->native, c.want, {}});
+    for (std::size_t k = i; k < c.add.size(); ++k) ops.push_back({op::post, {}, c.want, c.add[k]});
+    set_ends.push_back(ops.size());
+  }
+  // Batches end on set boundaries, so that a set (its header and its members) is always
+  // written in one transaction; only a set larger than a batch is split.
+  for (std::size_t start = 0, end = 0; start < ops.size(); start = end) {
+    end = start;
+    for (auto e : set_ends)
+      if (e > end && e - start <= _o.batch_limit) end = e;
+    if (end == start) end = std::min(ops.size(), start + _o.batch_limit);
+    json::writer b;
+    b.begin_object();
+    for (auto kind : {op::del, op::patch, op::post}) {
+      b.key(kind == op::del ? "deletes" : kind == op::patch ? "patches" : "posts").begin_array();
+      for (std::size_t k = start; k < end; ++k) {
+        auto& o = ops[k];
+        if (o.kind != kind) continue;
+        b.begin_object();
+        if (kind != op::post) b.key("id").string(o.id);
+        if (kind != op::del) {
+          b.key("type").string(type_name(o.set->type)).key("name").string(o.set->name);
+          b.key("ttl").number(static_cast<std::int64_t>(o.set->ttl));
+          if (!write_value(b, o.set->type, o.value)) {
+            say(why, "not a valid value for " + o.set->name + ": " + o.value.substr(0, 80));
+            co_return error::rejected;
+          }
+        }
+        b.end_object();
+      }
+      b.end_array();
+    }
+    b.end_object();
+    auto resp = co_await call("POST", "/zones/" + _o.zone_id + "/dns_records/batch", b.take(), deadline, why);
+    ++stats.calls;
+    if (!resp) co_return resp.error();
+    if (resp->status != 200) {
+      int code = 0;
+      say(why, cf_message(*resp, &code));
+      // A conflict (a record we read is gone, or the same value appeared) reads again.
+      co_return classify(*resp, code);
+    }
+  }
+  co_return rt::result<void>{};
 }
 
 }  // namespace brood::provider

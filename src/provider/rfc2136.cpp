@@ -7,7 +7,6 @@
 #include <array>
 #include <charconv>
 #include <ctime>
-#include <set>
 
 namespace brood::provider {
 
@@ -115,10 +114,6 @@ bool inside(std::string_view name, std::string_view zone) {
   return name == zone || (name.size() > zone.size() && name.ends_with(zone) && name[name.size() - zone.size() - 1] == '.');
 }
 
-void say(std::string* why, std::string text) {
-  if (why) *why = std::move(text);
-}
-
 }  // namespace
 
 rt::task<result<std::vector<std::string>>> rfc2136_provider::get(std::string name, rr_type type, std::string* why) {
@@ -146,134 +141,115 @@ rt::task<result<std::vector<std::string>>> rfc2136_provider::get(std::string nam
   co_return values;
 }
 
-rt::task<result<write_stats>> rfc2136_provider::edit(std::vector<rrset> sets, edit_fn edit, std::string* why) {
-  write_stats stats;
+rt::task<result<std::vector<held_set>>> rfc2136_provider::read_held(const std::vector<rrset>& sets,
+                                                                     rt::clock::time_point deadline,
+                                                                     write_stats& stats, std::string* why) {
   for (auto& set : sets)
     if (!inside(set.name, _o.zone)) {
       say(why, set.name + " is outside the zone " + _o.zone);
       co_return error::rejected;
     }
-  rt::io_options o;
-  o.deadline = rt::clock::now() + _o.timeout;
-  for (unsigned attempt = 0; attempt < _o.attempts; ++attempt) {
-    auto s = co_await net::stream::connect(_o.server, o);
-    if (!s) {
-      say(why, "connect to " + _o.server.to_string() + ": " + s.error().message());
-      co_return error::unavailable;
-    }
-    // Read every set as the primary holds it now.
-    std::vector<rrset> current = sets;
-    std::vector<std::vector<held_record>> held(sets.size());
-    for (std::size_t i = 0; i < sets.size(); ++i) {
-      auto q = dns::build_query(sets[i].name, static_cast<dns::record_type>(sets[i].type), _next_id++);
-      if (!q) {
-        say(why, "bad name " + sets[i].name);
-        co_return error::rejected;
-      }
-      auto answer = co_await exchange(*s, std::move(*q), o);
-      ++stats.calls;
-      if (!answer) {
-        say(why, "query " + sets[i].name + ": " + answer.error().message());
-        co_return error::unavailable;
-      }
-      auto h = parse_held(*answer, sets[i].type);
-      if (!h) {
-        say(why, "answer for " + sets[i].name + ": " + h.error().message());
-        co_return error::bad_response;
-      }
-      current[i].values.clear();
-      for (auto& r : *h) current[i].values.push_back(r.value);
-      held[i] = std::move(*h);
-    }
-
-    // The difference between what is there and what the caller wants, as one UPDATE whose
-    // prerequisites are the sets just read.
-    auto wanted = edit(current);
-    dns::update_message u;
-    u.zone = _o.zone;
-    write_stats round{};
-    round.calls = stats.calls;
-    round.conflicts = stats.conflicts;
-    for (auto& w : wanted) {
-      if (!inside(w.name, _o.zone)) {
-        say(why, w.name + " is outside the zone " + _o.zone);
-        co_return error::rejected;
-      }
-      std::vector<held_record> none;
-      const std::vector<held_record>* have = &none;
-      for (std::size_t i = 0; i < sets.size(); ++i)
-        if (sets[i].name == w.name && sets[i].type == w.type) have = &held[i];
-      std::set<std::string> want(w.values.begin(), w.values.end()), had;
-      for (auto& h : *have) had.insert(h.value);
-      if (want == had) {
-        ++round.unchanged_sets;
-        continue;
-      }
-      ++round.changed_sets;
-      const auto dt = static_cast<dns::record_type>(w.type);
-      if (have->empty()) u.absent.emplace_back(w.name, dt);
-      for (auto& h : *have) {
-        u.exact.push_back({w.name, dt, 0, h.rdata});
-        if (!want.count(h.value)) {
-          u.deletes.push_back({w.name, dt, 0, h.rdata});
-          ++round.removed;
-        }
-      }
-      for (auto& v : want) {
-        if (had.count(v)) continue;
-        auto rdata = rdata_of(w.type, v);
-        if (!rdata) {
-          say(why, "not a valid value for " + w.name + ": " + v.substr(0, 80));
-          co_return error::rejected;
-        }
-        u.adds.push_back({w.name, dt, w.ttl, std::move(*rdata)});
-        ++round.added;
-      }
-    }
-    if (u.adds.empty() && u.deletes.empty()) co_return round;
-
-    auto msg = dns::build_update(u, _next_id++);
-    if (!msg) {
-      say(why, "update too large: " + msg.error().message());
+  const rt::io_options o{deadline};
+  auto s = co_await net::stream::connect(_o.server, o);
+  if (!s) {
+    say(why, "connect to " + _o.server.to_string() + ": " + s.error().message());
+    co_return error::unavailable;
+  }
+  // Every set as the primary holds it now, over one connection.
+  std::vector<held_set> out;
+  for (auto& set : sets) {
+    auto q = dns::build_query(set.name, static_cast<dns::record_type>(set.type), _next_id++);
+    if (!q) {
+      say(why, "bad name " + set.name);
       co_return error::rejected;
     }
-    const auto now = static_cast<std::uint64_t>(::time(nullptr));
-    auto mac = dns::tsig_sign(*msg, _o.key, now);
-    if (!mac) {
-      say(why, "TSIG key " + _o.key.name + " is not usable");
-      co_return error::auth;
-    }
-    auto reply = co_await exchange(*s, std::move(*msg), o);
-    ++round.calls;
-    if (!reply) {
-      say(why, "update: " + reply.error().message());
+    auto answer = co_await exchange(*s, std::move(*q), o);
+    ++stats.calls;
+    if (!answer) {
+      say(why, "query " + set.name + ": " + answer.error().message());
       co_return error::unavailable;
     }
-    auto rc = dns::response_code(ubytes(*reply));
-    if (!rc) {
-      say(why, "update: malformed answer");
+    auto h = parse_held(*answer, set.type);
+    if (!h) {
+      say(why, "answer for " + set.name + ": " + h.error().message());
       co_return error::bad_response;
     }
-    auto signature = dns::tsig_verify(ubytes(*reply), _o.key, *mac, static_cast<std::uint64_t>(::time(nullptr)));
-    if (*rc == 9 || *rc == 5 || (!signature && signature.error() != dns::tsig_error::missing)) {
-      say(why, "update " + rcode_name(*rc) + (signature ? "" : " (" + signature.error().message() + ")"));
-      co_return error::auth;
+    held_set hs{set, {}};
+    hs.set.values.clear();
+    for (auto& r : *h) {
+      hs.set.values.push_back(r.value);
+      hs.held.push_back({std::move(r.value), std::move(r.rdata)});
     }
-    if (!signature) {  // an unsigned answer to a signed update: not from the server we trust
-      say(why, "update " + rcode_name(*rc) + ", answer not signed");
-      co_return error::auth;
+    out.push_back(std::move(hs));
+  }
+  co_return out;
+}
+
+rt::task<result<void>> rfc2136_provider::write(const std::vector<set_change>& changes, rt::clock::time_point deadline,
+                                               write_stats& stats, std::string* why) {
+  // One UPDATE, applied by the server atomically, whose prerequisites are the changed sets as
+  // they were read: a change made meanwhile fails it (YXRRSET/NXRRSET) instead of being lost.
+  dns::update_message u;
+  u.zone = _o.zone;
+  for (auto& c : changes) {
+    if (!inside(c.want->name, _o.zone)) {
+      say(why, c.want->name + " is outside the zone " + _o.zone);
+      co_return error::rejected;
     }
-    if (*rc == 0) co_return round;
-    if (*rc == 7 || *rc == 8) {  // YXRRSET / NXRRSET: a set changed since we read it
-      stats.calls = round.calls;
-      stats.conflicts = round.conflicts + 1;
-      continue;
+    const auto dt = static_cast<dns::record_type>(c.want->type);
+    if (c.have->held.empty()) u.absent.emplace_back(c.want->name, dt);
+    for (auto& h : c.have->held) u.exact.push_back({c.want->name, dt, 0, h.native});
+    for (auto* h : c.remove) u.deletes.push_back({c.want->name, dt, 0, h->native});
+    for (auto& v : c.add) {
+      auto rdata = rdata_of(c.want->type, v);
+      if (!rdata) {
+        say(why, "not a valid value for " + c.want->name + ": " + v.substr(0, 80));
+        co_return error::rejected;
+      }
+      u.adds.push_back({c.want->name, dt, c.want->ttl, std::move(*rdata)});
     }
-    say(why, "update refused: " + rcode_name(*rc));
+  }
+  auto msg = dns::build_update(u, _next_id++);
+  if (!msg) {
+    say(why, "update too large: " + msg.error().message());
     co_return error::rejected;
   }
-  say(why, "the sets changed under every one of " + std::to_string(_o.attempts) + " attempts");
-  co_return error::conflict;
+  const auto now = static_cast<std::uint64_t>(::time(nullptr));
+  auto mac = dns::tsig_sign(*msg, _o.key, now);
+  if (!mac) {
+    say(why, "TSIG key " + _o.key.name + " is not usable");
+    co_return error::auth;
+  }
+  const rt::io_options o{deadline};
+  auto s = co_await net::stream::connect(_o.server, o);
+  if (!s) {
+    say(why, "connect to " + _o.server.to_string() + ": " + s.error().message());
+    co_return error::unavailable;
+  }
+  auto reply = co_await exchange(*s, std::move(*msg), o);
+  ++stats.calls;
+  if (!reply) {
+    say(why, "update: " + reply.error().message());
+    co_return error::unavailable;
+  }
+  auto rc = dns::response_code(ubytes(*reply));
+  if (!rc) {
+    say(why, "update: malformed answer");
+    co_return error::bad_response;
+  }
+  auto signature = dns::tsig_verify(ubytes(*reply), _o.key, *mac, static_cast<std::uint64_t>(::time(nullptr)));
+  if (*rc == 9 || *rc == 5 || (!signature && signature.error() != dns::tsig_error::missing)) {
+    say(why, "update " + rcode_name(*rc) + (signature ? "" : " (" + signature.error().message() + ")"));
+    co_return error::auth;
+  }
+  if (!signature) {  // an unsigned answer to a signed update: not from the server we trust
+    say(why, "update " + rcode_name(*rc) + ", answer not signed");
+    co_return error::auth;
+  }
+  if (*rc == 0) co_return rt::result<void>{};
+  if (*rc == 7 || *rc == 8) co_return error::conflict;  // YXRRSET / NXRRSET: a set changed since we read it
+  say(why, "update refused: " + rcode_name(*rc));
+  co_return error::rejected;
 }
 
 }  // namespace brood::provider

@@ -42,7 +42,8 @@ result<meta_record> decode_meta(std::string text, std::string_view owner, const 
   if (!parse_uint(*asn, m.asn) || m.asn == 0 || !values::cidr_ok(*subnet, false, 8) || subnet->ends_with("/31") ||
       subnet->ends_with("/32") || *bgp != "rr" || !parse_uint(*kv, m.kv) || !parse_uint(*keepalive, m.keepalive) ||
       !parse_uint(*stale, m.stale) || !parse_uint(*shards, m.shards) || (m.shards != 16 && m.shards != 256) ||
-      !values::parse_ts(*ts, m.ts) || m.kv > static_cast<std::uint64_t>(INT64_MAX))
+      !values::parse_ts(*ts, m.ts) || m.kv > static_cast<std::uint64_t>(INT64_MAX) || m.keepalive < min_keepalive ||
+      m.keepalive > max_keepalive || m.stale < 2 * m.keepalive || m.stale > max_stale)
     return error::bad_value;
   m.subnet = *subnet;
   m.bgp = *bgp;

@@ -69,12 +69,26 @@ std::size_t set_content_chars(const std::vector<std::string>& texts) noexcept {
   return total;
 }
 
+std::size_t answer_bytes(std::string_view owner, const std::vector<std::string>& texts) noexcept {
+  // Header 12; the question: the name in labels (one more byte than its text, plus the root),
+  // type and class; then each record: a pointer to the question's name (2), type, class, TTL,
+  // RDLENGTH (10) and its RDATA.
+  std::size_t total = 12 + owner.size() + 2 + 4;
+  for (auto& t : texts) total += 2 + 10 + txt_rdata_bytes(t);
+  return total;
+}
+
+std::optional<limit_violation> check_set_limits(const std::string& owner, const std::vector<std::string>& texts) {
+  for (auto& t : texts)
+    if (auto b = txt_rdata_bytes(t); b > max_record_rdata) return limit_violation{owner, error::too_large, b};
+  if (auto c = set_content_chars(texts); c > max_set_content) return limit_violation{owner, error::set_too_large, c};
+  if (auto a = answer_bytes(owner, texts); a > max_answer_bytes) return limit_violation{owner, error::too_large, a};
+  return std::nullopt;
+}
+
 std::optional<limit_violation> check_limits(const record_set& s) {
-  for (auto& [owner, texts] : s.by_name()) {
-    for (auto& t : texts)
-      if (auto b = txt_rdata_bytes(t); b > max_record_rdata) return limit_violation{owner, error::too_large, b};
-    if (auto c = set_content_chars(texts); c > max_set_content) return limit_violation{owner, error::set_too_large, c};
-  }
+  for (auto& [owner, texts] : s.by_name())
+    if (auto v = check_set_limits(owner, texts)) return v;
   return std::nullopt;
 }
 

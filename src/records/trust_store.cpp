@@ -5,10 +5,28 @@ namespace brood::records {
 
 result<void> trust_store::admit(const std::string& identity, std::int64_t value) {
   auto [it, inserted] = _highest.try_emplace(identity, value);
-  if (inserted) return {};
+  if (inserted) {
+    ++_generation;
+    return {};
+  }
   if (value < it->second) return error::replayed;
+  if (value > it->second) ++_generation;
   it->second = value;
   return {};
+}
+
+std::map<std::string, std::int64_t> trust_store::memory() const {
+  std::map<std::string, std::int64_t> out;
+  for (auto& [id, v] : _highest)
+    if (!id.starts_with("l ")) out.emplace(id, v);
+  return out;
+}
+
+void trust_store::restore(const std::map<std::string, std::int64_t>& m) {
+  for (auto& [id, v] : m) {
+    auto [it, inserted] = _highest.try_emplace(id, v);
+    if (!inserted && v > it->second) it->second = v;
+  }
 }
 
 std::int64_t trust_store::highest(const std::string& identity) const noexcept {

@@ -115,11 +115,16 @@ bool endpoint_ok(std::string_view s) {
   return ip_family(host) == 4;
 }
 
-bool id10_ok(std::string_view s) {
-  return s.size() == 10 && std::all_of(s.begin(), s.end(), [](char c) {
+namespace {
+bool lower_hex(std::string_view s, std::size_t size) {
+  return s.size() == size && std::all_of(s.begin(), s.end(), [](char c) {
            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
          });
 }
+}  // namespace
+
+bool id10_ok(std::string_view s) { return lower_hex(s, 10); }
+bool proc_ok(std::string_view s) { return lower_hex(s, 16); }
 
 bool domain_ok(std::string_view s) {
   if (s.empty() || s.size() > 253 || s.front() == '.' || s.back() == '.' || s.find("..") != std::string_view::npos)

@@ -41,6 +41,8 @@ bool cidr_contains(std::string_view cidr, std::string_view ip);
 /// `1.2.3.4:51820` or `[2001:db8::1]:51820`, port 1..65535.
 bool endpoint_ok(std::string_view s);
 bool id10_ok(std::string_view s);
+/// An API process's liveness identity: 16 lower-case hex digits.
+bool proc_ok(std::string_view s);
 /// A DNS name of letters, digits, hyphens and dots, ≤ 253 characters.
 bool domain_ok(std::string_view s);
 

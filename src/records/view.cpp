@@ -22,10 +22,18 @@ const node_record* view::find_node(const crypto::public_key& pk) const {
 
 std::map<std::uint32_t, std::string> view::memberships(const crypto::public_key& self) const {
   std::map<std::uint32_t, std::string> out;
-  for (auto& [vni, shard] : own_members)
-    for (auto& m : shard.members)
-      if (m.pk == self) out[vni] = m.ip;
+  for (auto& [vni, shards] : members)
+    for (auto& [_, shard] : shards)
+      for (auto& m : shard.members)
+        if (m.pk == self) out[vni] = m.ip;
   return out;
+}
+
+const set_view<member_record>* view::member_shard(std::uint32_t vni, const std::string& shard) const {
+  auto v = members.find(vni);
+  if (v == members.end()) return nullptr;
+  auto s = v->second.find(shard);
+  return s == v->second.end() ? nullptr : &s->second;
 }
 
 bool view::judged_down(std::string_view id10, std::int64_t now_ms, std::int64_t fresh_ms,
@@ -33,9 +41,14 @@ bool view::judged_down(std::string_view id10, std::int64_t now_ms, std::int64_t 
   if (scouts.empty()) return false;
   for (auto& pk : scouts) {
     auto it = liveness.find(crypto::id10(pk));
-    if (it == liveness.end() || now_ms - it->second.ts > fresh_ms) return false;
-    auto& down = it->second.down;
-    if (!std::binary_search(down.begin(), down.end(), id10)) return false;
+    if (it == liveness.end()) return false;
+    bool fresh_evidence = false;
+    for (auto& [_, l] : it->second) {
+      if (now_ms - l.ts > fresh_ms || l.ts - now_ms > max_liveness_ahead_ms) continue;
+      fresh_evidence = true;
+      if (!std::binary_search(l.down.begin(), l.down.end(), id10)) return false;  // this process hears it
+    }
+    if (!fresh_evidence) return false;
   }
   return true;
 }

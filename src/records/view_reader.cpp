@@ -1,6 +1,7 @@
 // The full read: concurrent DoH queries, then answers folded in dependency order.
 #include <brood/records/view_reader.hpp>
 #include <brood/rt/task_scope.hpp>
+#include <brood/rt/wall_clock.hpp>
 
 #include <set>
 
@@ -25,12 +26,15 @@ rt::task<void> ask(dns::doh_client* doh, lookup* l, std::chrono::milliseconds ti
 }
 
 rt::task<void> ask_all(dns::doh_client* doh, std::vector<lookup>* wave, std::chrono::milliseconds timeout) {
-  rt::task_scope scope;
+  // Linked to the caller: a sync that is cancelled (SIGTERM) takes its queries with it.
+  const rt::cancel_token parent = co_await rt::current_token();
+  rt::task_scope scope(parent);
   for (auto& l : *wave) scope.spawn(ask(doh, &l, timeout));
   co_await scope.join();
 }
 
-void fold(std::vector<lookup>& wave, view& v, trust_store& t, const names& n, read_report& report) {
+void fold(std::vector<lookup>& wave, view& v, trust_store& t, const names& n, read_report& report,
+          std::int64_t now_ms) {
   // _meta first: it says who may sign everything else and how many shards there are.
   std::stable_sort(wave.begin(), wave.end(), [](const lookup& a, const lookup& b) {
     auto rank = [](part p) { return p == part::meta ? 0 : p == part::vlans ? 1 : 2; };
@@ -56,7 +60,7 @@ void fold(std::vector<lookup>& wave, view& v, trust_store& t, const names& n, re
       case part::vlans: apply_vlans(v, t, n, answer, report.problems); break;
       case part::member_shard: apply_member_shard(v, t, n, l.shard, l.vni, answer, report.problems); break;
       case part::trails: apply_trails(v, t, n, answer, report.problems); break;
-      case part::liveness: apply_liveness(v, t, n, answer, report.problems); break;
+      case part::liveness: apply_liveness(v, t, n, answer, report.problems, now_ms); break;
     }
   }
 }
@@ -82,6 +86,7 @@ std::set<std::uint32_t> vnis_of(const view& v) {
 rt::task<read_report> read_view(dns::doh_client& doh, const names& n, const crypto::public_key& self, trust_store& t,
                                 view& v, read_options o) {
   read_report report;
+  const std::int64_t now = o.now_ms ? o.now_ms : rt::unix_ms();
   const unsigned shards_before = v.meta ? v.meta->shards : 16;
   const auto vnis_before = vnis_of(v);
 
@@ -94,7 +99,7 @@ rt::task<read_report> read_view(dns::doh_client& doh, const names& n, const cryp
   add_member_shards(wave, n, shard_of(self, shards_before), vnis_before);
   co_await ask_all(&doh, &wave, o.timeout);
   ++report.round_trips;
-  fold(wave, v, t, n, report);
+  fold(wave, v, t, n, report, now);
 
   // What the first wave revealed: a different shard count, vlans not asked about yet.
   const unsigned shards_now = v.meta ? v.meta->shards : 16;
@@ -107,7 +112,7 @@ rt::task<read_report> read_view(dns::doh_client& doh, const names& n, const cryp
   if (!second.empty()) {
     co_await ask_all(&doh, &second, o.timeout);
     ++report.round_trips;
-    fold(second, v, t, n, report);
+    fold(second, v, t, n, report, now);
   }
   // Shards of the old count go once every shard of the new count is in.
   if (shards_now != shards_before) {

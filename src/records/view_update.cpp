@@ -4,7 +4,6 @@
 #include "values.hpp"
 
 #include <algorithm>
-#include <charconv>
 
 namespace brood::records {
 
@@ -14,19 +13,68 @@ std::vector<crypto::public_key> current_signers(const view& v, const trust_store
   return {};
 }
 
+namespace {
+
+constexpr std::size_t max_answer_records = 512;  // a 64 KiB answer holds fewer real ones
+constexpr std::size_t max_headers = 4;
+constexpr std::size_t max_extra_checks = 8;      // member signatures checked past the count
+constexpr std::size_t max_meta_checks = 8;       // _meta signatures checked per answer
+constexpr std::size_t max_liveness_checks = 16;  // _l signatures checked per answer
+constexpr std::size_t max_procs_per_scout = 8;   // _l records kept per scout
+
+/// Whether a held set has members read without their endpoints (a key picked up since must
+/// read them again, even if the set did not change).
+template <class Member>
+bool any_sealed(const set_view<Member>&) { return false; }
+bool any_sealed(const set_view<node_record>& s) {
+  return std::any_of(s.members.begin(), s.members.end(), [](const node_record& n) { return n.sealed; });
+}
+
+bool printable(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c <= 0x7e; });
+}
+
+/// The ts a record claims, before anything is verified (0 if it has none that parses).
+std::int64_t claimed_ts(const std::string& text) {
+  auto f = field_list::parse(text);
+  auto ts = f ? f->get("ts") : std::nullopt;
+  std::int64_t out = 0;
+  if (!ts || !values::parse_ts(*ts, out)) return 0;
+  return out;
+}
+
+}  // namespace
+
 void apply_meta(view& v, trust_store& t, const names& n, const texts& answer, std::vector<problem>& problems) {
   const auto owner = n.meta();
+  // Newest claimed ts first, so that the newest valid record is usually the first checked and
+  // forged ones cost at most max_meta_checks signatures; older than what was accepted is never
+  // checked at all (it would be refused as replayed).
+  std::vector<std::pair<std::int64_t, const std::string*>> candidates;
+  for (auto& text : answer) candidates.emplace_back(claimed_ts(text), &text);
+  std::stable_sort(candidates.begin(), candidates.end(), [](auto& a, auto& b) { return a.first > b.first; });
   std::optional<meta_record> best;
-  for (auto& text : answer) {
-    auto m = decode_meta(text, owner, t.scouts);
+  std::error_code last;
+  std::size_t checks = 0;
+  for (auto& [ts, text] : candidates) {
+    if (ts < t.highest("meta")) {
+      if (!last) last = error::replayed;
+      break;
+    }
+    if (++checks > max_meta_checks) break;
+    auto m = decode_meta(*text, owner, t.scouts);
     if (!m) {
-      problems.push_back({owner, m.error()});
+      last = m.error();
       continue;
     }
-    if (!best || m->ts > best->ts) best = std::move(*m);
+    best = std::move(*m);
+    break;
   }
-  if (!best) return;
-  if (best->ts < t.highest("meta") || static_cast<std::int64_t>(best->kv) < t.highest("meta.kv")) {
+  if (!best) {
+    if (!answer.empty()) problems.push_back({owner, last ? last : make_error_code(error::syntax)});
+    return;
+  }
+  if (static_cast<std::int64_t>(best->kv) < t.highest("meta.kv")) {
     problems.push_back({owner, error::replayed});
     return;
   }
@@ -38,21 +86,14 @@ void apply_meta(view& v, trust_store& t, const names& n, const texts& answer, st
 
 namespace {
 
-constexpr std::size_t max_answer_records = 512;  // a 64 KiB answer holds fewer real ones
-constexpr std::size_t max_headers = 4;
-constexpr std::size_t max_extra_checks = 8;      // member signatures checked past the count
-
-bool printable(std::string_view text) {
-  return std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c <= 0x7e; });
-}
-
 /// The rule for a set under one name (docs/records.md §2). The newest valid header counts,
-/// never one older than already accepted. When its digest matches the member texts, the answer
-/// is the whole set: its one signature covers every member, and it replaces what was held —
-/// the only way a member is ever removed. Otherwise (a write under way, or records added or
+/// never one older than already accepted. When its digest matches the member texts — all of
+/// them, or those left once texts whose own signature fails (forgeries, garbage) are set aside —
+/// the answer is the whole set: its one signature covers every member, and it replaces what was
+/// held, the only way a member is ever removed. Otherwise (a write under way, or records added or
 /// dropped on the way) nothing is removed: a member counts only with its own valid signature,
-/// replaces a held one only if newer, and joins only if signed after the header already
-/// accepted (so a removed node's old record cannot come back). A complete set equal to the one
+/// replaces a held one only if newer, and joins only if signed after every header accepted for
+/// the set (so a removed node's old record cannot come back). A complete set equal to the one
 /// held is not decoded again. Returns the set to store, or nothing to keep `current`.
 template <class Member, class Decode, class Identity, class Check>
 std::optional<set_view<Member>> apply_set(const set_view<Member>* current, set_kind kind, trust_store& t,
@@ -69,7 +110,7 @@ std::optional<set_view<Member>> apply_set(const set_view<Member>* current, set_k
   std::size_t headers = 0;
   for (auto& text : answer) {
     if (!printable(text)) {
-      problems.push_back({owner, error::syntax});
+      problems.push_back({owner, error::syntax, true});
       continue;
     }
     if (!is_set_header(text)) {
@@ -80,7 +121,7 @@ std::optional<set_view<Member>> apply_set(const set_view<Member>* current, set_k
     const auto rule = t.verified_before(owner, text, signers) ? signer_rule::covered : signer_rule::scouts;
     auto h = decode_set_header(text, kind, owner, signers, rule);
     if (!h) {
-      problems.push_back({owner, h.error()});
+      problems.push_back({owner, h.error(), true});
     } else if (!header || h->ts > header->ts) {
       header = std::move(*h);
       header_text = &text;
@@ -95,6 +136,7 @@ std::optional<set_view<Member>> apply_set(const set_view<Member>* current, set_k
     return std::nullopt;
   }
   t.remember_verified(owner, *header_text, signers);
+  const std::int64_t newest_header_ts = t.highest(owner + " hdr");
 
   auto accept = [&](Member& m, std::string& id) -> bool {
     if (auto e = check(m); e) {
@@ -109,9 +151,35 @@ std::optional<set_view<Member>> apply_set(const set_view<Member>* current, set_k
     return true;
   };
 
-  if (members_digest(member_texts) == header->digest) {
-    if (current && current->complete && current->header == *header) return std::nullopt;  // unchanged
-    std::vector<std::pair<std::string, Member>> members;  // identity, record
+  bool complete = members_digest(member_texts) == header->digest;
+  if (!complete && member_texts.size() <= std::size_t{header->count} + max_extra_checks) {
+    // Texts someone added beside the set: it is complete if those whose own signature fails
+    // are exactly what keeps the digest from matching. (A box no key opens still belongs.)
+    std::vector<std::string_view> signed_texts;
+    std::vector<problem> junk;
+    for (auto text : member_texts) {
+      auto m = decode(std::string(text), signer_rule::scouts);
+      if (!m && m.error() != error::cannot_decrypt)
+        junk.push_back({owner, m.error(), true});
+      else
+        signed_texts.push_back(text);
+    }
+    if (!junk.empty() && members_digest(signed_texts) == header->digest) {
+      complete = true;
+      member_texts = std::move(signed_texts);
+      problems.insert(problems.end(), junk.begin(), junk.end());
+    }
+  }
+
+  if (complete) {
+    if (current && current->complete && current->header == *header && !any_sealed(*current))
+      return std::nullopt;  // unchanged
+    struct entry {
+      std::string id;
+      Member m;
+      std::string_view text;
+    };
+    std::vector<entry> members;
     for (auto text : member_texts) {
       auto m = decode(std::string(text), signer_rule::covered);
       std::string id;
@@ -120,27 +188,28 @@ std::optional<set_view<Member>> apply_set(const set_view<Member>* current, set_k
         continue;
       }
       if (!accept(*m, id)) continue;
-      auto same = std::find_if(members.begin(), members.end(), [&](auto& p) { return p.first == id; });
+      auto same = std::find_if(members.begin(), members.end(), [&](auto& e) { return e.id == id; });
       if (same == members.end())
-        members.emplace_back(std::move(id), std::move(*m));
-      else if (m->ts > same->second.ts)
-        same->second = std::move(*m);
+        members.push_back({std::move(id), std::move(*m), text});
+      else if (m->ts > same->m.ts)
+        same->m = std::move(*m), same->text = text;
     }
     if (members.size() < header->count) {
       problems.push_back({owner, error::withheld});  // e.g. a box no key of the ring opens
       return std::nullopt;
     }
-    set_view<Member> next{*header, {}, true};
-    for (auto& [id, m] : members) {
-      (void)t.admit(id, m.ts);
-      next.members.push_back(std::move(m));
+    set_view<Member> next{*header, {}, {}, true};
+    for (auto& e : members) {
+      (void)t.admit(e.id, e.m.ts);
+      next.members.push_back(std::move(e.m));
+      next.texts.emplace_back(e.text);
     }
     return next;
   }
 
   problems.push_back({owner, error::incomplete});
   if (!current) return std::nullopt;
-  set_view<Member> next{current->header, current->members, false};
+  set_view<Member> next{current->header, current->members, current->texts, false};
   bool changed = false;
   std::size_t checked = 0;
   for (auto text : member_texts) {
@@ -155,11 +224,13 @@ std::optional<set_view<Member>> apply_set(const set_view<Member>* current, set_k
     auto held = std::find_if(next.members.begin(), next.members.end(), [&](auto& x) { return identity(x) == id; });
     if (held != next.members.end()) {
       if (m->ts > held->ts) {
+        next.texts[static_cast<std::size_t>(held - next.members.begin())] = std::string(text);
         *held = std::move(*m);
         changed = true;
       }
-    } else if (m->ts > current->header.ts) {
+    } else if (m->ts > newest_header_ts) {
       next.members.push_back(std::move(*m));
+      next.texts.emplace_back(text);
       changed = true;
     } else {
       problems.push_back({owner, error::replayed});  // e.g. a removed member's old record
@@ -194,9 +265,13 @@ void apply_node_shard(view& v, trust_store& t, const names& n, const std::string
   const auto owner = n.node_shard(shard);
   const auto signers = current_signers(v, t);
   const unsigned shards = v.meta ? v.meta->shards : 16;
+  std::vector<node_record> before;
+  if (auto it = v.node_shards.find(shard); it != v.node_shards.end()) before = it->second.members;
   apply_in<node_record>(
       v.node_shards, shard, set_kind::nodes, t, owner, signers, answer,
-      [&](std::string text, signer_rule rule) { return decode_node(std::move(text), owner, signers, t.keys, rule); },
+      [&](std::string text, signer_rule rule) {
+        return decode_node(std::move(text), owner, signers, t.keys, rule, t.accept_sealed);
+      },
       [](const node_record& r) { return "n " + crypto::base64url(r.pk); },
       [&](const node_record& r) -> std::error_code {
         if (shard_of(r.pk, shards) != shard) return error::misfiled;
@@ -204,6 +279,18 @@ void apply_node_shard(view& v, trust_store& t, const names& n, const std::string
         return no_error();
       },
       problems);
+  // Members read without their endpoints keep the ones held for them; and the reader is told it
+  // is behind on the key, so that it picks the new one up.
+  auto it = v.node_shards.find(shard);
+  if (it == v.node_shards.end()) return;
+  bool sealed = false;
+  for (auto& m : it->second.members) {
+    if (!m.sealed) continue;
+    sealed = true;
+    for (auto& b : before)
+      if (b.pk == m.pk && !b.endpoints.empty()) m.endpoints = b.endpoints;
+  }
+  if (sealed) problems.push_back({owner, error::cannot_decrypt});
 }
 
 void apply_vlans(view& v, trust_store& t, const names& n, const texts& answer, std::vector<problem>& problems) {
@@ -214,9 +301,9 @@ void apply_vlans(view& v, trust_store& t, const names& n, const texts& answer, s
       [&](std::string text, signer_rule rule) { return decode_vlan(std::move(text), owner, signers, t.keys, rule); },
       [](const vlan_record& r) { return "vl " + std::to_string(r.vni); }, [](const vlan_record&) { return no_error(); },
       problems);
-  // A vlan gone from a valid, newer _vl takes this node's memberships in it along.
+  // A vlan gone from a valid, newer _vl takes the memberships in it along.
   if (v.vlans)
-    std::erase_if(v.own_members, [&](auto& entry) {
+    std::erase_if(v.members, [&](auto& entry) {
       return std::none_of(v.vlans->members.begin(), v.vlans->members.end(),
                           [&](const vlan_record& vl) { return vl.vni == entry.first; });
     });
@@ -236,7 +323,7 @@ void apply_member_shard(view& v, trust_store& t, const names& n, const std::stri
     return;
   }
   apply_in<member_record>(
-      v.own_members, vni, set_kind::members, t, owner, signers, answer,
+      v.members[vni], shard, set_kind::members, t, owner, signers, answer,
       [&](std::string text, signer_rule rule) { return decode_member(std::move(text), owner, signers, t.keys, rule); },
       [vni](const member_record& r) { return "m " + std::to_string(vni) + " " + crypto::base64url(r.pk); },
       [&](const member_record& r) -> std::error_code {
@@ -245,6 +332,7 @@ void apply_member_shard(view& v, trust_store& t, const names& n, const std::stri
         return no_error();
       },
       problems);
+  if (v.members[vni].empty()) v.members.erase(vni);
 }
 
 void apply_trails(view& v, trust_store& t, const names& n, const texts& answer, std::vector<problem>& problems) {
@@ -257,91 +345,81 @@ void apply_trails(view& v, trust_store& t, const names& n, const texts& answer, 
       [](const trail_record&) { return no_error(); }, problems);
 }
 
-void apply_liveness(view& v, trust_store& t, const names& n, const texts& answer, std::vector<problem>& problems) {
+void apply_liveness(view& v, trust_store& t, const names& n, const texts& answer, std::vector<problem>& problems,
+                    std::int64_t now_ms) {
   const auto owner = n.liveness();
   const auto signers = current_signers(v, t);
+  std::vector<std::string> trusted;
+  for (auto& pk : signers) trusted.push_back(crypto::id10(pk));
+  std::size_t checks = 0;
   for (auto& text : answer) {
+    // Cheap checks before a signature: a scout this reader trusts, a record newer than the one
+    // held for its process.
+    auto f = field_list::parse(text);
+    auto scout = f ? f->get("scout") : std::nullopt;
+    auto proc = f ? f->get("proc") : std::nullopt;
+    if (!scout || !proc || std::find(trusted.begin(), trusted.end(), *scout) == trusted.end()) {
+      problems.push_back({owner, error::untrusted, true});
+      continue;
+    }
+    const std::string identity = "l " + std::string(*scout) + " " + std::string(*proc);
+    const auto ts = claimed_ts(text);
+    if (ts <= t.highest(identity)) {
+      if (ts < t.highest(identity)) problems.push_back({owner, error::replayed, true});
+      continue;  // the record held, read again (or an older one)
+    }
+    if (++checks > max_liveness_checks) {
+      problems.push_back({owner, error::too_large, true});
+      break;
+    }
     auto l = decode_liveness(text, owner, signers);
     if (!l) {
-      problems.push_back({owner, l.error()});
+      problems.push_back({owner, l.error(), true});
       continue;
     }
-    if (!t.admit("l " + l->scout, l->ts)) {
-      problems.push_back({owner, error::replayed});
+    if (l->ts - now_ms > max_liveness_ahead_ms) {  // dated ahead of this clock: never remembered
+      problems.push_back({owner, error::bad_value});
       continue;
     }
-    v.liveness[l->scout] = std::move(*l);
+    auto& procs = v.liveness[l->scout];
+    if (!procs.count(l->proc) && procs.size() >= max_procs_per_scout) {
+      // Room for a new process: the stalest record goes (a process that stopped writing).
+      auto oldest = std::min_element(procs.begin(), procs.end(), [](auto& a, auto& b) { return a.second.ts < b.second.ts; });
+      if (oldest->second.ts >= l->ts) continue;
+      procs.erase(oldest);
+    }
+    (void)t.admit(identity, l->ts);
+    procs[l->proc] = std::move(*l);
   }
   // Evidence counts only from the scouts trusted now.
   std::erase_if(v.liveness, [&](auto& entry) {
-    return std::none_of(signers.begin(), signers.end(), [&](auto& pk) { return crypto::id10(pk) == entry.first; });
+    return std::find(trusted.begin(), trusted.end(), entry.first) == trusted.end();
   });
 }
 
-namespace {
-bool shard_label(std::string_view s) {  // "3", "3f"
-  return (s.size() == 1 || s.size() == 2) &&
-         std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
-}
-
-// A pushed owner name, classified: its kind in fold order, and the shard and vni it names.
-struct pushed_name {
-  enum kind { meta, node_shard, vlans, member_shard, trails, liveness, other } k = other;
-  std::string shard;
-  std::uint32_t vni = 0;
-};
-
-pushed_name classify(const names& n, std::string_view owner) {
-  const std::string suffix = "." + n.domain();
-  pushed_name out;
-  if (!owner.ends_with(suffix)) return out;
-  const std::string_view label = owner.substr(0, owner.size() - suffix.size());
-  if (label == "_meta") {
-    out.k = pushed_name::meta;
-  } else if (label == "_vl") {
-    out.k = pushed_name::vlans;
-  } else if (label == "_t") {
-    out.k = pushed_name::trails;
-  } else if (label == "_l") {
-    out.k = pushed_name::liveness;
-  } else if (label.starts_with("_n.") && shard_label(label.substr(3))) {
-    out.k = pushed_name::node_shard;
-    out.shard = label.substr(3);
-  } else if (label.starts_with("_m.")) {
-    const auto rest = label.substr(3);
-    const auto dot = rest.find('.');
-    if (dot == std::string_view::npos || !shard_label(rest.substr(0, dot))) return out;
-    const auto vni_text = rest.substr(dot + 1);
-    auto [end, ec] = std::from_chars(vni_text.data(), vni_text.data() + vni_text.size(), out.vni);
-    if (ec != std::errc() || end != vni_text.data() + vni_text.size() || vni_text.empty() || vni_text[0] == '0')
-      return out;
-    out.k = pushed_name::member_shard;
-    out.shard = rest.substr(0, dot);
-  }
-  return out;
-}
-}  // namespace
-
-unsigned apply_pushed(view& v, trust_store& t, const names& n, const crypto::public_key& self,
-                      std::vector<pushed_set> sets, std::vector<problem>& problems) {
-  std::vector<std::pair<pushed_name, pushed_set*>> order;
+unsigned apply_pushed(view& v, trust_store& t, const names& n, const crypto::public_key* self,
+                      std::vector<pushed_set> sets, std::vector<problem>& problems, std::int64_t now_ms) {
+  using kind = names::owner_kind;
+  std::vector<std::pair<kind, pushed_set*>> order;
   for (auto& s : sets)
-    if (!s.values.empty()) order.emplace_back(classify(n, s.owner), &s);
-  std::stable_sort(order.begin(), order.end(), [](auto& a, auto& b) { return a.first.k < b.first.k; });
+    if (!s.values.empty()) order.emplace_back(n.classify(s.owner), &s);
+  std::stable_sort(order.begin(), order.end(), [](auto& a, auto& b) { return a.first.kind < b.first.kind; });
   unsigned folded = 0;
   for (auto& [name, s] : order) {
-    switch (name.k) {
-      case pushed_name::meta: apply_meta(v, t, n, s->values, problems); break;
-      case pushed_name::node_shard: apply_node_shard(v, t, n, name.shard, s->values, problems); break;
-      case pushed_name::vlans: apply_vlans(v, t, n, s->values, problems); break;
-      case pushed_name::member_shard:
-        // The view holds its own node's shard of each vlan only (the shard count is _meta's).
-        if (!v.meta || name.shard != shard_of(self, v.meta->shards)) continue;
+    switch (name.kind) {
+      case kind::meta: apply_meta(v, t, n, s->values, problems); break;
+      case kind::node_shard: apply_node_shard(v, t, n, name.shard, s->values, problems); break;
+      case kind::vlans: apply_vlans(v, t, n, s->values, problems); break;
+      case kind::member_shard:
+        // A node's view holds its own shard of each vlan only (the shard count is _meta's).
+        if (self && (!v.meta || name.shard != shard_of(*self, v.meta->shards))) continue;
         apply_member_shard(v, t, n, name.shard, name.vni, s->values, problems);
         break;
-      case pushed_name::trails: apply_trails(v, t, n, s->values, problems); break;
-      case pushed_name::liveness: apply_liveness(v, t, n, s->values, problems); break;
-      case pushed_name::other: continue;
+      case kind::trails: apply_trails(v, t, n, s->values, problems); break;
+      case kind::liveness: apply_liveness(v, t, n, s->values, problems, now_ms); break;
+      case kind::pending_shard:
+      case kind::key:
+      case kind::other: continue;
     }
     ++folded;
   }

@@ -3,6 +3,7 @@
 #include <brood/rt/ops.hpp>
 
 #include <fcntl.h>
+#include <unistd.h>
 
 namespace brood::rt {
 
@@ -44,9 +45,15 @@ task<result<std::string>> read_file(std::string path, std::size_t limit) {
   co_return out;
 }
 
+std::string temporary_name(const std::string& path) {
+  // Unique per process and call: two processes sharing a state directory (two API processes of
+  // one scout) must never write into each other's temporary file.
+  static std::uint64_t counter = 0;
+  return path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(++counter);
+}
+
 task<result<void>> write_file_atomic(std::string path, std::string contents, unsigned mode, durability d) {
-  const std::string tmp = path + ".tmp";
-  (void)co_await unlink_file(tmp);
+  const std::string tmp = temporary_name(path);
   auto fd = co_await open_file(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
   if (!fd) co_return fd.error();
   const int f = static_cast<int>(*fd);

@@ -8,6 +8,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 
@@ -138,20 +139,89 @@ BOOST_AUTO_TEST_CASE(down_only_on_fresh_evidence_from_every_scout) {
   brood_fixture f;
   const std::int64_t now = 10'000'000;
   const auto id_a = f.a.id10();
-  f.v.liveness[f.scout.id10()] = {f.scout.id10(), {id_a}, now - 30'000};
+  auto& record = f.v.liveness[f.scout.id10()]["00000000000000aa"];
+  record = {f.scout.id10(), "00000000000000aa", {id_a}, now - 30'000};
   auto p = f.plan(now);
   BOOST_TEST(p.device.peers.size() == 2u);
   BOOST_TEST((p.excluded == std::vector<std::string>{id_a}));
   // Evidence older than 3 × keepalive (90 s): nobody is judged, a comes back.
-  f.v.liveness[f.scout.id10()].ts = now - 91'000;
+  record.ts = now - 91'000;
   p = f.plan(now);
   BOOST_TEST(p.device.peers.size() == 3u);
   BOOST_TEST(p.excluded.empty());
   // A second scout without evidence: not down either (every scout must say so).
-  f.v.liveness[f.scout.id10()].ts = now;
+  record.ts = now;
   auto second = seeded(9);
   f.v.meta->scouts.push_back(second.pk());
   BOOST_TEST(f.plan(now).device.peers.size() == 3u);
+}
+
+// The scouts' only evidence lists every other node (an expired certificate, a scout clock off,
+// a flooded API: nobody's heartbeat got through) while this node's own sessions to them are
+// alive: every peer stays (the review's C2 test a).
+BOOST_AUTO_TEST_CASE(a_live_session_is_never_excluded) {
+  brood_fixture f;
+  const std::int64_t now = 10'000'000;
+  std::vector<std::string> everyone{f.scout.id10(), f.a.id10(), f.b.id10()};
+  std::sort(everyone.begin(), everyone.end());
+  f.v.liveness[f.scout.id10()]["00000000000000aa"] = {f.scout.id10(), "00000000000000aa", everyone, now - 1000};
+  wg::device dev;
+  for (auto* id : {&f.scout, &f.a, &f.b}) {
+    wg::peer p;
+    p.public_key = f.wg_of(*id);
+    p.last_handshake_ns = (now - 10'000) * 1'000'000;
+    dev.peers.push_back(p);
+  }
+  auto p = f.plan(now, &dev);
+  BOOST_TEST(p.device.peers.size() == 3u);
+  BOOST_TEST(p.excluded.empty());
+  BOOST_TEST(p.kept_alive.size() == 3u);
+  // A session that ended more than 180 s ago is no evidence of life: a alone may go.
+  dev.peers[1].last_handshake_ns = (now - 181'000) * 1'000'000;
+  p = f.plan(now, &dev);
+  BOOST_TEST((p.excluded == std::vector<std::string>{f.a.id10()}));
+  BOOST_TEST(p.device.peers.size() == 2u);
+}
+
+// Evidence that would take most peers away at once excludes none: a few dead hosts look
+// different from a control plane that lost its heartbeats.
+BOOST_AUTO_TEST_CASE(liveness_may_not_exclude_most_peers_at_once) {
+  brood_fixture f;
+  const std::int64_t now = 10'000'000;
+  std::vector<std::string> two{f.a.id10(), f.b.id10()};
+  std::sort(two.begin(), two.end());
+  f.v.liveness[f.scout.id10()]["00000000000000aa"] = {f.scout.id10(), "00000000000000aa", two, now - 1000};
+  auto p = f.plan(now);  // 2 of 3 peers, cap 1
+  BOOST_TEST(p.excluded.empty());
+  BOOST_TEST(p.device.peers.size() == 3u);
+  BOOST_TEST(!p.liveness_refused.empty());
+  f.v.liveness[f.scout.id10()]["00000000000000aa"].down = {f.b.id10()};
+  p = f.plan(now);
+  BOOST_TEST((p.excluded == std::vector<std::string>{f.b.id10()}));
+  BOOST_TEST(p.liveness_refused.empty());
+}
+
+// Two nodes written with one overlay address (two scouts approving at once, say): the lower pk
+// keeps it on every node and every pass, so a device read back and planned again needs no
+// change — no AllowedIPs flapping (the review's M3).
+BOOST_AUTO_TEST_CASE(two_nodes_on_one_address_resolve_the_same_way_every_time) {
+  brood_fixture f;
+  auto& members = f.v.node_shards["0"].members;
+  members[3].ip = members[2].ip;  // b takes a's address
+  auto p = f.plan();
+  BOOST_TEST(p.device.peers.size() == 2u);
+  BOOST_TEST(p.duplicate_ip.size() == 1u);
+  const auto& winner = f.a.pk() < f.b.pk() ? f.a : f.b;
+  BOOST_TEST(p.device.find(f.wg_of(winner)) != nullptr);
+  wg::device applied = p.device;  // as the device reads back after the change
+  for (int pass = 0; pass < 3; ++pass) {
+    auto again = f.plan(1'000'000 + pass, &applied);
+    auto change = wg::diff(applied, again.device);
+    BOOST_TEST((change.set_peers.empty() && change.remove_peers.empty()));
+  }
+  // The same view in the other order: the same holder.
+  std::swap(members[2], members[3]);
+  BOOST_TEST(f.plan().device.find(f.wg_of(winner)) != nullptr);
 }
 
 BOOST_AUTO_TEST_CASE(unusable_records_are_left_out) {

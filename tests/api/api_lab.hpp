@@ -8,6 +8,7 @@
 #include "support/dns_lab.hpp"
 #include "support/rt_test.hpp"
 
+#include <brood/rt/wall_clock.hpp>
 #include <brood/api/api.hpp>
 #include <brood/api/set_edit.hpp>
 #include <brood/http/h2_client.hpp>
@@ -32,16 +33,18 @@ inline crypto::identity seeded(std::uint8_t b) {
 struct client {
   http::h2_client http;
   std::string authority;
+  /// `at`: the time the request is signed at (0: now), for a scout whose clock the test moved.
   rt::task<http::response> send(std::string method, std::string path, std::string body, const crypto::identity* node,
-                                bool op) {
-    auto r = api_request(std::move(method), std::move(path), std::move(body), node, op ? token : "", api::now_ms());
+                                bool op, std::int64_t at = 0) {
+    auto r = api_request(std::move(method), std::move(path), std::move(body), node, op ? token : "",
+                         at ? at : rt::unix_ms());
     auto resp = co_await http.request(authority, std::move(r));
     co_return or_599(std::move(resp));
   }
 };
 
 inline std::string register_body(const crypto::identity& node, const std::string& host, const std::string& ep) {
-  records::pending_record p{node.pk(), host, {ep}, api::now_ms()};
+  records::pending_record p{node.pk(), host, {ep}, rt::unix_ms()};
   const auto owner = records::names("brood.test").pending_shard(records::shard_of(node.pk(), 16));
   return "{\"record\":\"" + records::encode(p, owner, node) + "\"}";
 }
@@ -74,8 +77,12 @@ struct serving {
   rt::task_scope servers;
   std::unique_ptr<client> c;
 
-  void serve_api(std::unique_ptr<api::api> s, const dns_lab& lab) {
+  /// Starts `s` (the brood read, a journal finished) and serves it.
+  rt::task<void> serve_api(std::unique_ptr<api::api> s, const dns_lab& lab) {
     service = std::move(s);
+    std::string why;
+    auto started = co_await service->start(&why);
+    BOOST_REQUIRE_MESSAGE(started.has_value(), "api start: " << why);
     http::server_options so;
     so.access_log = [](const http::access_entry&) {};
     server = std::make_unique<http::server>(service->router(), so);
@@ -111,7 +118,8 @@ struct knot_api : serving {
     const api::bootstrap_params params{65077, "10.77.0.0/16"};
     auto boot = co_await api::bootstrap(*dns, records::names("brood.test"), scout, key, params, &why);
     BOOST_REQUIRE_MESSAGE(boot.has_value(), why);
-    serve_api(std::make_unique<api::api>(options, *dns, scout, key), lab);
+    auto service_made = std::make_unique<api::api>(options, *dns, scout, key);  // a named local: GCC 12
+    co_await serve_api(std::move(service_made), lab);                         // and co_await temporaries
     co_return true;
   }
 };
@@ -132,10 +140,13 @@ struct rotation_lab : serving {
   ~rotation_lab() { std::filesystem::remove_all(state); }
 
   /// Serves an API over the state dir with the brood.key setup() wrote, and a client for it.
-  void serve() {
+  rt::task<void> serve() { return serve(api::api_options{"brood.test", token}); }  // not a coroutine (GCC 12)
+  rt::task<void> serve(api::api_options o) {
     auto key = api::load_brood_key(state + "/brood.key");
     BOOST_REQUIRE(key.has_value());
-    serve_api(std::make_unique<api::api>(api::api_options{"brood.test", token, state}, *dns, scout, *key), lab);
+    o.state_dir = state;
+    auto made = std::make_unique<api::api>(std::move(o), *dns, scout, *key);
+    co_await serve_api(std::move(made), lab);
   }
 
   rt::task<bool> setup() {
@@ -153,7 +164,8 @@ struct rotation_lab : serving {
     auto boot = co_await api::bootstrap(*dns, records::names("brood.test"), scout, key, params, &why);
     if (!boot) co_return false;
     serving first;  // an API for the setup alone; serve() starts the one under test
-    first.serve_api(std::make_unique<api::api>(api::api_options{"brood.test", token, state}, *dns, scout, key), lab);
+    auto made = std::make_unique<api::api>(api::api_options{"brood.test", token, state}, *dns, scout, key);
+    co_await first.serve_api(std::move(made), lab);
     client& c = *first.c;
     bool ok = true;
     auto vlan = co_await c.send("POST", "/vlans", R"({"vni":100,"name":"blue","subnet":"10.200.0.0/24"})", nullptr, true);

@@ -9,6 +9,7 @@
 #include "support/dns_lab.hpp"
 #include "support/rt_test.hpp"
 
+#include <brood/rt/wall_clock.hpp>
 #include <brood/api/api.hpp>
 #include <brood/rt/timer.hpp>
 
@@ -52,6 +53,8 @@ static rt::task<void> flow() {
   BOOST_TEST(again->added + again->removed == 0u);  // harmless when run again
 
   api::api service({"brood.test", token}, dns, scout, key);
+  auto service_started = co_await service.start(&why);
+  BOOST_REQUIRE_MESSAGE(service_started.has_value(), why);
   http::server_options so;
   so.access_log = [](const http::access_entry&) {};
   http::server server(service.router(), so);
@@ -262,6 +265,9 @@ static rt::task<void> limits_flow() {
   po.key = {"brood-update", std::string(32, '\x44')};
   provider::rfc2136_provider wrong(po);
   api::api refused({"brood.test", token}, wrong, k.scout, k.key);
+  std::string why;
+  auto refused_started = co_await refused.start(&why);
+  BOOST_REQUIRE_MESSAGE(refused_started.has_value(), why);
   http::server_options so;
   so.access_log = [](const http::access_entry&) {};
   http::server server2(refused.router(), so);
@@ -482,8 +488,8 @@ static rt::task<void> ctl_flow() {
   BOOST_TEST(r.out == "[{\"vni\":100,\"name\":\"blue\",\"subnet\":\"10.200.0.0/24\"}]\n");
   r = co_await broodctl("status", url, token, ca);
   BOOST_TEST(r.code == 0, r.err);
-  BOOST_TEST(r.out.starts_with("domain: brood.test\nscout: " + k.scout.id10() + "\nprovider: rfc2136\nkv: 1\n"
-                               "rotation: none\nmembers: 1\n"), r.out);
+  BOOST_TEST(r.out.starts_with("domain: brood.test\nscout: " + k.scout.id10() + "\n"), r.out);
+  BOOST_TEST(r.out.find("\nprovider: rfc2136\nkv: 1\nrotation: none\nmembers: 1\n") != std::string::npos, r.out);
   r = co_await broodctl("trail add other.test --priority 20 --endpoint 198.51.100.7:51821", url, token, ca);
   BOOST_TEST(r.code == 0, r.err);
   r = co_await broodctl("trail list", url, token, ca);
@@ -500,8 +506,11 @@ static rt::task<void> ctl_flow() {
   r = co_await broodctl("vlan create 1;2 x 10.0.0.0/8", url, token, ca);
   BOOST_TEST(r.code == 2);
   co_await lab.knot.stop();
+  // The provider is gone: reads still answer from what the scout verified; a change is 503.
   r = co_await broodctl("members", url, token, ca);
-  BOOST_TEST(r.code == 3, r.err);  // the provider is gone: 503
+  BOOST_TEST((r.code == 0 && r.out.find(a.id10()) != std::string::npos), r.out);
+  r = co_await broodctl("vlan create 101 green 10.201.0.0/24", url, token, ca);
+  BOOST_TEST(r.code == 3, r.err);
   server.shutdown();
   co_await servers.join();
   r = co_await broodctl("members", url, token, ca);

@@ -5,6 +5,7 @@
 #include "api/api_lab.hpp"
 #include "cloudflare_fake/fake_server.hpp"
 
+#include <brood/rt/wall_clock.hpp>
 #include <brood/api/api.hpp>
 #include <brood/api/set_edit.hpp>
 #include <brood/crypto/box.hpp>
@@ -45,9 +46,14 @@ struct served_api {
   }
   rt::task<http::response> send(std::string method, std::string path, std::string body,
                                 const crypto::identity* node = nullptr) {
-    auto r = api_request(std::move(method), std::move(path), std::move(body), node, node ? "" : token, api::now_ms());
+    auto r = api_request(std::move(method), std::move(path), std::move(body), node, node ? "" : token, rt::unix_ms());
     auto resp = co_await http.request("localhost:" + std::to_string(listener.local_address()->port()), std::move(r));
     co_return or_599(std::move(resp));
+  }
+  rt::task<void> start() {
+    std::string why;
+    auto started = co_await service.start(&why);
+    BOOST_REQUIRE_MESSAGE(started.has_value(), "api start: " << why);
   }
   rt::task<void> stop() {
     co_await http.close();
@@ -57,7 +63,7 @@ struct served_api {
 };
 
 std::string register_body(const crypto::identity& node) {
-  records::pending_record p{node.pk(), "n", {"192.0.2.1:51820"}, api::now_ms()};
+  records::pending_record p{node.pk(), "n", {"192.0.2.1:51820"}, rt::unix_ms()};
   const auto owner = records::names("brood.test").pending_shard(records::shard_of(node.pk(), 16));
   return "{\"record\":\"" + records::encode(p, owner, node) + "\"}";
 }
@@ -79,6 +85,7 @@ static rt::task<void> cloudflare_flow() {
   auto boot = co_await api::bootstrap(*dns, records::names("brood.test"), scout, key, params, &why);
   BOOST_REQUIRE_MESSAGE(boot.has_value(), why);
   served_api a({"brood.test", token, state}, *dns, scout, key, cf.pki, cf.leaf);
+  co_await a.start();
   const crypto::identity nodes[3] = {seeded(50), seeded(51), seeded(52)};
   for (auto& node : nodes) {
     auto r = co_await a.send("POST", "/register", register_body(node), &node);
@@ -166,6 +173,8 @@ static rt::task<void> two_apis() {
   BOOST_REQUIRE_MESSAGE(boot.has_value(), why);
   served_api a1({"brood.test", token, ""}, dns1, scout, key, lab.pki, lab.leaf);
   served_api a2({"brood.test", token, ""}, dns2, scout, key, lab.pki, lab.leaf);
+  co_await a1.start();
+  co_await a2.start();
   std::vector<crypto::identity> nodes;
   for (std::uint8_t i = 0; i < 6; ++i) {
     nodes.push_back(seeded(static_cast<std::uint8_t>(60 + i)));

@@ -5,6 +5,7 @@
 // cleanly.
 #include "api/api_lab.hpp"
 
+#include <brood/rt/wall_clock.hpp>
 #include <brood/json/value.hpp>
 #include <brood/records/view_reader.hpp>
 #include <brood/rt/process.hpp>
@@ -29,7 +30,7 @@ struct watcher {
     http::request r;
     r.method = "GET";
     r.path = "/watch";
-    auth::sign_request(r, node, "brood.test", api::now_ms());
+    auth::sign_request(r, node, "brood.test", rt::unix_ms());
     std::vector<std::string> argv{"curl", "-sS", "-N", "--http2", "--cacert", k.lab.pki.ca_file()};
     for (auto& h : r.headers) {
       argv.push_back("-H");
@@ -88,7 +89,8 @@ void fold(records::view& v, records::trust_store& t, const crypto::identity& sel
   std::vector<records::pushed_set> sets;
   for (auto& [name, values] : sets_of(write)) sets.push_back({name, values});
   std::vector<records::problem> problems;
-  BOOST_TEST(records::apply_pushed(v, t, records::names("brood.test"), self.pk(), sets, problems) > 0u);
+  const auto self_pk = self.pk();
+  BOOST_TEST(records::apply_pushed(v, t, records::names("brood.test"), &self_pk, sets, problems, rt::unix_ms()) > 0u);
   for (auto& p : problems) BOOST_ERROR("pushed " << p.owner << ": " << p.reason.message());
 }
 

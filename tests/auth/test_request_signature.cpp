@@ -71,6 +71,54 @@ BOOST_AUTO_TEST_CASE(clock_window_and_malformed_headers) {
   BOOST_TEST((v.verify(bad, now).error() == error::malformed));
 }
 
+// A node configured as `Brood.Test.` signs the brood the scout knows as `brood.test` (the
+// review's L3: it used to get 401 on everything, and then be judged down).
+BOOST_AUTO_TEST_CASE(any_spelling_of_the_domain_signs_the_same_brood) {
+  const std::int64_t now = 1'763'779'200'000;
+  request_verifier v("brood.test");
+  BOOST_TEST(v.verify(signed_request(now, "Brood.Test."), now).has_value());
+  request_verifier upper("BROOD.test.");
+  BOOST_TEST(upper.verify(signed_request(now + 1, "brood.test"), now).has_value());
+}
+
+// Valid signatures by keys the scout does not serve are refused before they are remembered,
+// so fresh keys cannot grow the replay cache (the review's M6); and whoever signs, the cache
+// stays bounded.
+BOOST_AUTO_TEST_CASE(strangers_cost_no_replay_memory) {
+  const std::int64_t now = 1'763'779'200'000;
+  request_verifier v("brood.test");
+  auto member = node().pk();
+  auto only_members = [&](const crypto::public_key& pk) { return pk == member; };
+  for (int i = 0; i < 2000; ++i) {
+    std::array<std::uint8_t, 32> seed{};
+    seed[0] = 0x42;
+    seed[1] = static_cast<std::uint8_t>(i >> 8);
+    seed[2] = static_cast<std::uint8_t>(i);
+    auto stranger = crypto::identity::from_seed(seed);
+    http::request r;
+    r.method = "POST";
+    r.path = "/heartbeat";
+    sign_request(r, stranger, "brood.test", now);
+    BOOST_TEST((v.verify(r, now, only_members).error() == error::unknown_key));
+  }
+  BOOST_TEST(v.remembered() == 0u);
+  auto r = signed_request(now);
+  BOOST_TEST(v.verify(r, now, only_members).has_value());
+  BOOST_TEST((v.verify(r, now, only_members).error() == error::replayed));
+  BOOST_TEST(v.remembered() == 1u);
+  // Without the check (registration is open to any key) memory is still capped.
+  request_verifier open("brood.test", std::chrono::seconds(60), 200);
+  for (int i = 0; i < 300; ++i) {
+    http::request q;
+    q.method = "POST";
+    q.path = "/register";
+    q.body = std::to_string(i);  // a new request each time (the signature covers the body)
+    sign_request(q, node(), "brood.test", now);
+    BOOST_TEST(open.verify(q, now).has_value());
+  }
+  BOOST_TEST(open.remembered() == 200u);
+}
+
 BOOST_AUTO_TEST_CASE(operator_token) {
   BOOST_TEST(operator_token_ok("Bearer s3cret-token", "s3cret-token"));
   BOOST_TEST(!operator_token_ok("Bearer s3cret-toke", "s3cret-token"));

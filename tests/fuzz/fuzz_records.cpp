@@ -87,8 +87,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         sets.push_back({line.substr(0, sp), {line.substr(sp + 1)}});
       }
       std::vector<problem> p;
-      (void)apply_pushed(v, t, domain, crypto::public_key{}, sets, p);
-      check(!v.meta && v.node_shards.empty() && !v.vlans && v.own_members.empty() && !v.trails && v.liveness.empty());
+      const crypto::public_key self{};
+      (void)apply_pushed(v, t, domain, &self, sets, p, 1763779200000);
+      check(!v.meta && v.node_shards.empty() && !v.vlans && v.members.empty() && !v.trails && v.liveness.empty());
       break;
     }
     default: {

@@ -65,7 +65,7 @@ struct brood_fixture {
       n.ts = golden_ts;
       state.nodes.push_back(std::move(n));
     }
-    records::liveness_record live{scout.id10(), {}, golden_ts};
+    records::liveness_record live{scout.id10(), "0123456789abcdef", {}, golden_ts};
     for (std::size_t i = 1; i < nodes.size(); i += 40) live.down.push_back(nodes[i].id10());  // a few silent
     std::sort(live.down.begin(), live.down.end());
     state.liveness = std::move(live);

@@ -101,4 +101,25 @@ BOOST_AUTO_TEST_CASE(decoding_verifies_and_refuses_with_a_reason) {
   BOOST_TEST((decode_meta(std::string(5000, 'a'), "_meta.brood.example", {}).error() == error::too_large));
 }
 
+// Signed by a pinned scout or not, a _meta whose keepalive or stale would make liveness spin or
+// judge every node down at once is refused (the review's L5).
+BOOST_AUTO_TEST_CASE(keepalive_and_stale_are_bounded) {
+  auto s = scout();
+  auto with = [&](std::uint32_t keepalive, std::uint32_t stale) {
+    meta_record m = sample(s);
+    m.keepalive = keepalive;
+    m.stale = stale;
+    return decode_meta(encode(m, "_meta.brood.example", s), "_meta.brood.example", {s.pk()});
+  };
+  BOOST_TEST(with(30, 90).has_value());
+  BOOST_TEST(with(1, 2).has_value());
+  BOOST_TEST(with(3600, 86'400).has_value());
+  BOOST_TEST((with(0, 90).error() == error::bad_value));
+  BOOST_TEST((with(30, 0).error() == error::bad_value));
+  BOOST_TEST((with(30, 59).error() == error::bad_value));
+  BOOST_TEST((with(3601, 86'400).error() == error::bad_value));
+  BOOST_TEST((with(30, 86'401).error() == error::bad_value));
+  BOOST_TEST((with(30, 4'294'967'295u).error() == error::bad_value));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -158,18 +158,30 @@ BOOST_AUTO_TEST_CASE(t_and_l_records) {
   BOOST_REQUIRE_MESSAGE(dt.has_value(), dt.error().message());
   BOOST_TEST((*dt == t));
 
-  liveness_record l{scout.id10(), {"0a1b2c3d4e", "5f6a7b8c9d"}, test::golden_ts};
+  liveness_record l{scout.id10(), "0123456789abcdef", {"0a1b2c3d4e", "5f6a7b8c9d"}, test::golden_ts};
   auto ltext = golden("l", encode(l, n.liveness(), scout));
   BOOST_TEST(ltext == encode(l, n.liveness(), scout));
   auto dl = decode_liveness(ltext, n.liveness(), scouts);
   BOOST_REQUIRE_MESSAGE(dl.has_value(), dl.error().message());
   BOOST_TEST((*dl == l));
   // A scout speaks only for itself.
-  liveness_record lie{node.id10(), {}, test::golden_ts};
+  liveness_record lie{node.id10(), "0123456789abcdef", {}, test::golden_ts};
   BOOST_TEST((decode_liveness(encode(lie, n.liveness(), scout), n.liveness(), scouts).error() == error::bad_value));
-  liveness_record unsorted{scout.id10(), {"5f6a7b8c9d", "0a1b2c3d4e"}, test::golden_ts};
+  liveness_record unsorted{scout.id10(), "0123456789abcdef", {"5f6a7b8c9d", "0a1b2c3d4e"}, test::golden_ts};
   BOOST_TEST(
       (decode_liveness(encode(unsorted, n.liveness(), scout), n.liveness(), scouts).error() == error::bad_value));
+  liveness_record no_proc{scout.id10(), "0123", {}, test::golden_ts};
+  BOOST_TEST((decode_liveness(encode(no_proc, n.liveness(), scout), n.liveness(), scouts).error() == error::bad_value));
+
+  lease_record lk{scout.id10(), "0123456789abcdef", "approve", test::golden_ts + 60'000, test::golden_ts};
+  auto lktext = golden("lk", encode(lk, n.lease(), scout));
+  BOOST_TEST(lktext == encode(lk, n.lease(), scout));
+  auto dlk = decode_lease(lktext, n.lease(), scouts);
+  BOOST_REQUIRE_MESSAGE(dlk.has_value(), dlk.error().message());
+  BOOST_TEST((*dlk == lk));
+  lease_record other{node.id10(), "0123456789abcdef", "approve", test::golden_ts + 60'000, test::golden_ts};
+  BOOST_TEST((decode_lease(encode(other, n.lease(), scout), n.lease(), scouts).error() == error::bad_value));
+  BOOST_TEST((decode_lease(lktext, n.lease(), std::vector<crypto::public_key>{node.pk()}).error() == error::untrusted));
 }
 
 BOOST_AUTO_TEST_CASE(refusals_have_reasons) {

@@ -254,25 +254,226 @@ BOOST_AUTO_TEST_CASE(liveness_excludes_only_on_fresh_evidence_from_every_scout) 
   view v;
   const std::string x = b.nodes[1].id10();
   std::vector<problem> p;
+  const std::int64_t now = 1'010'000;
   auto write = [&](const crypto::identity& s, std::vector<std::string> down, std::int64_t ts) {
-    return encode(liveness_record{s.id10(), std::move(down), ts}, n.liveness(), s);
+    return encode(liveness_record{s.id10(), "00000000000000aa", std::move(down), ts}, n.liveness(), s);
   };
-  apply_liveness(v, t, n, {write(b.scout, {x}, 1'000'000)}, p);
+  apply_liveness(v, t, n, {write(b.scout, {x}, 1'000'000)}, p, now);
   BOOST_TEST(!v.judged_down(x, 1'010'000, 60'000, t.scouts));  // the second scout has said nothing
-  apply_liveness(v, t, n, {write(b.scout, {x}, 1'000'000), write(second, {}, 1'000'000)}, p);
+  apply_liveness(v, t, n, {write(b.scout, {x}, 1'000'000), write(second, {}, 1'000'000)}, p, now);
   BOOST_TEST(!v.judged_down(x, 1'010'000, 60'000, t.scouts));  // it hears from x
-  apply_liveness(v, t, n, {write(b.scout, {x}, 1'020'000), write(second, {x}, 1'020'000)}, p);
+  apply_liveness(v, t, n, {write(b.scout, {x}, 1'020'000), write(second, {x}, 1'020'000)}, p, now);
   BOOST_TEST(p.empty(), list(p));
   BOOST_TEST(v.judged_down(x, 1'030'000, 60'000, t.scouts));
   BOOST_TEST(!v.judged_down(x, 1'090'000, 60'000, t.scouts));  // evidence gone stale: fail static
   BOOST_TEST(!v.judged_down(b.nodes[2].id10(), 1'030'000, 60'000, t.scouts));
   // A scout speaking for another is refused; an old record is a replay.
   p.clear();
-  apply_liveness(v, t, n, {encode(liveness_record{second.id10(), {}, 1'040'000}, n.liveness(), b.scout),
-                           write(second, {}, 1'000'000)}, p);
+  apply_liveness(v, t, n, {encode(liveness_record{second.id10(), "00000000000000aa", {}, 1'040'000}, n.liveness(), b.scout),
+                           write(second, {}, 1'000'000)}, p, now);
   BOOST_TEST(has(p, error::bad_value), list(p));
   BOOST_TEST(has(p, error::replayed), list(p));
   BOOST_TEST(v.judged_down(x, 1'030'000, 60'000, t.scouts));
+}
+
+// Two API processes of one scout each hear only the heartbeats sent to them: a node is down
+// only if both say so, and each process's record stays its own (the review's C2 case 6).
+BOOST_AUTO_TEST_CASE(liveness_counts_every_process_of_a_scout) {
+  test::brood_fixture b(6, 0);
+  trust_store t;
+  t.scouts = {b.scout.pk()};
+  view v;
+  std::vector<problem> p;
+  const std::string x = b.nodes[1].id10(), y = b.nodes[2].id10();
+  auto write = [&](const char* proc, std::vector<std::string> down, std::int64_t ts) {
+    std::sort(down.begin(), down.end());
+    return encode(liveness_record{b.scout.id10(), proc, std::move(down), ts}, n.liveness(), b.scout);
+  };
+  // Process A heard y, not x; process B heard x, not y.
+  apply_liveness(v, t, n, {write("000000000000000a", {x}, 1'000'000), write("000000000000000b", {y}, 1'000'000)}, p,
+                 1'000'000);
+  BOOST_TEST(p.empty(), list(p));
+  BOOST_TEST(v.liveness.at(b.scout.id10()).size() == 2u);
+  BOOST_TEST(!v.judged_down(x, 1'010'000, 60'000, t.scouts));
+  BOOST_TEST(!v.judged_down(y, 1'010'000, 60'000, t.scouts));
+  // Both lose x: down. B stops writing; once its record is stale, A's alone counts.
+  apply_liveness(v, t, n, {write("000000000000000a", {x}, 1'020'000), write("000000000000000b", {x, y}, 1'020'000)}, p,
+                 1'020'000);
+  BOOST_TEST(v.judged_down(x, 1'030'000, 60'000, t.scouts));
+  BOOST_TEST(!v.judged_down(y, 1'030'000, 60'000, t.scouts));
+  apply_liveness(v, t, n, {write("000000000000000a", {y}, 1'070'000), write("000000000000000b", {x, y}, 1'020'000)}, p,
+                 1'070'000);
+  BOOST_TEST(v.judged_down(y, 1'090'000, 60'000, t.scouts));
+  BOOST_TEST(!v.judged_down(x, 1'090'000, 60'000, t.scouts));
+}
+
+// A record written while the scout's clock ran ahead is refused and not remembered: once the
+// clock is right again, its next record counts (the review's C2 case 3).
+BOOST_AUTO_TEST_CASE(a_future_dated_liveness_record_is_refused) {
+  test::brood_fixture b(4, 0);
+  trust_store t;
+  t.scouts = {b.scout.pk()};
+  view v;
+  std::vector<problem> p;
+  const std::string x = b.nodes[1].id10();
+  const std::int64_t now = 5'000'000;
+  auto write = [&](std::vector<std::string> down, std::int64_t ts) {
+    return encode(liveness_record{b.scout.id10(), "00000000000000aa", std::move(down), ts}, n.liveness(), b.scout);
+  };
+  apply_liveness(v, t, n, {write({x}, now + 91'000)}, p, now);
+  BOOST_TEST(has(p, error::bad_value), list(p));
+  BOOST_TEST(v.liveness.empty());
+  BOOST_TEST(!v.judged_down(x, now, 270'000, t.scouts));
+  p.clear();
+  apply_liveness(v, t, n, {write({}, now)}, p, now);
+  BOOST_TEST(p.empty(), list(p));
+  BOOST_TEST(v.liveness.at(b.scout.id10()).at("00000000000000aa").ts == now);
+  // Held evidence never counts once it lies ahead of the reader's clock (the clock went back).
+  apply_liveness(v, t, n, {write({x}, now + 1000)}, p, now + 1000);
+  BOOST_TEST(v.judged_down(x, now + 2000, 270'000, t.scouts));
+  BOOST_TEST(!v.judged_down(x, now - 120'000, 270'000, t.scouts));
+}
+
+// A token thief's texts beside a set — garbage, or a record under its own key — are set aside
+// and the set is still read whole, so a reader can still take a removed node away.
+BOOST_AUTO_TEST_CASE(forged_texts_beside_a_set_leave_it_complete) {
+  test::brood_fixture b(30, 0);
+  trust_store t;
+  t.scouts = {b.scout.pk()};
+  t.keys = {b.state.key};
+  const auto shard = busy_shard(b);
+  const auto owner = n.node_shard(shard);
+  view v;
+  BOOST_REQUIRE(fold_all(build_record_set(b.state, n, b.scout), v, t, b.nodes[0].pk()).empty());
+  // The newer state: one node of the shard removed.
+  std::size_t gone = 0;
+  while (shard_of(b.state.nodes[gone].pk, 16) != shard) ++gone;
+  const auto removed = b.state.nodes[gone].pk;
+  b.state.nodes.erase(b.state.nodes.begin() + static_cast<std::ptrdiff_t>(gone));
+  b.state.ts += 1000;
+  b.state.gen += 1;
+  auto answer = build_record_set(b.state, n, b.scout).by_name().at(owner);
+  answer.push_back("v=1 x=1 sig=" + std::string(86, 'A'));
+  node_record fake = b.state.nodes[0];
+  fake.pk = test::numbered(9999).pk();
+  answer.push_back(encode(fake, owner, b.state.key, test::seeded(200)));
+  std::vector<problem> p;
+  apply_node_shard(v, t, n, shard, answer, p);
+  BOOST_TEST(!v.find_node(removed));
+  BOOST_TEST(!v.find_node(fake.pk));
+  BOOST_TEST(v.node_shards.at(shard).complete);
+  BOOST_TEST(std::all_of(p.begin(), p.end(), [](auto& x) { return x.ignored; }), list(p));
+  BOOST_TEST(v.node_shards.at(shard).texts.size() == v.node_shards.at(shard).members.size());
+}
+
+// A reader that missed a node's join and removal (it held a header from before both) is shown
+// the header after the removal plus the node's old record: the record is older than the newest
+// header, so it stays out (the review's M1).
+BOOST_AUTO_TEST_CASE(a_partial_answer_joins_only_after_the_newest_header) {
+  test::brood_fixture b(30, 0);
+  trust_store t;
+  t.scouts = {b.scout.pk()};
+  t.keys = {b.state.key};
+  const auto shard = busy_shard(b);
+  const auto owner = n.node_shard(shard);
+  view v;
+  BOOST_REQUIRE(fold_all(build_record_set(b.state, n, b.scout), v, t, b.nodes[0].pk()).empty());  // S1
+  // S2: node X joins the shard.
+  node_record x = b.state.nodes[0];
+  x.pk = test::numbered(7000).pk();
+  for (std::uint32_t k = 7001; shard_of(x.pk, 16) != shard; ++k) x.pk = test::numbered(k).pk();
+  x.ts = b.state.ts + 1000;
+  const auto x_text = encode(x, owner, b.state.key, b.scout);
+  // S3: X removed again, the shard re-signed later still.
+  b.state.ts += 2000;
+  b.state.gen += 2;
+  auto s3 = build_record_set(b.state, n, b.scout).by_name().at(owner);
+  // S3's header with one member dropped (so the digest fails) plus X's old record.
+  std::erase_if(s3, [&, dropped = false](const std::string& text) mutable {
+    if (dropped || is_set_header(text)) return false;
+    return dropped = true;
+  });
+  s3.push_back(x_text);
+  std::vector<problem> p;
+  apply_node_shard(v, t, n, shard, s3, p);
+  BOOST_TEST(has(p, error::replayed), list(p));
+  BOOST_TEST(!v.find_node(x.pk));
+}
+
+// Texts beside a valid _meta (garbage, a stranger's record) are ignored, not problems of the
+// read, and however many there are, only a few signatures are checked.
+BOOST_AUTO_TEST_CASE(junk_beside_a_valid_meta_is_ignored) {
+  test::brood_fixture b(4, 0);
+  trust_store t;
+  t.scouts = {b.scout.pk()};
+  view v;
+  texts answer{"v=1 junk=1"};
+  auto m = b.state.meta;
+  auto stranger = test::seeded(150);
+  for (int i = 0; i < 400; ++i) {  // the review's L4: verifying each of these would cost ~40 ms
+    auto forged = m;
+    forged.ts = m.ts + 10 + i;
+    forged.scouts = {stranger.pk()};
+    answer.push_back(encode(forged, n.meta(), stranger));
+  }
+  answer.push_back(encode(m, n.meta(), b.scout));
+  std::vector<problem> p;
+  apply_meta(v, t, n, answer, p);
+  // The stranger's records claim newer ts than the real one, so they are checked first and the
+  // check budget runs out: the view keeps no _meta rather than spend 400 verifications...
+  BOOST_TEST(!v.meta.has_value());
+  BOOST_TEST(has(p, error::untrusted), list(p));
+  // ...and with the real record newest, it is found at once and the rest ignored.
+  answer.push_back(encode(records::meta_record{m.asn, m.subnet, m.bgp, m.kv, m.keepalive, m.stale, m.shards, m.scouts,
+                                               m.ts + 1000},
+                          n.meta(), b.scout));
+  p.clear();
+  apply_meta(v, t, n, answer, p);
+  BOOST_REQUIRE(v.meta.has_value());
+  BOOST_TEST(v.meta->ts == m.ts + 1000);
+  BOOST_TEST(p.empty(), list(p));
+}
+
+// The replay memory a reader persists refuses after a restart what it refused before: the
+// complete set from before node Y joined (the review's H6).
+BOOST_AUTO_TEST_CASE(replay_memory_survives_a_restart) {
+  test::brood_fixture b(20, 1);
+  trust_store t;
+  t.scouts = {b.scout.pk()};
+  t.keys = {b.state.key};
+  auto s1 = build_record_set(b.state, n, b.scout);
+  b.state.nodes.push_back(b.state.nodes[0]);
+  b.state.nodes.back().pk = test::numbered(5000).pk();
+  b.state.nodes.back().ip = "10.77.200.200";
+  b.state.ts += 1000;
+  b.state.meta.ts += 1000;
+  b.state.gen += 1;
+  auto s2 = build_record_set(b.state, n, b.scout);
+  view v;
+  BOOST_REQUIRE(fold_all(s2, v, t, b.nodes[0].pk()).empty());
+  const auto gen = t.generation();
+  BOOST_TEST(gen > 0u);
+
+  // A restarted reader: the same pins and keys, and the memory it saved.
+  trust_store fresh;
+  fresh.scouts = t.scouts;
+  fresh.keys = t.keys;
+  fresh.restore(t.memory());
+  view v2;
+  auto p = fold_all(s1, v2, fresh, b.nodes[0].pk());
+  BOOST_TEST(has(p, error::replayed), list(p));
+  BOOST_TEST(v2.nodes().empty());
+  BOOST_TEST(!v2.meta.has_value());
+  p = fold_all(s2, v2, fresh, b.nodes[0].pk());
+  BOOST_TEST(p.empty(), list(p));
+  BOOST_TEST(v2.nodes().size() == 21u);
+  // Without it, the old set would have been taken.
+  trust_store forgetful;
+  forgetful.scouts = t.scouts;
+  forgetful.keys = t.keys;
+  view v3;
+  BOOST_TEST(fold_all(s1, v3, forgetful, b.nodes[0].pk()).empty());
+  BOOST_TEST(v3.nodes().size() == 20u);
 }
 
 BOOST_AUTO_TEST_CASE(the_scout_set_changes_only_by_a_pinned_scout) {

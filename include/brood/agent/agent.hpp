@@ -62,6 +62,13 @@ class agent {
   void kick() noexcept;
   void note(std::string problem);
   rt::task<void> save();  // agent.json, one writer at a time
+  /// Saves the replay memory when it moved since it was last saved.
+  rt::task<void> keep_memory();
+  /// Says once, plainly, when _meta's kv is ahead of the key this node holds.
+  void note_key_lag();
+  /// Every _n shard has been read whole since start: the view may take peers away. Judged per
+  /// set, so that a bad record elsewhere (a forged _meta beside the real one) blocks nothing.
+  bool mesh_known() const;
   rt::task<void> write_status();
 
   config _c;
@@ -79,7 +86,8 @@ class agent {
   bool _dirty = true;
   rt::wait_slot _endpoints_wake;  // an address changed: ask STUN again
   bool _endpoints_pending = false;
-  bool _view_complete = false;    // one whole read done: the view may take peers away
+  std::uint64_t _memory_saved = 0;  // the trust store's generation last saved
+  std::int64_t _behind_since_ms = 0;  // since when _meta's kv is ahead of ours (0: it is not)
   rt::async_mutex _sync_lock, _key_lock, _save_lock;
   // Status.
   std::string _phase = "starting";
@@ -88,6 +96,10 @@ class agent {
   bool _status_dirty = true;  // something status shows changed besides the device (a new key)
   std::uint64_t _syncs = 0, _pushes = 0, _sync_failures = 0;
   std::string _watch_state = "off";
+  struct liveness_outcome {  // of the last plan, for status
+    std::vector<std::string> excluded, kept_alive, duplicate_ip;
+    std::string refused;
+  } _liveness;
   std::vector<std::string> _errors;  // the latest few, newest last
 };
 

@@ -71,7 +71,4 @@ class data_plane {
   std::uint64_t _changes = 0, _restores = 0;
 };
 
-/// Wall-clock milliseconds (status timestamps compare across processes on one host).
-std::int64_t wall_ms();
-
 }  // namespace brood::agent

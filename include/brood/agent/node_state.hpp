@@ -1,6 +1,8 @@
 // node_state: what a node keeps across restarts in <state>/agent.json (mode 0600) — the
-// brood_keys it holds (newest first; two during a rotation) and the scouts it pinned when it
-// was admitted (SPEC §3). Everything else it learns again from DNS.
+// brood_keys it holds (newest first; two during a rotation), the scouts it pinned when it was
+// admitted, and its replay memory (the highest ts/kv accepted per record identity, set headers
+// included), so that a restarted node refuses what it refused before (SPEC §3). Everything else
+// it learns again from DNS.
 #pragma once
 
 #include <brood/crypto/box.hpp>
@@ -9,6 +11,7 @@
 #include <brood/rt/task.hpp>
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -23,6 +26,7 @@ struct held_key {
 struct node_state {
   std::vector<held_key> keys;              // newest first, at most two
   std::vector<crypto::public_key> scouts;  // pinned; empty before admission
+  std::map<std::string, std::int64_t> replay;  // records::trust_store::memory()
 
   /// Adds `k` (ignored when its kv is already held), keeping the newest two.
   void add_key(held_key k);

@@ -1,21 +1,27 @@
 // api: brood-api, the scouts' HTTPS API (SPEC §6), as handlers for http::server. Operators
 // authenticate with the bearer token; nodes sign their requests (auth/request_signature.hpp).
-// Every change is one provider edit — a read-modify-write of the names it touches, all written
-// at once or not at all — so a provider failure leaves nothing half-written (502/503), and two
-// scouts changing the same set both get their change in.
 //
-// This step serves: POST /register, GET /pending, POST /approve/<id>, GET /members,
-// GET /nodes/<id>, DELETE /nodes/<id> (removal with key rotation), POST /heartbeat, GET /watch
-// (the records just written, streamed: watch_hub.hpp), the vlans and their members (POST/GET
-// /vlans, DELETE /vlans/<vni>, POST/GET /vlans/<vni>/members, DELETE /vlans/<vni>/members/<id>),
-// trails (POST/GET /trails, DELETE /trails/<remote_domain>), GET /status (operator), GET /healthz,
+// It serves: POST /register, GET /pending, POST /approve/<id>, GET /members, GET /nodes/<id>,
+// DELETE /nodes/<id> (removal with key rotation), POST /heartbeat, GET /watch (the records just
+// written, streamed: watch_hub.hpp), the vlans and their members (POST/GET /vlans,
+// DELETE /vlans/<vni>, POST/GET /vlans/<vni>/members, DELETE /vlans/<vni>/members/<id>), trails
+// (POST/GET /trails, DELETE /trails/<remote_domain>), GET /status (operator), GET /healthz,
 // GET /metrics.
-// Lifetime: the api must outlive the server serving its router; the provider and the scout
-// identity must outlive the api.
+//
+// Every read is answered from the scout's verified view (scout_view.hpp), never from a provider
+// call. Every change is one provider edit — a read-modify-write of the names it touches, all
+// written at once or not at all — that starts from the view with the sets just read folded in,
+// so the scout signs only what it verified, and a provider failure leaves nothing half-written
+// (502/503). Operator changes also hold the brood's change lease (records::lease_record), which
+// serialises them across API processes and scouts; every process follows the brood key when
+// another one rotates it.
+// Lifetime: start() before the server serves the router; run() alongside it until cancelled;
+// the api outlives the server; the provider and the scout identity outlive the api.
 #pragma once
 
 #include <brood/api/brood_key.hpp>
 #include <brood/api/rate_limit.hpp>
+#include <brood/api/scout_view.hpp>
 #include <brood/api/set_edit.hpp>
 #include <brood/api/watch_hub.hpp>
 #include <brood/auth/request_signature.hpp>
@@ -23,7 +29,9 @@
 #include <brood/provider/provider.hpp>
 #include <brood/records/meta.hpp>
 #include <brood/records/names.hpp>
+#include <brood/records/trail.hpp>
 #include <brood/rt/async_mutex.hpp>
+#include <brood/rt/wait_slot.hpp>
 
 #include <cstdint>
 #include <functional>
@@ -37,16 +45,24 @@ namespace brood::api {
 struct api_options {
   std::string domain;
   std::string operator_token;  // BROOD_API_TOKEN
-  std::string state_dir;       // brood.key and the rotation journal live here
+  std::string state_dir;       // brood.key, scout.json and the rotation journal live here
   std::uint32_t ttl = 60;      // of every record written
   std::chrono::milliseconds skew{60'000};
-  /// Milliseconds since the epoch for heartbeats, liveness and request signatures; empty: the
-  /// system clock. (Benchmarks run five minutes of heartbeats in a second with their own.)
+  /// Milliseconds since the epoch for heartbeats, liveness, leases and request signatures;
+  /// empty: the system clock. (Benchmarks run five minutes of heartbeats in a second with their
+  /// own; tests move a scout's clock.)
   std::function<std::int64_t()> clock;
   watch_options watch;
   /// Per client address (429 past them): every request, and registrations (which write) apart.
   rate requests{20, 100};
   rate registrations{0.2, 10};
+  /// How often the view is read whole from the provider (besides the sets each change reads):
+  /// how long another process's change may take to show in this one's answers.
+  std::chrono::milliseconds refresh{10'000};
+  /// Registrations held at once, per _p shard and in all (each is a record in the zone).
+  std::size_t max_pending_per_shard = 16, max_pending = 64;
+  /// How long an operator's change waits for another process's lease before it is refused.
+  std::chrono::milliseconds lease_wait{10'000};
 };
 
 struct bootstrap_params {
@@ -77,35 +93,108 @@ std::string trail_address(std::string_view local, std::string_view remote);
 class api {
  public:
   api(api_options o, provider::provider& p, const crypto::identity& scout, brood_key key);
+  api(const api&) = delete;
+  ~api();
   http::router router();
 
-  /// Finishes a rotation a crash interrupted (the journal in the state dir says which), before
-  /// the API serves. Nothing to do without a journal.
-  rt::task<rt::result<void>> recover(std::string* why);
+  /// Before serving: the pins and replay memory from scout.json, a full read of the brood, and
+  /// a rotation a crash interrupted (the journal in the state dir says which) finished.
+  rt::task<rt::result<void>> start(std::string* why);
+  /// Alongside the server until cancelled: the view read whole every `refresh`, the brood key
+  /// followed when another process rotates it, this process's liveness record every keepalive,
+  /// a failed rotation retried, scout.json saved when it moved.
+  rt::task<void> run();
   /// The brood_key in use (after any rotation).
   const brood_key& key() const noexcept { return _key; }
+  /// This process's identity in the records it writes per process (`_l`, the lease).
+  const std::string& proc() const noexcept { return _proc; }
+  const scout_view& view() const noexcept { return _sv; }
 
-  /// Liveness (SPEC §5.5; src/api/liveness.cpp): writes this scout's `_l` record — the admitted
-  /// nodes silent for `stale` seconds at `now_ms` — when that list changed or the record is
-  /// older than 2 × keepalive; otherwise writes nothing. Returns whether it wrote.
+  /// Liveness (SPEC §5.5; src/api/liveness.cpp): writes this process's `_l` record — the
+  /// members silent for `stale` seconds at `now_ms`, or none at all when more than
+  /// max_silent_fraction of them are silent (then the fault is ours, not theirs) — when that list
+  /// changed or the record is older than 2 × keepalive; otherwise writes nothing. Returns
+  /// whether it wrote.
   rt::task<rt::result<bool>> write_liveness(std::int64_t now_ms, std::string* why);
-  /// Calls write_liveness every keepalive seconds until cancelled.
-  rt::task<void> run_liveness();
+  /// Past this share of members silent, a scout publishes no down list (Kubernetes' node
+  /// lifecycle controller stops evicting past 55 % of a zone unhealthy, for the same reason).
+  static constexpr double max_silent_fraction = 0.55;
+  /// Reads the whole brood into the view now (what run() does every `refresh`).
+  rt::task<rt::result<void>> refresh(std::string* why);
 
   /// Counters for /metrics.
   struct counters {
     std::uint64_t requests = 0, registrations = 0, approvals = 0, removals = 0, vlan_changes = 0, heartbeats = 0,
-                  liveness_writes = 0, provider_edits = 0, provider_failures = 0, auth_failures = 0,
-                  rate_limited = 0, endpoint_updates = 0;
+                  liveness_writes = 0, liveness_withheld = 0, provider_edits = 0, provider_failures = 0,
+                  auth_failures = 0, rate_limited = 0, endpoint_updates = 0, refreshes = 0, texts_dropped = 0,
+                  repairs = 0, key_pickups = 0, lease_waits = 0;
   };
   const counters& stats() const noexcept { return _c; }
 
  private:
+  // The shared preamble and epilogue of every change (src/api/change.cpp).
+  struct change {
+    records::meta_record meta;  // verified, as the view holds it
+    std::vector<crypto::secret_key> ring;
+    rt::async_mutex::guard lock;  // this process's: one change at a time
+    bool leased = false;          // holds the brood's change lease (operator changes)
+  };
+  /// What every request shares: counted, refused at 401 unless `operator_only` is false or the
+  /// operator token is right, and 503 before the view is ready. The response refusing it, if any.
+  std::optional<http::response> admit(const http::request& req, bool operator_only);
+  /// The preamble of every change, in one place so that no endpoint can skip a step: the write
+  /// lock; for an operator's change (`leased`) the brood's change lease and an interrupted
+  /// rotation finished first; the current brood key (caught up if another process rotated).
+  /// The change, or the response refusing it.
+  rt::task<std::variant<change, http::response>> begin(bool leased, std::string_view op);
+  /// One provider edit of `owners` (TXT sets): `fn` runs once the sets as read now are folded
+  /// into the view, and builds the sets wanted from it; each is checked against the record
+  /// limits before anything is written. Releases the lease afterwards. nullopt once written,
+  /// otherwise the response: 409 over a limit, 503 when this process is behind on the key or
+  /// cannot verify a set it must change, 502/503 when the provider fails.
+  using build_fn = std::function<std::vector<provider::rrset>(const std::vector<provider::rrset>& current)>;
+  rt::task<std::optional<http::response>> commit(change& c, std::vector<std::string> owners, build_fn fn);
+  /// The same for one set. (Not a coroutine: GCC 12 mishandles an initializer list inside one.)
+  rt::task<std::optional<http::response>> commit(change& c, std::string owner, build_fn fn) {
+    std::vector<std::string> owners;
+    owners.push_back(std::move(owner));
+    return commit(c, std::move(owners), std::move(fn));
+  }
+  /// Ends a change that wrote nothing (its lease released).
+  rt::task<void> release(change& c);
+  /// The member texts and header of `owner`'s set to change: as the view holds it, or empty
+  /// when the provider holds nothing there yet; nullopt when the provider holds texts the view
+  /// could not take (the change must not go ahead over them).
+  std::optional<std::pair<std::vector<std::string>, std::optional<records::set_header>>> base_of(
+      const std::string& owner, const std::vector<provider::rrset>& current) const;
+  std::vector<std::string> rebuilt(records::set_kind kind, const std::string& owner, std::vector<std::string> members,
+                                   const std::optional<records::set_header>& previous) const;
+  http::response provider_failure(std::error_code e, const std::string& why);
+  bool is_operator(const http::request& req);
+  /// A 429 if `req`'s client is over `limit`.
+  std::optional<http::response> over_limit(rate_limiter& limit, const http::request& req);
+  std::int64_t now() const;
+  /// A write went through: folded into the view, and pushed to the watchers.
+  void wrote(const std::vector<provider::rrset>& sets);
+
+  // The change lease (src/api/lease.cpp).
+  /// `takeover`: a process of this scout known to be dead (its rotation lock was free) whose
+  /// lease counts as lapsed.
+  rt::task<rt::result<void>> acquire_lease(std::string_view op, std::string* why, std::string takeover = {});
+  rt::task<rt::result<void>> renew_lease(std::string* why);
+  rt::task<void> release_lease();
+  std::int64_t _lease_until = 0;  // 0: not held
+  std::string _lease_op;
+
+  // Registration and approval (src/api/registration.cpp).
   rt::task<http::response> do_register(const http::request& req);
   rt::task<http::response> pending(const http::request& req);
   rt::task<http::response> approve(const http::request& req, std::string id);
   rt::task<http::response> members(const http::request& req);
   rt::task<http::response> node(const http::request& req, std::string id);
+  /// Wakes the GET /nodes/<id>?wait= long polls (a membership changed).
+  void membership_changed() noexcept;
+  std::vector<rt::wait_slot*> _node_waiters;
   // Vlans (src/api/vlans.cpp).
   rt::task<http::response> create_vlan(const http::request& req);
   rt::task<http::response> list_vlans(const http::request& req);
@@ -116,70 +205,85 @@ class api {
   // Removal with key rotation (src/api/rotation.cpp).
   struct rotation {
     std::string id;  // the node removed
+    crypto::public_key pk{};
     brood_key old_key, new_key;
   };
   rt::task<http::response> remove_node(const http::request& req, std::string id);
   rt::task<rt::result<void>> rotate(const rotation& r, std::string* why);
+  rt::task<rt::result<void>> seal_keys(const rotation& r, std::string* why);
+  rt::task<rt::result<bool>> switch_sets(const rotation& r, std::string* why);
+  rt::task<rt::result<void>> bump_meta(const rotation& r, std::string* why);
+  rt::task<rt::result<void>> finish_rotation(const rotation& r, std::string* why);
+  /// Finishes the rotation `journal` describes (start-up after a crash), under the lease —
+  /// unless the process that wrote it still runs (it holds <state>/rotation.lock) and is
+  /// finishing it itself.
+  rt::task<rt::result<void>> recover_journal(const std::string& journal, std::string* why);
+  /// <state>/rotation.lock, held (flock) by the one process of this state dir that rotates;
+  /// the kernel lets go when that process dies. -1: not held.
+  int _rotation_lock = -1;
+  bool lock_rotation();
+  void unlock_rotation() noexcept;
   /// Finishes a rotation that failed earlier in this process (the provider was down, say)
   /// before any other change; a response to send instead if it still cannot.
   rt::task<std::optional<http::response>> settle_rotation();
   std::vector<crypto::secret_key> ring() const;
+  // The brood key, followed (src/api/key_pickup.cpp).
+  /// Takes a newer brood_key when another process rotated: from brood.key in the state dir
+  /// (another process of this scout), or from this scout's own _k record. True if it did.
+  rt::task<bool> catch_up_key();
+  void use_keys();  // the view reads with ring()
 
+  // What running nodes call (src/api/heartbeat.cpp).
   rt::task<http::response> heartbeat(const http::request& req);
   rt::task<http::response> watch(const http::request& req);
-  /// Writes node `id`'s reported endpoints into its _n record if they changed: "same",
-  /// "updated", "later" (held down, or a rotation is under way), or the response refusing it.
-  rt::task<std::variant<std::string, http::response>> update_endpoints(const std::string& id,
+  /// A node-signed request from an admitted node: its key, or the response refusing it.
+  std::variant<crypto::public_key, http::response> signed_member(const http::request& req, std::int64_t at);
+  /// Deletes node `pk`'s _k once it reports the key version the record holds.
+  rt::task<void> retire_key(const crypto::public_key& pk, std::uint64_t reported);
+  /// Writes node `pk`'s reported endpoints into its _n record if they changed: "same",
+  /// "updated", "later" (held down, or a change is under way), or the response refusing it.
+  rt::task<std::variant<std::string, http::response>> update_endpoints(const crypto::public_key& pk,
                                                                       std::vector<std::string> reported,
                                                                       std::int64_t at);
   static constexpr std::int64_t endpoint_hold_ms = 300'000;
-  /// A node-signed request from an admitted node: its id10, or the response refusing it.
-  rt::task<std::variant<std::string, http::response>> signed_member(const http::request& req, std::int64_t at);
-  /// The admitted nodes' id10s, read through the provider at most every 5 minutes (and after
-  /// this API's own approvals and removals).
-  rt::task<rt::result<std::vector<std::string>>> member_ids(std::int64_t now_ms, std::string* why);
 
   // Trails (src/api/trails.cpp).
   rt::task<http::response> create_trail(const http::request& req);
   rt::task<http::response> list_trails(const http::request& req);
   rt::task<http::response> delete_trail(const http::request& req, std::string remote);
+  // Health and status (src/api/api.cpp).
   http::response healthz() const;
   rt::task<http::response> status(const http::request& req);
   http::response metrics() const;
-
-  /// The current _meta (read through the provider when not known yet).
-  rt::task<rt::result<records::meta_record>> meta(std::string* why);
-  http::response provider_failure(std::error_code e, const std::string& why);
-  bool is_operator(const http::request& req);
-  /// A 429 if `req`'s client is over `limit`.
-  std::optional<http::response> over_limit(rate_limiter& limit, const http::request& req);
-  std::int64_t now() const { return _o.clock ? _o.clock() : now_ms(); }
+  /// Rewrites sets the refresh found carrying texts that do not verify (at most one a minute).
+  rt::task<void> repair(std::vector<std::string> owners);
 
   api_options _o;
+  records::names _n;
   watch_hub _watch;
-  watched_provider _wp;  // every write goes through it, so GET /watch sees each one
+  scout_view _sv;
+  watched_provider _wp;  // every write goes through it: the view and GET /watch see each one
   provider::provider& _p;
   const crypto::identity& _scout;
   brood_key _key;
-  records::names _n;
+  std::optional<brood_key> _previous_key;  // still read while _meta's kv is behind ours
+  std::string _proc;                       // 16 hex digits, random per process
   auth::request_verifier _verifier;
-  std::optional<records::meta_record> _meta;
   std::optional<rotation> _pending;    // a rotation started and not finished
   bool _rotation_failed = false;       // _pending failed and waits to be finished
   std::optional<brood_key> _next_key;  // during a rotation: the key being switched to
-  std::map<std::string, std::int64_t> _last_seen;  // id10 → ms of its last heartbeat
-  std::map<std::string, std::vector<std::string>> _endpoints;  // id10 → endpoints in its _n record
-  std::map<std::string, std::int64_t> _endpoints_written;      // id10 → ms this API last rewrote them
-  std::set<std::string> _keys_out;      // id10s whose _k this API wrote and has not deleted
-  std::set<std::string> _keys_checked;  // id10s known to have no _k left (since this API started)
-  std::int64_t _started_ms;                        // nobody is judged silent before stale has passed
-  std::vector<std::string> _members_cache;
-  rt::async_mutex _members_lock;  // one read of the member list at a time
-  std::int64_t _members_read_ms = 0;
+  std::map<crypto::public_key, std::int64_t> _last_seen;                 // its last heartbeat (ms)
+  std::map<crypto::public_key, std::int64_t> _endpoints_written;         // ms this API last rewrote them
+  std::int64_t _started_ms;  // nobody is judged silent before stale has passed
   std::vector<std::string> _last_down;
-  std::int64_t _last_liveness_ms = 0;
+  std::int64_t _last_liveness_ms = 0, _last_liveness_ts = 0;
+  bool _liveness_withheld = false;
+  std::string _liveness_note;
+  std::int64_t _last_refresh_ms = 0, _last_repair_ms = 0;
+  std::string _refresh_error;
+  std::vector<std::string> _junk;  // sets the last full read found carrying texts that do not verify
   rate_limiter _limit, _register_limit;
-  rt::async_mutex _writes;             // one change at a time from this process
+  rt::async_mutex _writes;  // one change at a time from this process
   counters _c;
 };
 

@@ -16,7 +16,10 @@ struct brood_key {
   crypto::secret_key key{};
 };
 
-/// Reads `path` ("<kv> <base64 key>\n"); refuses a file others can read.
+/// The file's text, "<kv> <base64 key>\n", and back.
+std::string format_brood_key(const brood_key& k);
+rt::result<brood_key> parse_brood_key(std::string_view text);
+/// Reads `path` (blocking: at start-up, before serving); refuses a file others can read.
 rt::result<brood_key> load_brood_key(const std::string& path);
 /// Writes `path` atomically with mode 0600.
 rt::result<void> save_brood_key(const std::string& path, const brood_key& k);

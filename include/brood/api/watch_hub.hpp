@@ -12,9 +12,10 @@
 // trust. A subscriber that falls more than `max_queued_bytes` behind gets {"overflow":true} and
 // its stream ends: it catches up from DNS, the source of truth, and reconnects.
 //
-// watched_provider wraps the scout's provider: after each successful edit it publishes the TXT
-// sets the edit changed. Lifetime: the hub outlives every stream it handed out (the api owns it
-// and outlives its server); a watched_provider outlives neither its provider nor its hub.
+// watched_provider wraps the scout's provider: after each successful write it tells its owner
+// the TXT sets the write changed (the API folds them into its view and publishes those nodes
+// read). Lifetime: the hub outlives every stream it handed out (the api owns it and outlives its
+// server); a watched_provider does not outlive its provider.
 #pragma once
 
 #include <brood/http/message.hpp>
@@ -22,6 +23,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -42,9 +44,12 @@ class watch_hub {
 
   /// Queues one line for every subscriber: the sets one write left behind.
   void publish(const std::vector<provider::rrset>& sets);
-  /// A new stream for node `id10`. A node has one stream at a time: an older one of the same
-  /// node ends. Null when max_watchers streams are open.
-  std::shared_ptr<http::body_stream> subscribe(std::string id10);
+  /// A new stream for the node whose key is `node` (base64url, the whole key: two keys sharing
+  /// an id10 are two nodes). A node has one stream at a time: an older one of the same node
+  /// ends. Null when max_watchers streams are open.
+  std::shared_ptr<http::body_stream> subscribe(std::string node);
+  /// Ends `node`'s stream once what is queued has gone out (a removed node hears no more).
+  void end(const std::string& node) noexcept;
 
   struct counters {
     std::uint64_t writes_published = 0, subscriptions = 0, overflows = 0;
@@ -64,21 +69,29 @@ class watch_hub {
   counters _c;
 };
 
-/// A provider that tells a watch_hub what each successful edit changed.
+/// A provider that tells `written` what each successful write changed.
 class watched_provider final : public ::brood::provider::provider {
  public:
-  watched_provider(::brood::provider::provider& inner, watch_hub& hub) : _inner(inner), _hub(hub) {}
+  using written_fn = std::function<void(const std::vector<::brood::provider::rrset>& sets)>;
+  watched_provider(::brood::provider::provider& inner, written_fn written)
+      : _inner(inner), _written(std::move(written)) {}
   std::string_view kind() const noexcept override { return _inner.kind(); }
   rt::task<rt::result<std::vector<std::string>>> get(std::string name, ::brood::provider::rr_type type,
                                                      std::string* why) override;
-  rt::task<rt::result<::brood::provider::write_stats>> edit(std::vector<::brood::provider::rrset> sets, edit_fn edit,
-                                                   std::string* why) override;
   std::size_t max_sets_per_edit() const noexcept override { return _inner.max_sets_per_edit(); }
   std::size_t max_edit_bytes() const noexcept override { return _inner.max_edit_bytes(); }
+  std::chrono::milliseconds edit_timeout() const noexcept override { return _inner.edit_timeout(); }
+  unsigned edit_attempts() const noexcept override { return _inner.edit_attempts(); }
+  rt::task<rt::result<std::vector<::brood::provider::held_set>>> read_held(
+      const std::vector<::brood::provider::rrset>& sets, rt::clock::time_point deadline,
+      ::brood::provider::write_stats& stats, std::string* why) override;
+  rt::task<rt::result<void>> write(const std::vector<::brood::provider::set_change>& changes,
+                                   rt::clock::time_point deadline, ::brood::provider::write_stats& stats,
+                                   std::string* why) override;
 
  private:
   ::brood::provider::provider& _inner;
-  watch_hub& _hub;
+  written_fn _written;
 };
 
 }  // namespace brood::api

@@ -1,7 +1,9 @@
 // cloudflare_provider: the Cloudflare API v4 DNS-records client (SPEC §5, §10) over brood's
-// HTTP/2 client. An edit lists each set (paginated), then sends the difference as one batch —
-// applied by Cloudflare in one transaction, all or nothing — pairing removed and added values
-// into patches so record ids survive. Calls are rationed: brood keeps itself under `budget`
+// HTTP/2 client. An edit lists each set (paginated; the whole zone once past two sets), then
+// sends the difference as batches of at most `batch_limit` changes cut at set boundaries — each
+// batch applied by Cloudflare in one transaction, all or nothing — pairing removed and added
+// values into patches so record ids survive. Cloudflare has no prerequisites: a set changed
+// between the listing and the batch is noticed only when a record the batch names is gone. Calls are rationed: brood keeps itself under `budget`
 // calls per 5 minutes (Cloudflare blocks every call for 5 minutes past 1,200), a 429 is waited
 // out when its Retry-After fits the deadline, 5xx answers are retried with backoff, and errors
 // carry Cloudflare's own message.
@@ -37,7 +39,12 @@ class cloudflare_provider final : public provider {
 
   std::string_view kind() const noexcept override { return "cloudflare"; }
   rt::task<result<std::vector<std::string>>> get(std::string name, rr_type type, std::string* why) override;
-  rt::task<result<write_stats>> edit(std::vector<rrset> sets, edit_fn edit, std::string* why) override;
+  std::chrono::milliseconds edit_timeout() const noexcept override { return _o.timeout; }
+  unsigned edit_attempts() const noexcept override { return _o.attempts; }
+  rt::task<result<std::vector<held_set>>> read_held(const std::vector<rrset>& sets, rt::clock::time_point deadline,
+                                                    write_stats& stats, std::string* why) override;
+  rt::task<result<void>> write(const std::vector<set_change>& changes, rt::clock::time_point deadline,
+                               write_stats& stats, std::string* why) override;
   /// Must be awaited before destruction (closes the HTTP/2 connection).
   rt::task<void> close() { return _http.close(); }
   /// Calls made inside the current window.

@@ -9,6 +9,11 @@
 
 namespace brood::records {
 
+/// The bounds decode_meta holds `keepalive` and `stale` to (seconds): a scout must not be able
+/// to make liveness spin (keepalive 0) or judge everyone down at once (stale 0).
+inline constexpr std::uint32_t min_keepalive = 1, max_keepalive = 3600;
+inline constexpr std::uint32_t max_stale = 86'400;  // and at least 2 × keepalive
+
 struct meta_record {
   std::uint32_t asn = 0;
   std::string subnet;  // IPv4 CIDR, prefix 8..30

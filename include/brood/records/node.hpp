@@ -28,12 +28,17 @@ struct node_record {
   std::string ip;               // overlay address, inside _meta's subnet
   std::vector<std::string> endpoints;
   std::int64_t ts = 0;
+  /// Decoded without its endpoints: `ep=` is boxed under a brood_key the reader does not hold
+  /// (yet). Everything else in the record is plain text under the signature, so a reader that
+  /// is behind on the key still knows who is a member.
+  bool sealed = false;
   bool operator==(const node_record&) const = default;
 };
 std::string encode(const node_record& n, std::string_view owner, const crypto::secret_key& key,
                    const crypto::identity& scout);
+/// `allow_sealed`: a box no key of `keys` opens gives a sealed record instead of cannot_decrypt.
 result<node_record> decode_node(std::string text, std::string_view owner, std::span<const crypto::public_key> scouts,
-                                keyring keys, signer_rule rule = signer_rule::scouts);
+                                keyring keys, signer_rule rule = signer_rule::scouts, bool allow_sealed = false);
 
 struct pending_record {
   crypto::public_key pk{};

@@ -1,6 +1,7 @@
-// record_set: a brood's TXT records by owner name, as the scouts write them — built from the
-// brood's desired state, checked against the DNS and provider limits before anything is
-// written, and printed as master-file lines (tests, the lab's zone).
+// record_set: a brood's TXT records by owner name, built whole from a desired state — the
+// golden-sized broods of the tests and benchmarks, checked against the limits, printed as
+// master-file lines. The scouts' own write path changes sets one edit at a time (src/api) and
+// checks every set it writes with check_set_limits.
 #pragma once
 
 #include <brood/records/meta.hpp>
@@ -18,9 +19,11 @@
 namespace brood::records {
 
 /// Per-record and per-name limits (docs/records.md §1): Cloudflare's 4,096 bytes of RDATA per
-/// record and 8,192 characters of content per name and type.
+/// record and 8,192 characters of content per name and type; and a DoH answer, which is one DNS
+/// message, at most 65,535 bytes.
 inline constexpr std::size_t max_record_rdata = 4096;
 inline constexpr std::size_t max_set_content = 8192;
+inline constexpr std::size_t max_answer_bytes = 65'535;
 
 /// What the scouts publish: the desired state of a brood, in plaintext.
 struct brood_state {
@@ -56,12 +59,19 @@ std::size_t txt_rdata_bytes(std::string_view text) noexcept;
 /// quoted form `"…" "…"`.
 std::size_t set_content_chars(const std::vector<std::string>& texts) noexcept;
 
+/// Bytes of the DoH answer for `owner`'s TXT records `texts` (header, question, and each record
+/// with a compressed owner name), as a resolver sends it.
+std::size_t answer_bytes(std::string_view owner, const std::vector<std::string>& texts) noexcept;
+
 struct limit_violation {
   std::string owner;
-  error reason;        // too_large or set_too_large
+  error reason;        // too_large (a record, or the answer) or set_too_large
   std::size_t size;    // bytes or characters
 };
-/// The first record or name over the limits, if any.
+/// Whether the TXT records `texts` at `owner` fit every limit: each record's RDATA, the set's
+/// content, and the DoH answer that carries them.
+std::optional<limit_violation> check_set_limits(const std::string& owner, const std::vector<std::string>& texts);
+/// The first record or name of `s` over the limits, if any.
 std::optional<limit_violation> check_limits(const record_set& s);
 
 /// Master-file lines (`<owner>. <ttl> TXT "…" "…"`), strings split at 255 bytes.

@@ -13,6 +13,7 @@ namespace brood::records {
 struct read_options {
   bool trails = false;  // scouts also read _t
   std::chrono::milliseconds timeout{5000};  // per query
+  std::int64_t now_ms = 0;                  // the wall clock liveness is judged by; 0: rt::unix_ms()
 };
 
 struct read_report {

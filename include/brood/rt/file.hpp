@@ -16,9 +16,11 @@ task<result<std::string>> read_file(std::string path, std::size_t limit = 1 << 2
 /// Whether a replaced file must survive a power cut (keys, journals) or only be whole when read
 /// (status files rewritten every second: no fsync).
 enum class durability { synced, relaxed };
-/// Replaces `path` with `contents`, created with `mode`.
+/// Replaces `path` with `contents`, created with `mode`, through a temporary file whose name
+/// is unique to this process and call (temporary_name).
 task<result<void>> write_file_atomic(std::string path, std::string contents, unsigned mode = 0600,
                                      durability d = durability::synced);
+std::string temporary_name(const std::string& path);
 /// Removes `path` (no error if it is already gone) and syncs its directory.
 task<result<void>> remove_file(std::string path);
 
