@@ -50,24 +50,4 @@ std::chrono::milliseconds rate_limiter::take(std::string_view client, clock::tim
   return std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(wait_s * 1000)));
 }
 
-std::string_view client_of(std::string_view remote) noexcept {
-  if (remote.starts_with('[')) {
-    auto close = remote.find(']');
-    return close == std::string_view::npos ? remote : remote.substr(1, close - 1);
-  }
-  auto colon = remote.rfind(':');
-  if (colon == std::string_view::npos || remote.find(':') != colon) return remote;  // no port, or bare IPv6
-  return remote.substr(0, colon);
-}
-
-std::string client_key(std::string_view remote) {
-  const std::string addr(client_of(remote));
-  in6_addr a6{};
-  if (addr.find(':') == std::string::npos || ::inet_pton(AF_INET6, addr.c_str(), &a6) != 1) return addr;
-  std::memset(a6.s6_addr + 8, 0, 8);
-  char text[INET6_ADDRSTRLEN];
-  if (!::inet_ntop(AF_INET6, &a6, text, sizeof text)) return addr;
-  return std::string(text) + "/64";
-}
-
 }  // namespace brood::api

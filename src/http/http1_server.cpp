@@ -15,13 +15,14 @@ namespace {
 struct h1_connection final : server::connection_base {
   transport* t = nullptr;
   bool draining = false;
-  bool idle = true;  // between requests: a drain may close at once
+  bool between_requests = true;  // a drain may close at once
   rt::cancel_source* stream_stop = nullptr;  // while a streamed body is being sent
   void drain() noexcept override {
     draining = true;
-    if (idle) t->shutdown();
+    if (between_requests) t->shutdown();
     if (stream_stop) stream_stop->request_cancel();
   }
+  bool idle() const noexcept override { return between_requests; }
 };
 
 /// The head of a streamed response: chunked (HTTP/1.0: the body ends with the connection), and
@@ -114,10 +115,12 @@ rt::task<void> send_stream(h1_connection& c, transport& t, response& resp, bool 
 
 }  // namespace
 
-rt::task<void> serve_http1(server& s, std::unique_ptr<transport> t, std::string in, std::string remote) {
+rt::task<void> serve_http1(server& s, std::unique_ptr<transport> t, std::string in, std::string remote,
+                           server::connection_base** registered) {
   h1_connection c;
   c.t = t.get();
   s.attach(&c);
+  *registered = &c;
   const server_options& o = s.options();
   std::vector<std::byte> buf(16 * 1024);
   auto read_more = [&](rt::clock::time_point deadline) { return t->read(buf, rt::io_options{deadline}); };
@@ -125,8 +128,8 @@ rt::task<void> serve_http1(server& s, std::unique_ptr<transport> t, std::string 
 
   for (;;) {
     // The request head: the idle deadline until its first byte, then the request deadline.
-    c.idle = in.empty();
-    if (c.draining && c.idle) break;
+    c.between_requests = in.empty();
+    if (c.draining && c.between_requests) break;
     auto started = rt::clock::now();
     int reject = 0;
     std::size_t end;
@@ -143,7 +146,7 @@ rt::task<void> serve_http1(server& s, std::unique_ptr<transport> t, std::string 
       }
       if (in.empty()) {
         started = rt::clock::now();
-        c.idle = false;
+        c.between_requests = false;
       }
       append(*n);
     }
@@ -235,6 +238,7 @@ rt::task<void> serve_http1(server& s, std::unique_ptr<transport> t, std::string 
     s.log({remote, "http/1.1", req.method, req.path, resp.status, resp.body.size(), ms});
     if (!w || close) break;
   }
+  *registered = nullptr;
   s.detach(&c);
   t->shutdown();
 }

@@ -1,7 +1,10 @@
 // HTTP/2 server connections (nghttp2): one reader and one writer task, one handler task per
-// request, header/body limits per stream, rapid-reset and CONTINUATION-flood limits, idle
-// deadline, graceful GOAWAY on drain. A streamed response (response::stream) gets a pump task
-// that pulls its chunks into the stream's send buffer; nghttp2 sends them as flow control allows.
+// request, header/body limits per stream and buffered bodies per connection, rapid-reset and
+// CONTINUATION-flood limits, idle deadline, graceful GOAWAY on drain. Each stream has deadlines
+// too: its request must arrive whole within request_timeout (HEADERS without END_STREAM hold
+// nothing for long), and a response the client stops reading (a zero window) is reset after
+// idle_timeout without progress. A streamed response (response::stream) gets a pump task that
+// pulls its chunks into the stream's send buffer; nghttp2 sends them as flow control allows.
 #include "http/nghttp2_nv.hpp"
 #include "http/server_connection.hpp"
 
@@ -14,6 +17,7 @@
 #include <array>
 #include <charconv>
 #include <cstring>
+#include <optional>
 #include <unordered_map>
 
 namespace brood::http {
@@ -58,6 +62,7 @@ struct h2_request {
   std::unique_ptr<rt::cancel_source> stop;
   rt::wait_slot drained;  // the pump waits here while the send buffer is full
   rt::clock::time_point started = rt::clock::now();
+  rt::clock::time_point progress = started;  // a response's bytes last taken to send
 };
 
 class h2_server_connection final : public server::connection_base {
@@ -69,7 +74,8 @@ class h2_server_connection final : public server::connection_base {
     for (auto& [id, r] : _streams) delete r;
   }
 
-  rt::task<void> run(std::string prefix);
+  rt::task<void> run(std::string prefix, server::connection_base** registered);
+  bool idle() const noexcept override { return _streams.empty(); }
   void drain() noexcept override {
     if (_draining) return;
     _draining = true;
@@ -98,6 +104,8 @@ class h2_server_connection final : public server::connection_base {
   rt::task<void> pump(std::int32_t id, h2_request* r);
   void respond(std::int32_t id, h2_request* r);
   void release(std::int32_t id, h2_request* r) noexcept;
+  /// Resets streams past their deadlines; the next deadline to look again at (none: idle).
+  std::optional<rt::clock::time_point> expire_streams();
 
   server& _s;
   std::unique_ptr<transport> _t;
@@ -106,6 +114,7 @@ class h2_server_connection final : public server::connection_base {
   std::unordered_map<std::int32_t, h2_request*> _streams;
   rt::wait_slot _want_write;
   rt::task_scope* _handlers = nullptr;
+  std::size_t _buffered = 0;  // request body bytes held by streams not yet dispatched
   bool _draining = false;
   bool _closed = false;
 };
@@ -148,13 +157,17 @@ int h2_server_connection::on_data(nghttp2_session* s, std::uint8_t, std::int32_t
   auto* self = static_cast<h2_server_connection*>(p);
   auto* r = static_cast<h2_request*>(nghttp2_session_get_stream_user_data(s, id));
   if (!r || r->reject) return 0;
-  if (r->req.body.size() + len > self->_s.options().max_body_bytes) {
+  const auto& o = self->_s.options();
+  if (r->req.body.size() + len > o.max_body_bytes || self->_buffered + len > o.max_connection_body_bytes) {
     r->reject = 413;
+    self->_buffered -= r->req.body.size();
     r->req.body.clear();
+    r->req.body.shrink_to_fit();
     self->respond(id, r);  // answer now; the rest of the body is read and dropped
     return 0;
   }
   r->req.body.append(reinterpret_cast<const char*>(data), len);
+  self->_buffered += len;
   return 0;
 }
 
@@ -165,6 +178,7 @@ int h2_server_connection::on_frame_recv(nghttp2_session* s, const nghttp2_frame*
   auto* r = static_cast<h2_request*>(nghttp2_session_get_stream_user_data(s, f->hd.stream_id));
   if (!r || r->dispatched) return 0;
   r->dispatched = true;
+  self->_buffered -= r->req.body.size();  // the handler's now
   if (r->reject) {
     self->respond(f->hd.stream_id, r);
   } else {
@@ -195,6 +209,7 @@ ssize_t h2_server_connection::read_body(nghttp2_session*, std::int32_t, std::uin
   if (n == 0 && !r->eof) return NGHTTP2_ERR_DEFERRED;  // a stream with nothing queued: the pump resumes it
   std::memcpy(buf, r->resp.body.data() + r->body_off, n);
   r->body_off += n;
+  r->progress = rt::clock::now();
   if (r->body_off == r->resp.body.size()) {
     if (r->eof) {
       *flags |= NGHTTP2_DATA_FLAG_EOF;
@@ -208,8 +223,33 @@ ssize_t h2_server_connection::read_body(nghttp2_session*, std::int32_t, std::uin
 }
 
 void h2_server_connection::release(std::int32_t id, h2_request* r) noexcept {
+  if (!r->dispatched) _buffered -= r->req.body.size();
   _streams.erase(id);
   delete r;
+}
+
+std::optional<rt::clock::time_point> h2_server_connection::expire_streams() {
+  const auto now = rt::clock::now();
+  const auto& o = _s.options();
+  std::optional<rt::clock::time_point> next;
+  auto soonest = [&](rt::clock::time_point t) { next = next ? std::min(*next, t) : t; };
+  std::vector<std::int32_t> late;
+  for (auto& [id, r] : _streams) {
+    if (r->closed) continue;
+    if (!r->dispatched) {  // its request has not arrived whole
+      if (now >= r->started + o.request_timeout) late.push_back(id);
+      else soonest(r->started + o.request_timeout);
+    } else if (r->responded && !r->pumping && r->body_off < r->resp.body.size()) {  // a response not taken
+      if (now >= r->progress + o.idle_timeout) late.push_back(id);
+      else soonest(r->progress + o.idle_timeout);
+    }
+  }
+  for (auto id : late) {
+    ++_s.mutable_stats().stream_timeouts;
+    nghttp2_submit_rst_stream(_session, NGHTTP2_FLAG_NONE, id, NGHTTP2_CANCEL);  // on_stream_close frees it
+  }
+  if (!late.empty()) _want_write.notify();
+  return next;
 }
 
 void h2_server_connection::respond(std::int32_t id, h2_request* r) {
@@ -235,6 +275,7 @@ void h2_server_connection::respond(std::int32_t id, h2_request* r) {
   prov.source.ptr = r;
   prov.read_callback = &read_body;
   const bool no_body = head || (r->resp.body.empty() && !streamed);
+  r->progress = rt::clock::now();
   nghttp2_submit_response(_session, id, nva.data(), nva.size(), no_body ? nullptr : &prov);
   if (streamed) {
     r->pumping = true;
@@ -334,12 +375,16 @@ rt::task<void> h2_server_connection::reader(std::string prefix) {
   }
   std::vector<std::byte> buf(32 * 1024);
   while (!_closed) {
-    // Idle connections (no stream open) are closed after idle_timeout.
-    std::optional<rt::clock::time_point> deadline;
+    // Idle connections (no stream open) are closed after idle_timeout; streams past their
+    // deadlines are reset.
+    std::optional<rt::clock::time_point> deadline = expire_streams();
     if (_streams.empty()) deadline = rt::clock::now() + _s.options().idle_timeout;
     auto n = co_await _t->read(buf, rt::io_options{deadline});
-    if (!n && n.error() == std::errc::timed_out && !_draining) {
-      drain();  // idle: say GOAWAY, so the client opens a new connection rather than fail a request
+    if (!n && n.error() == std::errc::timed_out) {
+      if (_streams.empty() && !_draining)
+        drain();  // idle: say GOAWAY, so the client opens a new connection rather than fail a request
+      else if (_streams.empty())
+        break;  // drained, and the client sends nothing more
       continue;
     }
     if (!n || *n == 0) break;
@@ -381,9 +426,10 @@ rt::task<void> h2_server_connection::writer() {
   _t->shutdown();
 }
 
-rt::task<void> h2_server_connection::run(std::string prefix) {
+rt::task<void> h2_server_connection::run(std::string prefix, server::connection_base** registered) {
   if (!start()) co_return;
   _s.attach(this);
+  *registered = this;
   auto token = co_await rt::current_token();
   rt::task_scope handlers(token);
   _handlers = &handlers;
@@ -393,15 +439,16 @@ rt::task<void> h2_server_connection::run(std::string prefix) {
   co_await io.join();
   handlers.cancel();  // the connection is gone: handlers still running have nobody to answer
   co_await handlers.join();
+  *registered = nullptr;
   _s.detach(this);
 }
 
 }  // namespace
 
 rt::task<void> serve_http2(server& s, std::unique_ptr<transport> t, std::string prefix, std::string remote,
-                           std::string protocol) {
+                           std::string protocol, server::connection_base** registered) {
   h2_server_connection c(s, std::move(t), std::move(remote), std::move(protocol));
-  co_await c.run(std::move(prefix));
+  co_await c.run(std::move(prefix), registered);
 }
 
 }  // namespace brood::http

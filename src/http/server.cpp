@@ -1,8 +1,11 @@
 // http::server: the accept loop, TLS and protocol selection, dispatch, drain and access log.
 #include "http/server_connection.hpp"
 
+#include <brood/net/client_key.hpp>
 #include <brood/rt/timer.hpp>
 #include <brood/tls/tls_stream.hpp>
+
+#include <sys/socket.h>
 
 #include <cstdio>
 #include <cstring>
@@ -76,6 +79,31 @@ rt::task<response> server::dispatch(const request& req) {
   co_return error_response(500, "internal error");
 }
 
+bool server::make_room(const std::string& client) {
+  if (_per_client[client] >= _opts.max_connections_per_client) {
+    ++_stats.refused_per_client;
+    return false;
+  }
+  if (_slots.size() < _opts.max_connections) return true;
+  // Full: the oldest connection doing nothing goes — a handshake still under way after a
+  // second, or one between requests. One that is serving a request stays.
+  const auto now = rt::clock::now();
+  for (auto& s : _slots) {
+    if (s.evicted) continue;
+    const bool handshaking = !s.conn && s.fd >= 0 && now - s.accepted > std::chrono::seconds(1);
+    if (!handshaking && !(s.conn && s.conn->idle())) continue;
+    if (s.conn)
+      s.conn->drain();
+    else
+      ::shutdown(s.fd, SHUT_RDWR);  // the handshake's next read ends
+    s.evicted = true;
+    ++_stats.evicted;
+    return true;
+  }
+  ++_stats.refused_full;
+  return false;
+}
+
 rt::task<void> server::serve(net::listener& l, tls::server_credentials* creds) {
   auto parent = co_await rt::current_token();
   rt::task_scope conns(parent);
@@ -87,7 +115,14 @@ rt::task<void> server::serve(net::listener& l, tls::server_credentials* creds) {
       continue;
     }
     ++_stats.connections;
-    conns.spawn(connection(std::move(*c), creds));
+    std::string remote;
+    if (auto a = c->sock().peer_address()) remote = a->to_string();
+    auto client = net::client_key(remote);
+    if (!make_room(client)) continue;  // closed as it goes out of scope
+    ++_per_client[client];
+    const int fd = c->fd();
+    auto at = _slots.insert(_slots.end(), slot{std::move(client), fd, rt::clock::now(), nullptr});
+    conns.spawn(connection(std::move(*c), creds, at));
   }
   l.close();  // refuse new connections while the old ones drain
   // Connections drain by themselves; past the deadline whatever is left is cancelled.
@@ -96,7 +131,16 @@ rt::task<void> server::serve(net::listener& l, tls::server_credentials* creds) {
   co_await conns.join();
 }
 
-rt::task<void> server::connection(net::stream s, tls::server_credentials* creds) {
+rt::task<void> server::connection(net::stream s, tls::server_credentials* creds, std::list<slot>::iterator at) {
+  // Declared first, so it goes last: the slot is given back after the transport is closed.
+  struct release {
+    server* self;
+    std::list<slot>::iterator at;
+    ~release() {
+      if (--self->_per_client[at->client] == 0) self->_per_client.erase(at->client);
+      self->_slots.erase(at);
+    }
+  } given_back{this, at};
   std::string remote;
   if (auto a = s.sock().peer_address()) remote = a->to_string();
   const rt::io_options hs{rt::clock::now() + _opts.handshake_timeout};
@@ -125,10 +169,11 @@ rt::task<void> server::connection(net::stream s, tls::server_credentials* creds)
     protocol = prefix == h2_preface ? "h2c" : "http/1.1";
     t = make_plain_transport(std::move(s), protocol);
   }
+  at->fd = -1;  // past the handshake: closed to make room through its protocol loop (drain)
   if (protocol == "http/1.1")
-    co_await serve_http1(*this, std::move(t), std::move(prefix), std::move(remote));
+    co_await serve_http1(*this, std::move(t), std::move(prefix), std::move(remote), &at->conn);
   else
-    co_await serve_http2(*this, std::move(t), std::move(prefix), std::move(remote), protocol);
+    co_await serve_http2(*this, std::move(t), std::move(prefix), std::move(remote), protocol, &at->conn);
 }
 
 }  // namespace brood::http

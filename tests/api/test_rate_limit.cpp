@@ -58,6 +58,10 @@ BOOST_AUTO_TEST_CASE(an_ipv6_client_is_its_64) {
   BOOST_TEST(client_key("[2001:db8:1:2:bbbb::7]:1") == "2001:db8:1:2::/64");
   BOOST_TEST(client_key("[2001:db8:1:3::1]:1") == "2001:db8:1:3::/64");
   BOOST_TEST(client_key("192.0.2.1:443") == "192.0.2.1");
+  // IPv4 clients of a dual-stack listener are each their own client, not one shared ::/64 (the
+  // review's M4).
+  BOOST_TEST(client_key("[::ffff:192.0.2.1]:1") == "192.0.2.1");
+  BOOST_TEST(client_key("[::ffff:192.0.2.1]:1") != client_key("[::ffff:198.51.100.2]:2"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,5 +1,5 @@
 // rate_limit: per-client token buckets for brood-api (SPEC §6: 429). A client is its IPv4
-// address, or its IPv6 /64 (one host holds a whole /64): one flood cannot starve every other
+// address, or its IPv6 /64 (net::client_key): one flood cannot starve every other
 // caller, and 100 nodes behind one NAT heartbeating every 30 s use a few percent of one
 // client's budget. The table of clients is bounded: past `max_clients`, clients whose bucket has
 // refilled (idle ones) are forgotten — at most one sweep a second — and if none has, newcomers
@@ -7,6 +7,8 @@
 // Lifetime: plain value; time comes in as a steady-clock reading, so tests and benchmarks can
 // drive it.
 #pragma once
+
+#include <brood/net/client_key.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -47,10 +49,7 @@ class rate_limiter {
   std::uint64_t _refused = 0;
 };
 
-/// The address part of an "ip:port" / "[ip]:port" remote address.
-std::string_view client_of(std::string_view remote) noexcept;
-/// The bucket key of a remote address: the IPv4 address, or the IPv6 address's /64
-/// ("2001:db8:1:2::/64"); anything else as it is.
-std::string client_key(std::string_view remote);
+using net::client_key;  // a bucket per client_key (net/client_key.hpp)
+using net::client_of;
 
 }  // namespace brood::api

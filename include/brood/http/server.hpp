@@ -1,9 +1,14 @@
 // http::server: HTTPS (ALPN h2 or http/1.1) and plain (h2c by preface, else HTTP/1.1) serving
 // of a router, as tasks on the reactor.
 //
-// Limits: header bytes (431), body bytes (413, 1 MiB by default), concurrent streams per
-// connection, an idle deadline, and a deadline for a whole request to arrive (slow clients are
-// cut off). HTTP/2 carries nghttp2's rapid-reset and CONTINUATION-flood limits where Debian's
+// Limits: header bytes (431), body bytes (413, 1 MiB by default) and request bodies buffered per
+// connection, concurrent streams per connection, an idle deadline, a deadline for a whole
+// request to arrive (HTTP/1.1 and each HTTP/2 stream: slow clients are cut off), a deadline for
+// a response to make progress (a client that stops reading), and connections: at most
+// max_connections_per_client per client (net::client_key) and max_connections in all — past
+// that, the oldest connection doing nothing (no request under way, or a TLS handshake that has
+// not finished) is closed to make room, so that a flood of idle connections can keep nobody
+// out. HTTP/2 carries nghttp2's rapid-reset and CONTINUATION-flood limits where Debian's
 // nghttp2 has them. shutdown() is graceful: stop accepting, GOAWAY / close idle connections,
 // let requests in progress finish, and cut what is left after the drain deadline. One access
 // log line per request. Lifetime: serve() must have returned before the server is destroyed.
@@ -18,7 +23,9 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <list>
 #include <string_view>
+#include <unordered_map>
 
 namespace brood::http {
 
@@ -35,7 +42,10 @@ struct access_entry {
 struct server_options {
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_body_bytes = 1 << 20;
+  std::size_t max_connection_body_bytes = 4 << 20;  // request bodies buffered at once, per connection
   std::uint32_t max_concurrent_streams = 100;
+  std::size_t max_connections = 4096;
+  std::size_t max_connections_per_client = 64;
   std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds request_timeout{10'000};  // from a request's first byte to its last
   std::chrono::milliseconds handshake_timeout{10'000};
@@ -49,6 +59,10 @@ struct server_stats {
   std::uint64_t requests = 0;
   std::uint64_t handshake_failures = 0;
   std::uint64_t protocol_errors = 0;
+  std::uint64_t refused_per_client = 0;  // over max_connections_per_client: closed at once
+  std::uint64_t evicted = 0;             // idle connections closed to make room
+  std::uint64_t refused_full = 0;        // max_connections busy: closed at once
+  std::uint64_t stream_timeouts = 0;     // HTTP/2 streams reset: request or response stalled
 };
 
 class server {
@@ -66,6 +80,7 @@ class server {
 
   const server_stats& stats() const noexcept { return _stats; }
   const server_options& options() const noexcept { return _opts; }
+  std::size_t open_connections() const noexcept { return _slots.size(); }
 
   struct connection_base;  // internal: one live connection, told to drain on shutdown
 
@@ -77,12 +92,25 @@ class server {
   server_stats& mutable_stats() noexcept { return _stats; }
 
  private:
-  rt::task<void> connection(net::stream s, tls::server_credentials* creds);
+  /// One accepted connection, from accept to close: whom it counts against, and how to close
+  /// it to make room.
+  struct slot {
+    std::string client;
+    int fd = -1;
+    rt::clock::time_point accepted;
+    connection_base* conn = nullptr;  // once its protocol loop runs
+    bool evicted = false;             // told to close: not chosen again
+  };
+  /// Room for a connection from `client`: false if it must be refused.
+  bool make_room(const std::string& client);
+  rt::task<void> connection(net::stream s, tls::server_credentials* creds, std::list<slot>::iterator at);
   router _router;
   server_options _opts;
   server_stats _stats;
   rt::cancel_source _accepting;
   connection_base* _live = nullptr;  // intrusive list of open connections
+  std::list<slot> _slots;            // every accepted connection, oldest first
+  std::unordered_map<std::string, std::size_t> _per_client;
   bool _draining = false;
 };
 
