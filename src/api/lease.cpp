@@ -31,9 +31,12 @@ rt::task<rt::result<void>> api::acquire_lease(std::string_view op, std::string* 
     const auto t = now();
     const records::lease_record mine{_scout.id10(), _proc, std::string(op), t + lease_ms, t};
     const auto text = records::encode(mine, owner, _scout);
-    std::vector<rrset> sets{{owner, rr_type::txt, _o.ttl, {}}};
+    // _meta is read with it: a change starts from the brood's current kv, even when another
+    // process rotated a moment ago (begin() then follows the key first).
+    std::vector<rrset> sets{{owner, rr_type::txt, _o.ttl, {}}, {_n.meta(), rr_type::txt, _o.ttl, {}}};
     provider::provider::edit_fn fn = [&](const std::vector<rrset>& current) {
       holder.clear();
+      (void)_sv.fold({current[1]}, now());
       for (auto& x : current[0].values) {
         auto l = records::decode_lease(x, owner, _sv.trust.scouts);
         if (!l || l->until <= t || (l->holder == _scout.id10() && (l->proc == _proc || l->proc == takeover))) continue;
@@ -42,7 +45,7 @@ rt::task<rt::result<void>> api::acquire_lease(std::string_view op, std::string* 
       }
       auto next = current;
       next[0].values = {text};  // anything else there has lapsed, or never verified
-      return next;
+      return next;  // (_meta as it was)
     };
     auto w = co_await _p.edit(std::move(sets), std::move(fn), why);
     if (!w) co_return w.error();

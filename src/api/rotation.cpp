@@ -158,6 +158,7 @@ rt::task<http::response> api::remove_node(const http::request& req, std::string 
     co_return http::error_response(503, "unavailable", "rotation journal: " + j.error().message());
   }
   fault_point("journal");
+  _watch.end(crypto::base64url(r.pk));  // a removed node hears nothing more, the rotation included
   std::string why;
   auto done = co_await rotate(r, &why);
   if (done) unlock_rotation();  // a failed rotation keeps it: this process finishes it later
@@ -166,7 +167,6 @@ rt::task<http::response> api::remove_node(const http::request& req, std::string 
   if (!done) co_return provider_failure(done.error(), why);  // the journal stays: recovery finishes it
   ++_c.removals;
   _last_seen.erase(r.pk);
-  _watch.end(crypto::base64url(r.pk));  // a removed node hears nothing more
   membership_changed();
   json::writer out;
   out.begin_object().key("removed").string(id).key("kv").number(static_cast<std::int64_t>(_key.kv)).end_object();

@@ -8,7 +8,7 @@
 //                        directory if missing.
 //
 // Configuration (environment, checked at start; a bad value names its variable):
-//   BROOD_DOMAIN (required)           BROOD_API_TOKEN (required to serve)
+//   BROOD_DOMAIN (required)           BROOD_API_TOKEN (required to serve, 24 characters or more)
 //   BROOD_STATE_DIR (/var/lib/brood)  node.key, brood.key, scout.json, tls.crt, tls.key live here
 //   BROOD_API_PORT (8443)             BROOD_API_LISTEN (0.0.0.0)
 //   BROOD_TLS_CERT, BROOD_TLS_KEY     (<state>/tls.crt, <state>/tls.key), reloaded when they change
@@ -66,6 +66,10 @@ std::optional<settings> read_settings(bool bootstrap) {
   settings s;
   s.domain = dns::canonical_name(e.required("BROOD_DOMAIN"));
   if (!bootstrap) s.token = e.required("BROOD_API_TOKEN");
+  // The token is all that stands between the Internet and approving a node: no short ones
+  // (online guessing is only rate-limited per client).
+  if (!bootstrap && !s.token.empty() && s.token.size() < 24)
+    e.fail("BROOD_API_TOKEN", "at least 24 characters (for example: head -c 24 /dev/urandom | base64)");
   s.state_dir = e.string("BROOD_STATE_DIR", "/var/lib/brood");
   s.port = static_cast<std::uint16_t>(e.integer("BROOD_API_PORT", 8443, 1, 65535));
   s.listen = e.string("BROOD_API_LISTEN", "0.0.0.0");

@@ -170,7 +170,9 @@ rt::task<int> run(std::string api, std::string token, call c, bool as_json) {
   }
   http::client_options co;
   if (u->tls) {
-    auto ctx = tls::context::client({});
+    tls::client_options tco;
+    if (const char* ca = std::getenv("BROOD_CA_FILE")) tco.ca_file = ca;
+    auto ctx = tls::context::client(tco);
     if (!ctx) {
       std::fprintf(stderr, "broodctl: TLS: %s\n", ctx.error().message().c_str());
       co_return 2;

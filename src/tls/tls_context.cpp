@@ -84,12 +84,7 @@ result<std::shared_ptr<context>> context::client(const client_options& o) {
   // every process.
   if (o.system_trust) SSL_CTX_load_verify_locations(ctx, nullptr, "/etc/ssl/certs");
   ERR_clear_error();  // a machine without the system bundle still works with explicit anchors
-  const char* env_ca = std::getenv("BROOD_CA_FILE");
-  const char* files[] = {env_ca, o.ca_file.empty() ? nullptr : o.ca_file.c_str()};
-  for (const char* file : files) {
-    if (!file || !*file) continue;
-    if (SSL_CTX_load_verify_locations(ctx, file, nullptr) != 1) return fail();
-  }
+  if (!o.ca_file.empty() && SSL_CTX_load_verify_locations(ctx, o.ca_file.c_str(), nullptr) != 1) return fail();
   auto wire = alpn_wire(o.alpn);
   if (!wire.empty() && SSL_CTX_set_alpn_protos(ctx, wire.data(), wire.size()) != 0) return fail();
   return std::shared_ptr<context>(new context(ctx, false, std::move(wire)));

@@ -283,7 +283,8 @@ rt::task<void> send_into(client* c, std::string method, std::string path, std::s
 
 /// Two brood-api processes over one brood, changing it at the same time through HTTP:
 /// approvals, new vlans and memberships split between them; nothing is lost, no address is
-/// given twice, and a node reads every change back through DoH.
+/// given twice, and a node reads every change back through DoH. Then a removal at one and
+/// changes at the other: one key.
 static rt::task<void> two_processes() {
   rotation_lab rl;
   bool ready = co_await rl.setup();
@@ -365,6 +366,37 @@ static rt::task<void> two_processes() {
     BOOST_TEST(v.nodes().size() == 9u);
     BOOST_TEST((v.memberships(nodes[i].pk()) == std::map<std::uint32_t, std::string>{{100, "10.200.0." + std::to_string(20 + i)}}));
   }
+  // A removal at A, then at once an approval and an endpoint change at B: B follows the key A
+  // rotated to — the newcomer's _k holds it, and a survivor holding only the new key reads every
+  // shard (the review's H2: B sealed the old key into the newcomer's _k, and rewrote endpoints
+  // with it, unreadable to the survivors).
+  r = co_await ca.send("DELETE", "/nodes/" + rl.nodes[0].id10(), "", nullptr, true);
+  BOOST_TEST(r.status == 200, r.body);
+  const auto newcomer = seeded(79);
+  r = co_await cb.send("POST", "/register", register_body(newcomer, "late", "192.0.2.79:51820"), &newcomer, false);
+  BOOST_TEST(r.status == 202, r.body);
+  r = co_await cb.send("POST", "/approve/" + newcomer.id10(), "", nullptr, true);
+  BOOST_TEST(r.status == 200, r.body);
+  r = co_await cb.send("POST", "/heartbeat", R"({"endpoints":["203.0.113.41:51820"]})", &rl.nodes[1], false);
+  BOOST_TEST((r.status == 200 && r.body.find("\"kv\":2") != std::string::npos), r.body);
+  auto k_texts = co_await doh->txt(n.key(newcomer.id10()));
+  BOOST_REQUIRE(k_texts.has_value());
+  auto k = records::decode_key((*k_texts)[0].text(), n.key(newcomer.id10()), std::vector<crypto::public_key>{rl.scout.pk()});
+  BOOST_REQUIRE(k.has_value());
+  BOOST_TEST(k->kv == 2u);
+  auto new_key = records::open_key(*k, newcomer);
+  BOOST_REQUIRE(new_key.has_value());
+  {
+    records::trust_store t;
+    t.scouts = {rl.scout.pk()};
+    t.keys = {*new_key};  // the new key alone
+    records::view v;
+    auto report = co_await records::read_view(*doh, n, rl.nodes[1].pk(), t, v);
+    for (auto& p : report.problems) BOOST_TEST(p.owner == n.liveness(), p.owner << ": " << p.reason.message());
+    BOOST_TEST(v.find_node(newcomer.pk()) != nullptr);
+    BOOST_TEST(!v.find_node(rl.nodes[0].pk()));
+    BOOST_REQUIRE(v.find_node(rl.nodes[1].pk()));
+  }
   co_await doh->close();
   co_await ca.http.close();
   co_await cb.http.close();
@@ -376,6 +408,25 @@ static rt::task<void> two_processes() {
 }
 
 BROOD_RT_TEST(two_api_processes_changing_at_once_lose_nothing) { co_await two_processes(); }
+
+// brood-api refuses to start with a guessable operator token (the review's L9), naming it.
+static rt::task<void> short_token() {
+  rt::process_options o;
+  o.in = o.out = rt::process_options::stdio::null;
+  o.err = rt::process_options::stdio::pipe;
+  o.env = {"BROOD_DOMAIN=brood.test", "BROOD_API_TOKEN=hunter2", "BROOD_PROVIDER=rfc2136",
+           "BROOD_RFC2136_SERVER=127.0.0.1:53", "BROOD_TSIG_KEY=k:AAAA", "BROOD_STATE_DIR=/nonexistent"};
+  const std::vector<std::string> argv{BROOD_API_BIN};
+  auto p = rt::process::spawn(argv, o);
+  BOOST_REQUIRE(p.has_value());
+  auto err = co_await rt::read_to_end(p->stderr_fd());
+  auto st = co_await p->wait();
+  BOOST_TEST((st.has_value() && st->exited && st->code == 2));
+  const std::string said = err ? *err : "";
+  BOOST_TEST(said.find("BROOD_API_TOKEN") != std::string::npos, said);
+}
+
+BROOD_RT_TEST(a_short_operator_token_is_refused_at_start) { co_await short_token(); }
 
 BROOD_RT_TEST(a_crash_after_the_journal_is_finished_on_restart) { co_await crash_at("journal"); }
 BROOD_RT_TEST(a_crash_after_the_keys_is_finished_on_restart) { co_await crash_at("keys"); }

@@ -27,16 +27,19 @@ struct watcher {
   std::string buf;
 
   static rt::result<watcher> start(const knot_api& k, const crypto::identity& node) {
+    return start(k.lab.pki, k.l->local_address()->port(), node);
+  }
+  static rt::result<watcher> start(const test::test_pki& pki, std::uint16_t port, const crypto::identity& node) {
     http::request r;
     r.method = "GET";
     r.path = "/watch";
     auth::sign_request(r, node, "brood.test", rt::unix_ms());
-    std::vector<std::string> argv{"curl", "-sS", "-N", "--http2", "--cacert", k.lab.pki.ca_file()};
+    std::vector<std::string> argv{"curl", "-sS", "-N", "--http2", "--cacert", pki.ca_file()};
     for (auto& h : r.headers) {
       argv.push_back("-H");
       argv.push_back(h.name + ": " + h.value);
     }
-    argv.push_back("https://localhost:" + std::to_string(k.l->local_address()->port()) + "/watch");
+    argv.push_back("https://localhost:" + std::to_string(port) + "/watch");
     rt::process_options o;
     o.out = rt::process_options::stdio::pipe;
     o.err = rt::process_options::stdio::null;
@@ -195,5 +198,32 @@ rt::task<void> watch_flow() {
 }  // namespace
 
 BROOD_RT_TEST(operator_actions_are_pushed_to_watching_nodes) { co_await watch_flow(); }
+
+// A removed node hears nothing more: its stream ends with the removal (the review's M9: it used
+// to go on receiving every later write, and hold a watcher slot).
+static rt::task<void> removed_node_watch() {
+  rotation_lab rl;
+  const bool ready = co_await rl.setup();
+  if (!ready) BROOD_SKIP("the DNS lab did not start (packages knot, unbound, dnsdist)");
+  co_await rl.serve();
+  auto w = watcher::start(rl.lab.pki, rl.l->local_address()->port(), rl.nodes[0]);
+  BOOST_REQUIRE(w.has_value());
+  auto hello = co_await w->line();
+  BOOST_REQUIRE(hello.has_value());
+  auto r = co_await rl.c->send("DELETE", "/nodes/" + rl.nodes[0].id10(), "", nullptr, true);
+  BOOST_TEST(r.status == 200, r.body);
+  // What was queued before may still reach it; then the stream ends (bounded: 5 s a line).
+  bool ended = false;
+  for (int i = 0; i < 200 && !ended; ++i) ended = !(co_await w->line()).has_value();
+  BOOST_TEST(ended);
+  auto exit = co_await w->p.wait();
+  BOOST_TEST((exit.has_value() && exit->success()));
+  r = co_await rl.c->send("GET", "/metrics", "", nullptr, false);
+  BOOST_TEST(r.body.find("brood_api_watchers 0\n") != std::string::npos, r.body);
+  co_await rl.stop_serving();
+  co_await rl.lab.stop();
+}
+
+BROOD_RT_TEST(a_removed_node_hears_nothing_more) { co_await removed_node_watch(); }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -140,6 +140,20 @@ BROOD_RT_TEST(an_untrusted_ca_is_refused) {
   BOOST_TEST(ec.value() == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
 }
 
+// A lab's anchors in the environment reach no client that was not given them: brood-api's
+// Cloudflare client trusts the WebPKI alone, whatever BROOD_CA_FILE says (the review's L7).
+BROOD_RT_TEST(an_anchor_in_the_environment_is_trusted_by_no_one_not_given_it) {
+  server_setup s;
+  ::setenv("BROOD_CA_FILE", s.pki.ca_file().c_str(), 1);
+  tls::client_options co;  // no ca_file of its own
+  tls::server_options so{s.leaf.cert_file, s.leaf.key_file};
+  auto ec = co_await failing_handshake(so, co, "localhost");
+  ::unsetenv("BROOD_CA_FILE");
+  BOOST_TEST_INFO(ec.message());
+  BOOST_TEST((ec.category() == tls::verify_category()));
+  BOOST_TEST(ec.value() == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
+}
+
 BROOD_RT_TEST(an_expired_certificate_is_refused) {
   test::test_pki pki;
   auto leaf = pki.issue("expired", {"DNS:localhost"}, -7200, -3600);

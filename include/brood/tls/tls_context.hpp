@@ -1,8 +1,10 @@
 // TLS configuration (BoringSSL): client and server contexts, and server credentials that can
 // be reloaded from disk without dropping connections.
 //
-// Client contexts trust the system store (/etc/ssl/certs/ca-certificates.crt), the file named
-// by BROOD_CA_FILE and an optional extra file; they verify the peer's chain and name. Server
+// Client contexts trust the system store (/etc/ssl/certs) and, when a caller gives one, an extra
+// file — never one an environment variable names behind the caller's back, so a lab's anchors
+// reach only the clients configured with them (the agent's DoH and API, broodctl), never
+// brood-api's Cloudflare client. They verify the peer's chain and name. Server
 // contexts load a certificate chain and key from PEM files and pick ALPN h2, else http/1.1.
 // Both speak TLS 1.2 and 1.3. Lifetime: contexts are shared; a connection keeps the context it
 // was created with, so replacing credentials never disturbs connections already open.
@@ -30,7 +32,7 @@ const std::error_category& verify_category() noexcept;
 struct client_options {
   std::vector<std::string> alpn{"h2"};
   bool system_trust = true;
-  std::string ca_file;  // extra trust anchors (PEM), besides BROOD_CA_FILE
+  std::string ca_file;  // extra trust anchors (PEM)
   bool tls12_only = false;  // for tests of the TLS 1.2 path
 };
 
