@@ -18,7 +18,6 @@ namespace brood::api {
 using provider::rr_type;
 using provider::rrset;
 
-namespace {
 std::string random_proc() {
   const auto k = crypto::random_secret_key();
   static constexpr char hex[] = "0123456789abcdef";
@@ -26,7 +25,6 @@ std::string random_proc() {
   for (int i = 0; i < 8; ++i) out += {hex[k[i] >> 4], hex[k[i] & 15]};
   return out;
 }
-}  // namespace
 
 api::api(api_options o, provider::provider& p, const crypto::identity& scout, brood_key key)
     : _o(std::move(o)),
@@ -38,6 +36,7 @@ api::api(api_options o, provider::provider& p, const crypto::identity& scout, br
       _scout(scout),
       _key(key),
       _proc(random_proc()),
+      _liveness_proc(_proc),
       _verifier(_n.domain(), _o.skew),
       _started_ms(now()),
       _limit(_o.requests),

@@ -38,6 +38,9 @@ inline http::response unverifiable(const std::string& owner) {
   return r;
 }
 
+/// 16 random lower-case hex digits: an API process's identity in the records it writes.
+std::string random_proc();
+
 inline bool id10_ok(std::string_view s) {
   return s.size() == 10 && std::all_of(s.begin(), s.end(), [](char c) {
            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');

@@ -14,6 +14,8 @@
 
 #include "handler_util.hpp"
 
+#include <brood/records/view.hpp>
+
 #include <algorithm>
 #include <cmath>
 
@@ -45,12 +47,20 @@ rt::task<rt::result<bool>> api::write_liveness(std::int64_t at, std::string* why
   } else {
     _liveness_note.clear();
   }
+  // A clock set back by more than readers accept ahead of theirs: what this process wrote last
+  // is dated in their future and refused, so it writes under a new identity from now on rather
+  // than keep dating its records ahead until its clock catches up.
+  if (_last_liveness_ts - at > records::max_liveness_ahead_ms) {
+    _liveness_proc = random_proc();
+    _last_liveness_ts = 0;
+    _last_liveness_ms = 0;
+  }
   if (down == _last_down && _last_liveness_ms != 0 && at - _last_liveness_ms < refresh_ms) co_return false;
-  // Never older than what this process wrote last, whatever its clock says now.
+  // Never older than what this identity wrote last, whatever its clock says now.
   const auto ts = std::max(at, _last_liveness_ts + 1);
   const auto id = _scout.id10();
   const auto owner = _n.liveness();
-  const auto text = records::encode(records::liveness_record{id, _proc, down, ts}, owner, _scout);
+  const auto text = records::encode(records::liveness_record{id, _liveness_proc, down, ts}, owner, _scout);
   const auto signers = _sv.trust.scouts;
   const auto gone_after = 10 * refresh_ms;  // a process that wrote nothing for this long has stopped
   std::vector<rrset> sets{{owner, rr_type::txt, _o.ttl, {}}};
@@ -59,8 +69,9 @@ rt::task<rt::result<bool>> api::write_liveness(std::int64_t at, std::string* why
     std::erase_if(next[0].values, [&](const std::string& t) {
       auto l = records::decode_liveness(t, owner, signers);
       if (!l) return true;                              // garbage, or a scout no longer trusted
-      if (l->scout != id) return false;                 // another scout's
-      return l->proc == _proc || at - l->ts > gone_after;  // ours, or a stopped process of this scout
+      if (l->scout != id) return false;  // another scout's
+      // Ours; a stopped process of this scout; one dated ahead of this clock (readers refuse it).
+      return l->proc == _liveness_proc || at - l->ts > gone_after || l->ts - at > records::max_liveness_ahead_ms;
     });
     next[0].values.push_back(text);
     return next;

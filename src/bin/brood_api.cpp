@@ -16,6 +16,8 @@
 //                                     address (429 past them); a rate of 0 turns the limit off
 //   BROOD_API_REFRESH (10s)           how often the brood is read whole from the provider (the
 //                                     most another scout's change takes to show in this one's reads)
+//   BROOD_CLOCK_OFFSET (0s)           labs and tests only: moves this process's wall clock, as a
+//                                     scout whose time is off would have it (e.g. 300s, -90s)
 //   BROOD_PROVIDER (cloudflare | rfc2136)
 //     cloudflare: BROOD_CF_TOKEN, BROOD_CF_ZONE_ID (required), BROOD_CF_API (Cloudflare's URL)
 //     rfc2136:    BROOD_RFC2136_SERVER (ip:port, required), BROOD_RFC2136_ZONE (BROOD_DOMAIN),
@@ -35,6 +37,7 @@
 #include <brood/rt/signal_set.hpp>
 #include <brood/rt/task_scope.hpp>
 #include <brood/rt/timer.hpp>
+#include <brood/rt/wall_clock.hpp>
 
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -57,6 +60,7 @@ struct settings {
   std::uint32_t keepalive = 30, stale = 90;
   std::int64_t rate = 20, burst = 100;
   std::chrono::milliseconds refresh{10'000};
+  std::int64_t clock_offset_ms = 0;
   std::string address;
   std::uint16_t wg_port = 51820;
 };
@@ -79,6 +83,7 @@ std::optional<settings> read_settings(bool bootstrap) {
   s.burst = e.integer("BROOD_API_BURST", 100, 1, 1'000'000);
   s.refresh = e.duration("BROOD_API_REFRESH", std::chrono::seconds(10));
   if (s.refresh < std::chrono::seconds(1) || s.refresh > std::chrono::hours(1)) e.fail("BROOD_API_REFRESH", "1s to 1h");
+  s.clock_offset_ms = e.offset("BROOD_CLOCK_OFFSET").count();
   s.provider = e.choice("BROOD_PROVIDER", "cloudflare", {"cloudflare", "rfc2136"});
   if (s.provider == "cloudflare") {
     s.cf_token = e.required("BROOD_CF_TOKEN");
@@ -184,6 +189,10 @@ rt::task<int> serve(const settings& s, provider::provider& dns, const crypto::id
   api::api_options o{s.domain, s.token, s.state_dir};
   o.requests = {static_cast<double>(s.rate), s.rate == 0 ? 0.0 : static_cast<double>(s.burst)};
   o.refresh = s.refresh;
+  if (s.clock_offset_ms != 0) {
+    const auto offset = s.clock_offset_ms;
+    o.clock = [offset] { return rt::unix_ms() + offset; };
+  }
   api::api service(o, dns, id, key);
   std::string why;
   if (auto started = co_await service.start(&why); !started) {

@@ -50,6 +50,24 @@ std::chrono::milliseconds env::duration(const char* name, std::chrono::milliseco
   return std::chrono::milliseconds(n * scale);
 }
 
+std::chrono::milliseconds env::offset(const char* name) {
+  auto v = get(name);
+  if (!v || *v == "0") return std::chrono::milliseconds(0);
+  std::string_view text = *v;
+  const bool back = text.starts_with('-');
+  if (back || text.starts_with('+')) text.remove_prefix(1);
+  std::uint64_t n = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  std::string_view unit(p, static_cast<std::size_t>(text.data() + text.size() - p));
+  std::uint64_t scale = unit.empty() || unit == "s" ? 1000 : unit == "ms" ? 1 : unit == "m" ? 60'000 : 0;
+  if (ec != std::errc() || scale == 0 || n > 86'400'000) {
+    fail(name, "expected a duration such as 300s, -90s or +5m, got \"" + *v + "\"");
+    return std::chrono::milliseconds(0);
+  }
+  const auto ms = static_cast<std::int64_t>(n * scale);
+  return std::chrono::milliseconds(back ? -ms : ms);
+}
+
 std::string env::choice(const char* name, std::string fallback, const std::vector<std::string>& choices) {
   auto v = get(name).value_or(fallback);
   for (auto& c : choices)

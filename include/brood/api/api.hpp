@@ -106,7 +106,8 @@ class api {
   rt::task<void> run();
   /// The brood_key in use (after any rotation).
   const brood_key& key() const noexcept { return _key; }
-  /// This process's identity in the records it writes per process (`_l`, the lease).
+  /// This process's identity in the records it writes per process (the lease; `_l` too, until
+  /// the clock is set back).
   const std::string& proc() const noexcept { return _proc; }
   const scout_view& view() const noexcept { return _sv; }
 
@@ -268,6 +269,7 @@ class api {
   brood_key _key;
   std::optional<brood_key> _previous_key;  // still read while _meta's kv is behind ours
   std::string _proc;                       // 16 hex digits, random per process
+  std::string _liveness_proc;              // its _l identity: _proc, renewed if the clock went back
   auth::request_verifier _verifier;
   std::optional<rotation> _pending;    // a rotation started and not finished
   bool _rotation_failed = false;       // _pending failed and waits to be finished

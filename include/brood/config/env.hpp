@@ -20,6 +20,8 @@ class env {
   std::uint64_t integer(const char* name, std::uint64_t fallback, std::uint64_t min, std::uint64_t max);
   /// "30s", "500ms", "2m" or a bare number of seconds.
   std::chrono::milliseconds duration(const char* name, std::chrono::milliseconds fallback);
+  /// A duration that may be negative or zero: "-90s", "+5m", "0".
+  std::chrono::milliseconds offset(const char* name);
   /// One of `choices`.
   std::string choice(const char* name, std::string fallback, const std::vector<std::string>& choices);
   /// Records a problem found by the caller's own checks.
