@@ -156,7 +156,8 @@ rt::task<void> h2_connection::reader() {
   std::vector<std::byte> buf(32 * 1024);
   for (;;) {
     auto n = co_await _t->read(buf);
-    if (!n || *n == 0) {
+    // Closed meanwhile (abort): what arrived answers streams that were failed, and freed.
+    if (_closed || !n || *n == 0) {
       fail_all(n ? std::make_error_code(std::errc::connection_reset) : n.error());
       break;
     }
@@ -207,6 +208,9 @@ void h2_connection::fail_all(std::error_code ec) noexcept {
   if (!_error) _error = ec;
   for (auto& [id, st] : _streams) {
     if (st->done || st->abandoned) continue;
+    // Its waiter frees it once woken, while nghttp2 still holds the stream: no callback of a
+    // frame read after this may find it.
+    nghttp2_session_set_stream_user_data(_session, id, nullptr);
     st->error = st->error ? st->error : ec;
     st->done = true;
     st->slot.notify();

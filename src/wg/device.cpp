@@ -12,7 +12,12 @@ const peer* device::find(const key& pk) const {
 }
 
 namespace {
-std::vector<net::ip_prefix> sorted(std::vector<net::ip_prefix> v) {
+/// The networks as a device keeps them: host bits cleared (the kernel and wireguard-go store
+/// 10.1.2.3/24 as 10.1.2.0/24), sorted, once each.
+std::vector<net::ip_prefix> networks(std::vector<net::ip_prefix> v) {
+  for (auto& p : v)
+    for (std::size_t bit = p.length; bit < p.addr_size() * 8; ++bit)
+      p.addr[bit / 8] &= static_cast<std::uint8_t>(~(0x80u >> (bit % 8)));
   std::sort(v.begin(), v.end());
   v.erase(std::unique(v.begin(), v.end()), v.end());
   return v;
@@ -28,10 +33,10 @@ device_change diff(const device& current, const device& desired) {
   for (auto& want : desired.peers) {
     const peer* have = current.find(want.public_key);
     const bool same = have && (!want.endpoint || have->endpoint == want.endpoint) &&
-                      have->keepalive == want.keepalive && sorted(have->allowed_ips) == sorted(want.allowed_ips);
+                      have->keepalive == want.keepalive && networks(have->allowed_ips) == networks(want.allowed_ips);
     if (same) continue;
     peer p = want;
-    p.allowed_ips = sorted(std::move(p.allowed_ips));
+    p.allowed_ips = networks(std::move(p.allowed_ips));
     p.last_handshake_ns = 0;
     p.rx_bytes = p.tx_bytes = 0;
     c.set_peers.push_back(std::move(p));
@@ -49,6 +54,5 @@ std::string to_hex(const key& k) {
   }
   return s;
 }
-
 
 }  // namespace brood::wg

@@ -48,36 +48,50 @@ rt::result<aligned_msg> header_of(std::span<const std::uint8_t> msg) {
 
 nlattr* nest(nl_msg* m, int type) { return nla_nest_start(m, type | NLA_F_NESTED); }
 
-bool put_peer(nl_msg* m, const peer& p, bool remove, int index) {
+// Upper bounds of what one peer adds to a message: its own attributes (nest, key, flags,
+// endpoint, keepalive, the allowed-IP nest), and each allowed IP (an IPv6 one is the largest).
+constexpr std::size_t peer_bytes = 128;
+constexpr std::size_t allowed_ip_bytes = 40;
+// A netlink attribute's length is 16 bits: the peers' nest, and so a message, stays below it.
+constexpr std::size_t max_message = 60000;
+
+/// One peer's share of a message: a removal, or its allowed IPs [from, to). The first share of
+/// a peer carries its flags, endpoint and keepalive and replaces its allowed IPs; later ones
+/// (a peer with more than fit in one message) only add theirs, as wg(8) does.
+struct share {
+  const peer* p;
+  bool remove;
+  std::size_t from, to;
+};
+
+bool put_share(nl_msg* m, const share& s, int index) {
+  const peer& p = *s.p;
   nlattr* outer = nest(m, index);
   if (!outer || nla_put(m, WGPEER_A_PUBLIC_KEY, WG_KEY_LEN, p.public_key.data()) < 0) return false;
-  if (remove) {
+  if (s.remove) {
     if (nla_put_u32(m, WGPEER_A_FLAGS, WGPEER_F_REMOVE_ME) < 0) return false;
-    nla_nest_end(m, outer);
-    return true;
+    return nla_nest_end(m, outer) == 0;
   }
-  if (nla_put_u32(m, WGPEER_A_FLAGS, WGPEER_F_REPLACE_ALLOWEDIPS) < 0) return false;
-  if (p.endpoint && nla_put(m, WGPEER_A_ENDPOINT, static_cast<int>(p.endpoint->size()), p.endpoint->data()) < 0)
-    return false;
-  if (nla_put_u16(m, WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL, p.keepalive) < 0) return false;
+  if (s.from == 0) {
+    if (nla_put_u32(m, WGPEER_A_FLAGS, WGPEER_F_REPLACE_ALLOWEDIPS) < 0) return false;
+    if (p.endpoint && nla_put(m, WGPEER_A_ENDPOINT, static_cast<int>(p.endpoint->size()), p.endpoint->data()) < 0)
+      return false;
+    if (nla_put_u16(m, WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL, p.keepalive) < 0) return false;
+  }
   nlattr* ips = nest(m, WGPEER_A_ALLOWEDIPS);
   if (!ips) return false;
-  int i = 0;
-  for (auto& a : p.allowed_ips) {
-    nlattr* one = nest(m, i++);
+  for (std::size_t i = s.from; i < s.to; ++i) {
+    const auto& a = p.allowed_ips[i];
+    nlattr* one = nest(m, static_cast<int>(i - s.from));
     if (!one || nla_put_u16(m, WGALLOWEDIP_A_FAMILY, static_cast<std::uint16_t>(a.family)) < 0 ||
         nla_put(m, WGALLOWEDIP_A_IPADDR, static_cast<int>(a.addr_size()), a.addr.data()) < 0 ||
-        nla_put_u8(m, WGALLOWEDIP_A_CIDR_MASK, a.length) < 0)
+        nla_put_u8(m, WGALLOWEDIP_A_CIDR_MASK, a.length) < 0 || nla_nest_end(m, one) != 0)
       return false;
-    nla_nest_end(m, one);
   }
-  nla_nest_end(m, ips);
-  nla_nest_end(m, outer);
-  return true;
+  // libnl drops an empty nest (a peer without allowed IPs), which the kernel reads the same.
+  if (nla_nest_end(m, ips) != 0) return false;
+  return nla_nest_end(m, outer) == 0;
 }
-
-/// A peer's size in a message, with room for the attribute headers.
-std::size_t peer_bytes(const peer& p) { return 128 + p.allowed_ips.size() * 40; }
 
 }  // namespace
 
@@ -133,6 +147,9 @@ rt::result<void> parse_device_reply(std::span<const std::uint8_t> msg, device& d
   ip_policy[WGALLOWEDIP_A_IPADDR] = {NLA_UNSPEC, 4, 16};
   ip_policy[WGALLOWEDIP_A_CIDR_MASK].type = NLA_U8;
 
+  // The kernel marks a dump part made after the device changed (peers added or removed between
+  // two parts): the parts no longer add up to one device.
+  if (a->h->nlmsg_flags & NLM_F_DUMP_INTR) return std::errc::interrupted;
   nlattr* tb[WGDEVICE_A_MAX + 1] = {};
   if (genlmsg_parse(a->h, 0, tb, WGDEVICE_A_MAX, dev_policy) < 0) return std::errc::bad_message;
   if (tb[WGDEVICE_A_PRIVATE_KEY]) {
@@ -194,23 +211,21 @@ rt::result<void> parse_device_reply(std::span<const std::uint8_t> msg, device& d
 
 std::vector<bytes> set_device_requests(std::uint16_t family, const std::string& ifname, const device_change& c,
                                        std::uint32_t first_seq, std::size_t max_bytes) {
-  std::vector<bytes> out;
-  // The peers to write, removals first, as (peer, remove) in order.
-  std::vector<std::pair<peer, bool>> todo;
-  for (auto& k : c.remove_peers) {
-    peer p;
-    p.public_key = k;
-    todo.emplace_back(std::move(p), true);
+  max_bytes = std::clamp<std::size_t>(max_bytes, 1024, max_message - peer_bytes - allowed_ip_bytes);
+  // The peers to write, removals first, in order; a peer's allowed IPs are cut into shares as
+  // the messages fill.
+  std::vector<peer> removed(c.remove_peers.size());
+  std::vector<share> todo;
+  for (std::size_t i = 0; i < removed.size(); ++i) {
+    removed[i].public_key = c.remove_peers[i];
+    todo.push_back({&removed[i], true, 0, 0});
   }
-  for (auto& p : c.set_peers) todo.emplace_back(p, false);
+  for (auto& p : c.set_peers) todo.push_back({&p, false, 0, p.allowed_ips.size()});
 
-  // Room for max_bytes plus the largest peer, so that a peer that passed the size check (or
-  // the first of a message, whatever its size) always fits.
-  std::size_t largest = 0;
-  for (auto& [p, remove] : todo) largest = std::max(largest, peer_bytes(p));
+  std::vector<bytes> out;
   std::size_t next = 0;
   do {
-    msg_ptr m(nlmsg_alloc_size(max_bytes + largest + 1024));
+    msg_ptr m(nlmsg_alloc_size(max_bytes + 1024));
     genlmsg_put(m.get(), NL_AUTO_PORT, first_seq + static_cast<std::uint32_t>(out.size()), family, 0,
                 NLM_F_REQUEST | NLM_F_ACK, WG_CMD_SET_DEVICE, WG_GENL_VERSION);
     nla_put_string(m.get(), WGDEVICE_A_IFNAME, ifname.c_str());
@@ -221,13 +236,22 @@ std::vector<bytes> set_device_requests(std::uint16_t family, const std::string& 
     if (next < todo.size()) {
       nlattr* peers = nest(m.get(), WGDEVICE_A_PEERS);
       int index = 0;
-      // At least one peer per message; then as many as fit.
-      while (next < todo.size() &&
-             (index == 0 || nlmsg_hdr(m.get())->nlmsg_len + peer_bytes(todo[next].first) <= max_bytes)) {
-        if (!put_peer(m.get(), todo[next].first, todo[next].second, index++)) std::abort();  // sized above
+      while (next < todo.size()) {
+        const std::size_t used = nlmsg_hdr(m.get())->nlmsg_len;
+        if (used + peer_bytes + allowed_ip_bytes > max_bytes && index > 0) break;  // the next message
+        share& t = todo[next];
+        // As many of its allowed IPs as fit (at least one, so that every message moves on).
+        const std::size_t room = used + peer_bytes < max_bytes ? (max_bytes - used - peer_bytes) / allowed_ip_bytes : 0;
+        share part = t;
+        part.to = std::min(t.to, t.from + std::max<std::size_t>(room, 1));
+        if (!put_share(m.get(), part, index++)) std::abort();  // sized above
+        if (part.to < t.to) {
+          t.from = part.to;  // the rest in the next message
+          break;
+        }
         ++next;
       }
-      nla_nest_end(m.get(), peers);
+      if (nla_nest_end(m.get(), peers) != 0) std::abort();
     }
     out.push_back(to_bytes(m.get()));
   } while (next < todo.size());

@@ -28,21 +28,13 @@ class kernel_backend final : public backend {
   const std::string& interface() const noexcept override { return _o.interface; }
 
   rt::task<rt::result<device>> get() override {
-    auto s = netlink::socket::open(NETLINK_GENERIC);
-    if (!s) co_return s.error();
-    device d;
     const rt::io_options io{rt::clock::now() + _o.timeout};
-    const auto request = genl::get_device_request(_family, _o.interface, ++_seq);
-    auto fold = [&d](std::span<const std::uint8_t> m, std::uint16_t type) -> rt::result<bool> {
-      if (type == NLMSG_DONE) return true;
-      if (type == NLMSG_ERROR) return kernel_error(m);
-      auto folded = genl::parse_device_reply(m, d);
-      if (!folded) return folded.error();
-      return false;
-    };
-    auto r = co_await s->exchange(request, io, fold);
-    if (!r) co_return r.error();
-    co_return d;
+    // A dump that the device changed under (peers set meanwhile, by brood or by hand) is read
+    // again, a few times within the same deadline.
+    for (int attempt = 1;; ++attempt) {
+      auto d = co_await read(io);
+      if (d || d.error() != std::errc::interrupted || attempt == 5) co_return d;
+    }
   }
 
   rt::task<rt::result<void>> apply(const device_change& c) override {
@@ -65,6 +57,23 @@ class kernel_backend final : public backend {
   }
 
  private:
+  rt::task<rt::result<device>> read(rt::io_options io) {
+    auto s = netlink::socket::open(NETLINK_GENERIC);
+    if (!s) co_return s.error();
+    device d;
+    const auto request = genl::get_device_request(_family, _o.interface, ++_seq);
+    auto fold = [&d](std::span<const std::uint8_t> m, std::uint16_t type) -> rt::result<bool> {
+      if (type == NLMSG_DONE) return true;
+      if (type == NLMSG_ERROR) return kernel_error(m);
+      auto folded = genl::parse_device_reply(m, d);
+      if (!folded) return folded.error();
+      return false;
+    };
+    auto r = co_await s->exchange(request, io, fold);
+    if (!r) co_return r.error();
+    co_return d;
+  }
+
   backend_options _o;
   std::uint16_t _family;
   std::uint32_t _seq = 0;

@@ -13,6 +13,7 @@
 #include <linux/wireguard.h>
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 
@@ -128,6 +129,22 @@ BOOST_AUTO_TEST_CASE(diff_touches_only_what_differs) {
   BOOST_REQUIRE(c.set_peers.size() == 2u);
   BOOST_TEST((c.set_peers[0].public_key == k(4) && c.set_peers[1].public_key == k(5)));
   BOOST_TEST(c.set_peers[0].allowed_ips.size() == 2u);  // written whole
+}
+
+BOOST_AUTO_TEST_CASE(diff_compares_networks_as_devices_keep_them) {
+  // The kernel and wireguard-go store 10.9.1.7/16 as 10.9.0.0/16: a plan written the first way
+  // is met by what they read back, and what is sent is the network.
+  wg::device cur;
+  cur.peers = {peer_of(2, "192.0.2.2:51820", {ip("10.9.0.0/16"), ip("fd00:9::/64"), ip("10.0.0.2/32")})};
+  wg::device want = cur;
+  want.peers[0].allowed_ips = {ip("10.9.1.7/16"), ip("fd00:9::7/64"), ip("10.0.0.2/32")};
+  BOOST_TEST(wg::diff(cur, want).empty());
+  want.peers[0].allowed_ips[0] = ip("10.9.1.7/24");
+  auto c = wg::diff(cur, want);
+  BOOST_REQUIRE(c.set_peers.size() == 1u);
+  auto& sent = c.set_peers[0].allowed_ips;
+  BOOST_TEST((std::find(sent.begin(), sent.end(), ip("10.9.1.0/24")) != sent.end()));
+  BOOST_TEST((std::find(sent.begin(), sent.end(), ip("fd00:9::/64")) != sent.end()));
 }
 
 BOOST_AUTO_TEST_CASE(uapi_set_request) {
@@ -279,6 +296,68 @@ BOOST_AUTO_TEST_CASE(genl_set_device_splits_large_changes) {
     peers += walk(find(top, WGDEVICE_A_PEERS)->payload).size();
   }
   BOOST_TEST(peers == 250u);
+}
+
+BOOST_AUTO_TEST_CASE(genl_set_device_splits_a_peer_with_many_allowed_ips) {
+  // 3000 allowed IPs are more than one attribute's 16-bit length holds: the peer continues in
+  // later messages, which only add allowed IPs (no flags: no replace, endpoint, keepalive).
+  wg::device_change c;
+  c.set_peers = {peer_of(3, "192.0.2.3:51820", {}), peer_of(4, "192.0.2.4:51820", {ip("10.0.0.4/32")})};
+  for (int i = 0; i < 1500; ++i) {
+    c.set_peers[0].allowed_ips.push_back(ip(("172.16." + std::to_string(i >> 8) + "." + std::to_string(i & 255)).c_str()));
+    c.set_peers[0].allowed_ips.push_back(ip(("fd00:99::" + std::to_string(i)).c_str()));
+  }
+  for (std::size_t max : {std::size_t{8192}, std::size_t{32768}, std::size_t{1} << 20}) {
+    auto msgs = wg::genl::set_device_requests(0x22, "wg0", c, 1, max);
+    BOOST_TEST(msgs.size() > 1u);
+    std::vector<std::uint8_t> ips;  // the last byte of each IPv4 one, in order
+    std::size_t count = 0, shares = 0;
+    bool seen4 = false;
+    for (auto& m : msgs) {
+      BOOST_TEST(m.size() <= std::min<std::size_t>(max, 60000));
+      auto top = genl_attrs(m, 0x22, WG_CMD_SET_DEVICE, NLM_F_REQUEST | NLM_F_ACK);
+      auto* peers = find(top, WGDEVICE_A_PEERS);
+      BOOST_REQUIRE(peers);
+      for (auto& p : walk(peers->payload)) {
+        auto attrs = walk(p.payload);
+        if (find(attrs, WGPEER_A_PUBLIC_KEY)->payload == std::vector<std::uint8_t>(32, 4)) {
+          seen4 = true;
+          BOOST_TEST(count == 3000u);  // after all of peer 3
+          continue;
+        }
+        BOOST_TEST(!seen4);
+        const bool first = shares++ == 0;
+        BOOST_TEST((find(attrs, WGPEER_A_FLAGS) != nullptr) == first);
+        BOOST_TEST((find(attrs, WGPEER_A_ENDPOINT) != nullptr) == first);
+        BOOST_TEST((find(attrs, WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL) != nullptr) == first);
+        if (first) BOOST_TEST(as<std::uint32_t>(find(attrs, WGPEER_A_FLAGS)) == WGPEER_F_REPLACE_ALLOWEDIPS);
+        for (auto& one : walk(find(attrs, WGPEER_A_ALLOWEDIPS)->payload)) {
+          auto f = walk(one.payload);
+          if (as<std::uint16_t>(find(f, WGALLOWEDIP_A_FAMILY)) == AF_INET) ips.push_back(find(f, WGALLOWEDIP_A_IPADDR)->payload[3]);
+          ++count;
+        }
+      }
+    }
+    BOOST_TEST(seen4);
+    BOOST_TEST(count == 3000u);
+    BOOST_REQUIRE(ips.size() == 1500u);
+    for (std::size_t i = 0; i < ips.size(); ++i) BOOST_TEST(ips[i] == (i & 255));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(genl_interrupted_dump_is_refused) {
+  // NLM_F_DUMP_INTR: the device changed between two parts of a dump.
+  wg::device_change c;
+  c.set_peers = {peer_of(3, "192.0.2.3:51820", {ip("10.0.0.3/32")})};
+  auto m = wg::genl::set_device_requests(0x22, "wg0", c, 1)[0];
+  wg::device d;
+  BOOST_TEST(wg::genl::parse_device_reply(m, d).has_value());
+  nlmsghdr h;
+  std::memcpy(&h, m.data(), sizeof h);
+  h.nlmsg_flags |= NLM_F_MULTI | NLM_F_DUMP_INTR;
+  std::memcpy(m.data(), &h, sizeof h);
+  wg::device e;
+  BOOST_TEST((wg::genl::parse_device_reply(m, e).error() == std::errc::interrupted));
 }
 
 BOOST_AUTO_TEST_CASE(genl_replies_are_checked) {

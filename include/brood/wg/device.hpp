@@ -20,7 +20,7 @@ using key = std::array<std::uint8_t, 32>;  // X25519 (WireGuard) key
 struct peer {
   key public_key{};
   std::optional<net::socket_address> endpoint;
-  std::vector<net::ip_prefix> allowed_ips;  // sorted by diff() before comparing
+  std::vector<net::ip_prefix> allowed_ips;  // compared by diff() as a set of networks
   std::uint16_t keepalive = 0;              // persistent keepalive in seconds, 0 off
   // Read back from the device only; never part of a change.
   std::int64_t last_handshake_ns = 0;  // since the epoch, 0 never
@@ -49,7 +49,7 @@ struct device_change {
 
 /// The change that takes `current` to `desired`: the private key and port if they differ, the
 /// peers `desired` lacks removed, new or differing peers (endpoint, keepalive, allowed IPs as a
-/// set) written. A desired peer without an endpoint leaves the device's endpoint alone (the
+/// set of networks: host bits past the prefix length cleared, as devices store them) written. A desired peer without an endpoint leaves the device's endpoint alone (the
 /// peer may have roamed to it).
 device_change diff(const device& current, const device& desired);
 

@@ -24,12 +24,17 @@ rt::result<std::uint16_t> parse_family_reply(std::span<const std::uint8_t> msg);
 /// WG_CMD_GET_DEVICE (a dump) for `ifname`.
 bytes get_device_request(std::uint16_t family, const std::string& ifname, std::uint32_t seq);
 /// Folds one message of a WG_CMD_GET_DEVICE dump into `d`. A peer continued from the previous
-/// message (same public key, more allowed IPs) is merged into it.
+/// message (same public key, more allowed IPs) is merged into it. std::errc::interrupted when
+/// the kernel marked the message NLM_F_DUMP_INTR (the device changed during the dump: read
+/// it again).
 rt::result<void> parse_device_reply(std::span<const std::uint8_t> msg, device& d);
 
-/// WG_CMD_SET_DEVICE messages for `c`, each at most `max_bytes`: the first carries the device's
-/// own attributes, every one names the interface, and peers go in order (removals first), a
-/// peer's allowed IPs never split across messages. Each asks for an ACK.
+/// WG_CMD_SET_DEVICE messages for `c`, each at most `max_bytes` (1 KiB to about 59 KiB: an
+/// attribute's length is 16 bits): the first carries the device's own attributes, every one
+/// names the interface, and peers go in order (removals first). A peer whose allowed IPs do not
+/// fit continues in the next message under its key with the rest of them, added to the first
+/// part's (which alone replaces the old ones and sets the endpoint and keepalive). Each asks
+/// for an ACK.
 std::vector<bytes> set_device_requests(std::uint16_t family, const std::string& ifname, const device_change& c,
                                        std::uint32_t first_seq, std::size_t max_bytes = 32768);
 
