@@ -152,20 +152,31 @@ rt::task<bool> agent::enrol() {
                  _c.hostname.c_str());
     _phase = "waiting for approval";
     co_await write_status();
-    for (;;) {
-      auto r = co_await _api->send("GET", "/nodes/" + _id.id10());
+    for (int attempt = 0;; ++attempt) {
+      // A long poll: the scout holds it until this node is approved (or 8 s pass), so waiting
+      // costs one request per 8 s and the approval is seen at once.
+      const auto asked = rt::clock::now();
+      auto r = co_await _api->send("GET", "/nodes/" + _id.id10() + "?wait=8");
       if (r && r->status == 200) {
         auto j = json::parse(r->body);
         const auto* st = j ? j->find("status") : nullptr;
         approved = st && st->as_string() && *st->as_string() == "approved";
         if (approved) break;
-      } else if (r && r->status == 404) {
+        attempt = -1;
+        // Pending: ask again — at once after a held poll, after a second if the scout answered
+        // straight away (one that does not hold polls must not be asked in a tight loop).
+        if (rt::clock::now() - asked < std::chrono::seconds(1)) {
+          auto slept = co_await rt::sleep_for(std::chrono::seconds(1));
+          if (!slept) co_return false;
+        }
+        continue;
+      }
+      if (r && r->status == 404) {
         note("the scouts no longer know this registration: registering again");
         break;
-      } else {
-        note("approval: " + (r ? std::to_string(r->status) : r.error().message()));
       }
-      auto slept = co_await rt::sleep_for(std::chrono::seconds(1));
+      note("approval: " + (r ? std::to_string(r->status) : r.error().message()));
+      auto slept = co_await rt::sleep_for(backoff(attempt));
       if (!slept) co_return false;
     }
   }

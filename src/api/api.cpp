@@ -180,7 +180,7 @@ rt::task<void> api::repair(std::vector<std::string> owners) {
   // once a minute: someone adding garbage must not be able to spend the provider budget.
   const auto t = now();
   if (t - _last_repair_ms < 60'000) co_return;
-  auto c = co_await begin(false, "repair");
+  auto c = co_await begin(lease_use::try_once, "repair");
   if (std::holds_alternative<http::response>(c)) co_return;
   _last_repair_ms = t;
   auto& ch = std::get<change>(c);
@@ -240,12 +240,13 @@ rt::task<rt::result<void>> api::start(std::string* why) {
   }
   auto g = co_await _writes.lock();
   if (!g) co_return g.error();
-  co_return co_await recover_journal(*journal, why);
+  co_return co_await recover_journal(*journal, why, false);
 }
 
 rt::task<void> api::run() {
   // One loop, woken every second: each job runs when its time has come.
   std::int64_t next_refresh = now() + _o.refresh.count(), next_liveness = 0;
+  std::int64_t next_rotation_try = 0, rotation_backoff_ms = 1000;
   for (;;) {
     auto slept = co_await rt::sleep_for(std::chrono::seconds(1));
     if (!slept) co_return;  // cancelled
@@ -257,12 +258,18 @@ rt::task<void> api::run() {
         std::fprintf(stderr, "brood-api: reading the brood: %s: %s\n", r.error().message().c_str(), why.c_str());
       if (!_junk.empty()) co_await repair(std::exchange(_junk, {}));
     }
-    if (_rotation_failed) {  // finish it without waiting for an operator's next change
-      auto c = co_await begin(true, "rotate");  // settles it, or says why not
-      if (auto* busy = std::get_if<http::response>(&c))
+    if (_rotation_failed && t >= next_rotation_try) {
+      // Finish it without waiting for an operator's next change — backing off, since each try
+      // seals every _k again: a provider that keeps failing must not have its budget spent.
+      auto c = co_await begin(lease_use::wait, "rotate");  // settles it, or says why not
+      if (auto* busy = std::get_if<http::response>(&c)) {
         std::fprintf(stderr, "brood-api: rotation still unfinished: %s\n", busy->body.c_str());
-      else
+        rotation_backoff_ms = std::min<std::int64_t>(300'000, rotation_backoff_ms * 2);
+      } else {
         co_await release(std::get<change>(c));
+        rotation_backoff_ms = 1000;
+      }
+      next_rotation_try = t + rotation_backoff_ms;
     }
     const std::uint32_t keepalive = _sv.view.meta ? _sv.view.meta->keepalive : 30;
     if (t >= next_liveness) {

@@ -25,16 +25,21 @@ std::optional<http::response> api::admit(const http::request& req, bool operator
   return std::nullopt;
 }
 
-rt::task<std::variant<api::change, http::response>> api::begin(bool leased, std::string_view op) {
+rt::task<std::variant<api::change, http::response>> api::begin(lease_use lease, std::string_view op) {
   change c;
   auto g = co_await _writes.lock();
   if (!g) co_return http::error_response(503, "unavailable", "shutting down");
   c.lock = std::move(*g);
-  if (leased) {
+  if (lease == lease_use::none || lease == lease_use::try_once) {
+    if (_pending) co_return http::error_response(503, "unavailable", "a key rotation is under way");
+  }
+  if (lease != lease_use::none) {
     // Serialised across API processes and scouts: an approval that reads every shard for a free
-    // address, a removal that rotates the key, must not overlap another one elsewhere.
+    // address, a removal that rotates the key, a node's endpoints rewritten into its shard, must
+    // not overlap another change elsewhere.
     std::string why;
-    auto held = co_await acquire_lease(op, &why);
+    const std::string op_name(op), no_takeover;  // named locals: GCC 12 and co_await temporaries
+    auto held = co_await acquire_lease(op_name, &why, no_takeover, lease == lease_use::wait);
     if (!held) {
       if (held.error() != provider::error::conflict) co_return provider_failure(held.error(), "the change lease: " + why);
       auto r = http::error_response(503, "busy", why);
@@ -46,8 +51,6 @@ rt::task<std::variant<api::change, http::response>> api::begin(bool leased, std:
       co_await release(c);
       co_return std::move(*busy);
     }
-  } else if (_pending) {
-    co_return http::error_response(503, "unavailable", "a key rotation is under way");
   }
   // Another process may have rotated the key: never write with an old one.
   if (_sv.view.meta && _sv.view.meta->kv > _key.kv) (void)co_await catch_up_key();
@@ -71,8 +74,12 @@ rt::task<void> api::release(change& c) {
 std::optional<std::pair<std::vector<std::string>, std::optional<records::set_header>>> api::base_of(
     const std::string& owner, const std::vector<rrset>& current) const {
   const auto kind = _n.classify(owner);
-  auto from = [](const auto* set) -> std::optional<std::pair<std::vector<std::string>, std::optional<records::set_header>>> {
-    if (!set) return std::nullopt;
+  // Held, whole, and under the newest header accepted for that name: a set merged from a
+  // partial answer, or one a newer header has overtaken, is not the set as it is, and writing it
+  // back could bring back a member removed meanwhile.
+  const auto newest = _sv.trust.highest(owner + " hdr");
+  auto from = [&](const auto* set) -> std::optional<std::pair<std::vector<std::string>, std::optional<records::set_header>>> {
+    if (!set || !set->complete || set->header.ts != newest) return std::nullopt;
     return std::make_pair(set->texts, std::optional<records::set_header>(set->header));
   };
   std::optional<std::pair<std::vector<std::string>, std::optional<records::set_header>>> held;
@@ -84,8 +91,9 @@ std::optional<std::pair<std::vector<std::string>, std::optional<records::set_hea
     default: return std::nullopt;
   }
   if (held) return held;
-  // Not held: only a name that holds nothing at all may start afresh.
-  if (values_of(current, owner).empty()) return std::make_pair(std::vector<std::string>{}, std::optional<records::set_header>{});
+  // Not held: only a name that holds nothing at all, and never held a set, may start afresh.
+  if (values_of(current, owner).empty() && newest == 0)
+    return std::make_pair(std::vector<std::string>{}, std::optional<records::set_header>{});
   return std::nullopt;
 }
 

@@ -90,7 +90,7 @@ rt::task<void> api::retire_key(const crypto::public_key& pk, std::uint64_t repor
   if (!_sv.keys_out.count(id) || _next_key || reported != _key.kv || !_sv.view.meta) co_return;
   const auto& scouts = _sv.view.meta->scouts;
   if (std::find(scouts.begin(), scouts.end(), pk) != scouts.end()) co_return;
-  auto c = co_await begin(false, "retire");
+  auto c = co_await begin(lease_use::try_once, "retire");
   if (std::holds_alternative<http::response>(c)) co_return;
   const auto owner = _n.key(id);
   const auto signers = _sv.trust.scouts;
@@ -119,7 +119,7 @@ rt::task<std::variant<std::string, http::response>> api::update_endpoints(const 
     return nullptr;
   };
   if (const char* answer = settled()) co_return answer;
-  auto c = co_await begin(false, "endpoints");
+  auto c = co_await begin(lease_use::try_once, "endpoints");
   if (std::holds_alternative<http::response>(c)) co_return "later";  // behind, or shutting down
   if (const char* answer = settled()) co_return answer;
   const auto owner = _n.node_shard(records::shard_of(pk, std::get<change>(c).meta.shards));

@@ -68,4 +68,17 @@ rt::task<bool> api::catch_up_key() {
   co_return true;
 }
 
+rt::task<bool> api::own_key_is(const brood_key& k) {
+  const auto owner = _n.key(_scout.id10());
+  std::string why;
+  auto texts = co_await _p.get(owner, rr_type::txt, &why);
+  if (!texts) co_return false;
+  for (auto& t : *texts) {
+    auto rec = records::decode_key(t, owner, _sv.trust.scouts);
+    if (!rec || rec->kv != k.kv) continue;
+    if (auto key = records::open_key(*rec, _scout); key && *key == k.key) co_return true;
+  }
+  co_return false;
+}
+
 }  // namespace brood::api

@@ -2,14 +2,15 @@
 // while it makes an operator's change, so that two processes (of one scout or of two) never
 // approve into the same address or rotate the key at once (SPEC §5.10). Taken by a provider
 // read-modify-write: RFC 2136 makes that atomic (the prerequisites); Cloudflare has none, so
-// the holder reads the name again after writing, and of two leases written at once the earliest
-// (ts, holder, proc) holds and the other gives way. A lease nobody releases (its process died)
-// lapses after lease_ms; records that do not verify under the pins never hold it.
+// the taker reads the name again after writing and holds only if its lease is the only one
+// there — otherwise it takes its own away and tries again after a random pause, so that two
+// takers at once cannot both hold. A lease nobody releases (its process died) lapses after
+// lease_ms; records that do not verify under the pins never hold it.
 #include <brood/api/api.hpp>
+#include <brood/crypto/box.hpp>
 #include <brood/rt/timer.hpp>
 
 #include <algorithm>
-#include <tuple>
 
 namespace brood::api {
 
@@ -20,12 +21,16 @@ namespace {
 constexpr std::int64_t lease_ms = 60'000;
 constexpr std::int64_t renew_below_ms = 30'000;
 
-auto order(const records::lease_record& l) { return std::tie(l.ts, l.holder, l.proc); }
+/// A pause of `base` plus up to as much again, different in every process.
+std::chrono::milliseconds jittered(std::chrono::milliseconds base) {
+  const auto r = crypto::random_secret_key();
+  return base + std::chrono::milliseconds((r[0] | (r[1] << 8)) % (base.count() + 1));
+}
 }  // namespace
 
-rt::task<rt::result<void>> api::acquire_lease(std::string_view op, std::string* why, std::string takeover) {
+rt::task<rt::result<void>> api::acquire_lease(std::string_view op, std::string* why, std::string takeover, bool wait) {
   const auto owner = _n.lease();
-  const auto give_up = rt::clock::now() + _o.lease_wait;
+  const auto give_up = rt::clock::now() + (wait ? _o.lease_wait : std::chrono::milliseconds(0));
   std::string holder;
   for (int attempt = 0;; ++attempt) {
     const auto t = now();
@@ -50,24 +55,31 @@ rt::task<rt::result<void>> api::acquire_lease(std::string_view op, std::string* 
     auto w = co_await _p.edit(std::move(sets), std::move(fn), why);
     if (!w) co_return w.error();
     if (holder.empty()) {
-      // Written. Whether it holds: only ours, or the earliest of two written at once.
+      // Written. It holds only if it is the only lease there (no prerequisites: another taker
+      // may have written its own at the same moment).
       auto texts = co_await _p.get(owner, rr_type::txt, why);
       if (!texts) co_return texts.error();
-      std::optional<records::lease_record> first;
+      bool ours = false, other = false;
       for (auto& x : *texts)
-        if (auto l = records::decode_lease(x, owner, _sv.trust.scouts); l && l->until > t && l->proc != takeover)
-          if (!first || order(*l) < order(*first)) first = *l;
-      if (first && first->holder == _scout.id10() && first->proc == _proc) {
+        if (auto l = records::decode_lease(x, owner, _sv.trust.scouts); l && l->until > t && l->proc != takeover) {
+          const bool mine = l->holder == _scout.id10() && l->proc == _proc;
+          ours = ours || mine;
+          if (!mine) {
+            other = true;
+            holder = l->holder + " (" + l->op + ", process " + l->proc + ")";
+          }
+        }
+      if (ours && !other) {
         _lease_until = mine.until;
         _lease_op = op;
         co_return rt::result<void>{};
       }
-      if (first) holder = first->holder + " (" + first->op + ", process " + first->proc + ")";
-      _lease_until = mine.until;  // ours is there: take it away again
+      _lease_until = mine.until;  // ours may be there: take it away again, then try later
       co_await release_lease();
+      if (holder.empty()) holder = "another writer of the lease record";
     }
     ++_c.lease_waits;
-    const auto pause = std::chrono::milliseconds(std::min(1000, 100 << std::min(attempt, 4)));
+    const auto pause = jittered(std::chrono::milliseconds(std::min(1000, 100 << std::min(attempt, 4))));
     if (rt::clock::now() + pause > give_up) {
       if (why) *why = "another scout process is changing the brood: " + holder;
       co_return provider::error::conflict;

@@ -60,7 +60,7 @@ rt::task<http::response> api::do_register(const http::request& req) {
     co_return json_ok(200, out.take());
   }
 
-  auto c = co_await begin(false, "register");
+  auto c = co_await begin(lease_use::none, "register");
   if (auto* refused = std::get_if<http::response>(&c)) co_return std::move(*refused);
   enum class outcome { pending, full_shard, full } result = outcome::pending;
   const std::string text = *rec->as_string();
@@ -129,7 +129,7 @@ rt::task<http::response> api::approve(const http::request& req, std::string id) 
       role = *r->as_string();
     }
   }
-  auto c = co_await begin(true, "approve");
+  auto c = co_await begin(lease_use::wait, "approve");
   if (auto* refused = std::get_if<http::response>(&c)) co_return std::move(*refused);
   auto& ch = std::get<change>(c);
   const auto shard = records::shard_of_id(id, ch.meta.shards);

@@ -105,7 +105,7 @@ void api::unlock_rotation() noexcept {
   _rotation_lock = -1;
 }
 
-rt::task<rt::result<void>> api::recover_journal(const std::string& text, std::string* why) {
+rt::task<rt::result<void>> api::recover_journal(const std::string& text, std::string* why, bool leased) {
   auto j = json::parse(text);
   const json::value* id = j ? j->find("remove") : nullptr;
   auto old_key = j ? key_from(*j, "old_kv", "old_key") : std::nullopt;
@@ -116,18 +116,21 @@ rt::task<rt::result<void>> api::recover_journal(const std::string& text, std::st
   }
   // The writer still runs (a sibling process sharing this state dir): it finishes its rotation.
   if (!lock_rotation()) co_return rt::result<void>{};
-  const json::value* proc = j->find("proc");
-  std::string writer;  // a named local: GCC 12 destroys a conditional's temporary twice in co_await
-  if (proc && proc->as_string()) writer = *proc->as_string();
-  auto leased = co_await acquire_lease("rotate", why, std::move(writer));
   if (!leased) {
-    unlock_rotation();
-    co_return leased.error();
+    const json::value* proc = j->find("proc");
+    std::string writer;  // a named local: GCC 12 destroys a conditional's temporary twice in co_await
+    if (proc && proc->as_string()) writer = *proc->as_string();
+    const std::string op = "rotate";
+    auto held = co_await acquire_lease(op, why, std::move(writer), true);
+    if (!held) {
+      unlock_rotation();
+      co_return held.error();
+    }
   }
   rotation r{*id->as_string(), {}, *old_key, *new_key};
   auto done = co_await rotate(r, why);
-  co_await release_lease();
-  unlock_rotation();
+  if (!leased) co_await release_lease();
+  if (done || !_pending) unlock_rotation();
   co_return done;
 }
 
@@ -136,7 +139,7 @@ rt::task<http::response> api::remove_node(const http::request& req, std::string 
   if (!id10_ok(id)) co_return http::error_response(400, "bad request", "a node id is 10 lower-case hex digits");
   if (_o.state_dir.empty()) co_return http::error_response(503, "unavailable", "no state directory for the journal");
   if (id == _scout.id10()) co_return http::error_response(409, "conflict", "a scout cannot remove itself");
-  auto c = co_await begin(true, "rotate");
+  auto c = co_await begin(lease_use::wait, "rotate");
   if (auto* refused = std::get_if<http::response>(&c)) co_return std::move(*refused);
   auto& ch = std::get<change>(c);
   // Is it a member at all? (Its whole key: the view holds at most one key per id10.)
@@ -149,7 +152,26 @@ rt::task<http::response> api::remove_node(const http::request& req, std::string 
     co_await release(ch);
     co_return http::error_response(503, "busy", "another process of this scout is rotating the key");
   }
-  rotation r{id, found.front()->pk, _key, brood_key{_key.kv + 1, crypto::random_secret_key()}};
+  // A journal left by a process of this state dir that died: its removal is finished first,
+  // never overwritten.
+  if (auto left = co_await rt::read_file(journal_path(_o.state_dir)); left) {
+    std::string why;
+    auto done = co_await recover_journal(*left, &why, true);
+    if (!done) {
+      co_await release(ch);
+      co_return provider_failure(done.error(), "an interrupted key rotation must finish first: " + why);
+    }
+    found = _sv.nodes_with_id(id);
+    if (found.empty()) {
+      co_await release(ch);
+      co_return http::error_response(404, "not found", "no member node " + id);
+    }
+  }
+  // A key another process sealed into the _k records and never finished with must not be
+  // minted again under the same kv: the new one is past every kv seen.
+  (void)co_await catch_up_key();
+  const auto next_kv = std::max(_key.kv, ch.meta.kv) + 1;
+  rotation r{id, found.front()->pk, _key, brood_key{next_kv, crypto::random_secret_key()}};
   auto j = co_await rt::write_file_atomic(journal_path(_o.state_dir), encode_journal(id, r.old_key, r.new_key, _proc));
   if (!j) {
     (void)co_await rt::remove_file(journal_path(_o.state_dir));  // nothing was done: no journal either
@@ -191,6 +213,28 @@ rt::task<rt::result<void>> api::rotate(const rotation& r, std::string* why) {
   for (int round = 0; round < 4; ++round) {
     // The brood as it is now, read whole and folded with both keys.
     if (auto fresh = co_await refresh(why); !fresh) co_return fresh.error();
+    // Overtaken: a later rotation (another process, after this one failed) has moved the brood
+    // past this one's key. Finishing it would seal an old key over the new one.
+    bool overtaken = _sv.view.meta->kv > r.new_key.kv;
+    if (!overtaken && _sv.view.meta->kv == r.new_key.kv && _key.kv != r.new_key.kv) {
+      const bool ours = co_await own_key_is(r.new_key);  // the switch done, brood.key not yet saved
+      overtaken = !ours;
+    }
+    if (overtaken) {
+      std::fprintf(stderr, "brood-api: the rotation to kv %llu was overtaken (the brood is at kv %llu): dropped\n",
+                   static_cast<unsigned long long>(r.new_key.kv),
+                   static_cast<unsigned long long>(_sv.view.meta->kv));
+      // (Its removal is not lost: the node was taken out by the later rotation, or is still a
+      // member for the operator to remove again — the log says so.)
+      _pending.reset();
+      _next_key.reset();
+      _rotation_failed = false;
+      use_keys();
+      (void)co_await rt::remove_file(journal_path(_o.state_dir));
+      unlock_rotation();
+      co_return rt::result<void>{};
+    }
+    if (_sv.view.meta->kv == r.new_key.kv) co_return co_await finish_rotation(r, why);  // switched: only the file left
     if (auto k = co_await seal_keys(r, why); !k) co_return k.error();
     if (auto f = failing_here("keys", why); !f) co_return f.error();
     auto switched = co_await switch_sets(r, why);
@@ -243,6 +287,19 @@ rt::task<rt::result<bool>> api::switch_sets(const rotation& r, std::string* why)
   for (auto& sh : shards) {
     if (sh != gone_label) names.push_back(_n.node_shard(sh));
     for (auto vni : vnis) names.push_back(_n.member_shard(sh, vni));
+  }
+  // Every set must be held whole and current: one the view could not take would keep the old
+  // key, and what it holds of the removed node.
+  for (auto& name : names) {
+    const auto kind = _n.classify(name);
+    const bool held = kind.kind == records::names::owner_kind::vlans ? _sv.view.vlans.has_value()
+                      : kind.kind == records::names::owner_kind::node_shard
+                          ? _sv.node_shard(kind.shard) != nullptr
+                          : _sv.member_shard(kind.vni, kind.shard) != nullptr;
+    const std::vector<rrset> none;
+    if (held && base_of(name, none)) continue;
+    if (why) *why = name + " holds records this scout cannot verify as the whole set; the rotation stops before it";
+    co_return provider::error::rejected;
   }
   const std::size_t per_edit = std::max<std::size_t>(1, _p.max_sets_per_edit());
   for (std::size_t i = 0; i < names.size(); i += per_edit) {

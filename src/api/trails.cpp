@@ -57,7 +57,7 @@ rt::task<http::response> api::create_trail(const http::request& req) {
 
   // Trails are signed but not encrypted: they take the lease like every operator change, so
   // that two scouts never write the same trail at once, and the rotation never races them.
-  auto c = co_await begin(true, "trail");
+  auto c = co_await begin(lease_use::wait, "trail");
   if (auto* refused = std::get_if<http::response>(&c)) co_return std::move(*refused);
   const auto id = _scout.id10();
   int status = 201;
@@ -116,7 +116,7 @@ rt::task<http::response> api::list_trails(const http::request& req) {
 rt::task<http::response> api::delete_trail(const http::request& req, std::string remote) {
   if (auto refused = admit(req, true)) co_return std::move(*refused);
   if (!domain_ok(remote)) co_return http::error_response(400, "bad request", "not a domain: " + remote);
-  auto c = co_await begin(true, "trail");
+  auto c = co_await begin(lease_use::wait, "trail");
   if (auto* refused = std::get_if<http::response>(&c)) co_return std::move(*refused);
   bool found = false, unverified = false;
   auto fail = co_await commit(std::get<change>(c), _n.trails(), [&](const std::vector<rrset>& current) {

@@ -97,7 +97,7 @@ rt::task<http::response> api::create_vlan(const http::request& req) {
   const auto vni = static_cast<std::uint32_t>(*vni_i);
   const std::string name = *name_v->as_string();
 
-  auto c = co_await begin(true, "vlan");
+  auto c = co_await begin(lease_use::wait, "vlan");
   if (auto* refused = std::get_if<http::response>(&c)) co_return std::move(*refused);
   auto& ch = std::get<change>(c);
   std::vector<std::string> owners{_n.vlans()};
@@ -157,7 +157,7 @@ rt::task<http::response> api::delete_vlan(const http::request& req, std::string 
   if (auto refused = admit(req, true)) co_return std::move(*refused);
   auto vni = parse_vni(vni_text);
   if (!vni) co_return http::error_response(400, "bad request", "vni is an integer from 1 to 16777215");
-  auto c = co_await begin(true, "vlan");
+  auto c = co_await begin(lease_use::wait, "vlan");
   if (auto* refused = std::get_if<http::response>(&c)) co_return std::move(*refused);
   auto& ch = std::get<change>(c);
   std::vector<std::string> owners{_n.vlans()};
@@ -203,7 +203,7 @@ rt::task<http::response> api::add_member(const http::request& req, std::string v
   unsigned char probe[16];
   if (parse_ip(ip, probe) == 0) co_return http::error_response(400, "bad request", "ip is not an address");
 
-  auto c = co_await begin(true, "member");
+  auto c = co_await begin(lease_use::wait, "member");
   if (auto* refused = std::get_if<http::response>(&c)) co_return std::move(*refused);
   auto& ch = std::get<change>(c);
   const auto shard = records::shard_of_id(id, ch.meta.shards);
@@ -271,7 +271,7 @@ rt::task<http::response> api::remove_member(const http::request& req, std::strin
   if (auto refused = admit(req, true)) co_return std::move(*refused);
   auto vni = parse_vni(vni_text);
   if (!vni || !id10_ok(id)) co_return http::error_response(400, "bad request", "expected /vlans/<vni>/members/<id10>");
-  auto c = co_await begin(true, "member");
+  auto c = co_await begin(lease_use::wait, "member");
   if (auto* refused = std::get_if<http::response>(&c)) co_return std::move(*refused);
   auto& ch = std::get<change>(c);
   const auto shard = records::shard_of_id(id, ch.meta.shards);

@@ -45,4 +45,26 @@ void trust_store::remember_verified(const std::string& owner, std::string text,
   _verified[owner] = {std::move(text), signers};
 }
 
+namespace {
+std::uint64_t refusal_key(std::string_view text, const std::vector<crypto::public_key>& signers) {
+  std::string both(text);
+  for (auto& pk : signers) both.append(reinterpret_cast<const char*>(pk.data()), pk.size());
+  return std::hash<std::string>{}(both);
+}
+}  // namespace
+
+bool trust_store::refused_before(std::string_view text, const std::vector<crypto::public_key>& signers) const {
+  return _refused.count(refusal_key(text, signers)) > 0;
+}
+
+void trust_store::remember_refused(std::string_view text, const std::vector<crypto::public_key>& signers) {
+  const auto k = refusal_key(text, signers);
+  if (!_refused.insert(k).second) return;
+  _refused_order.push_back(k);
+  if (_refused_order.size() > max_refused) {
+    _refused.erase(_refused_order.front());
+    _refused_order.pop_front();
+  }
+}
+
 }  // namespace brood::records

@@ -16,10 +16,10 @@ std::vector<crypto::public_key> current_signers(const view& v, const trust_store
 namespace {
 
 constexpr std::size_t max_answer_records = 512;  // a 64 KiB answer holds fewer real ones
-constexpr std::size_t max_headers = 4;
+constexpr std::size_t max_header_checks = 8;  // header signatures checked per answer
 constexpr std::size_t max_extra_checks = 8;      // member signatures checked past the count
-constexpr std::size_t max_meta_checks = 8;       // _meta signatures checked per answer
-constexpr std::size_t max_liveness_checks = 16;  // _l signatures checked per answer
+constexpr std::size_t max_meta_checks = 32;      // new _meta signatures checked per answer
+constexpr std::size_t max_liveness_checks = 32;  // _l signatures checked per answer
 constexpr std::size_t max_procs_per_scout = 8;   // _l records kept per scout
 
 /// Whether a held set has members read without their endpoints (a key picked up since must
@@ -47,9 +47,10 @@ std::int64_t claimed_ts(const std::string& text) {
 
 void apply_meta(view& v, trust_store& t, const names& n, const texts& answer, std::vector<problem>& problems) {
   const auto owner = n.meta();
-  // Newest claimed ts first, so that the newest valid record is usually the first checked and
-  // forged ones cost at most max_meta_checks signatures; older than what was accepted is never
-  // checked at all (it would be refused as replayed).
+  // The record held (checked before) first, then the newest claimed ts: the newest valid record
+  // is found with few signature checks, a forgery costs one check ever (refused_before), and
+  // at most max_meta_checks new ones are checked per answer. Older than what was accepted is
+  // never checked at all (it would be refused as replayed).
   std::vector<std::pair<std::int64_t, const std::string*>> candidates;
   for (auto& text : answer) candidates.emplace_back(claimed_ts(text), &text);
   std::stable_sort(candidates.begin(), candidates.end(), [](auto& a, auto& b) { return a.first > b.first; });
@@ -59,16 +60,21 @@ void apply_meta(view& v, trust_store& t, const names& n, const texts& answer, st
   for (auto& [ts, text] : candidates) {
     if (ts < t.highest("meta")) {
       if (!last) last = error::replayed;
-      break;
+      continue;
     }
-    if (++checks > max_meta_checks) break;
+    const bool known = t.verified_before(owner, *text, t.scouts);
+    if (!known && (t.refused_before(*text, t.scouts) || ++checks > max_meta_checks)) continue;
     auto m = decode_meta(*text, owner, t.scouts);
     if (!m) {
       last = m.error();
+      t.remember_refused(*text, t.scouts);
       continue;
     }
-    best = std::move(*m);
-    break;
+    if (!best || m->ts > best->ts) {
+      best = std::move(*m);
+      if (!t.scouts.empty()) t.remember_verified(owner, *text, t.scouts);
+    }
+    if (!known) break;  // the newest new valid one: older ones cannot win
   }
   if (!best) {
     if (!answer.empty()) problems.push_back({owner, last ? last : make_error_code(error::syntax)});
@@ -88,43 +94,52 @@ namespace {
 
 /// The rule for a set under one name (docs/records.md §2). The newest valid header counts,
 /// never one older than already accepted. When its digest matches the member texts — all of
-/// them, or those left once texts whose own signature fails (forgeries, garbage) are set aside —
-/// the answer is the whole set: its one signature covers every member, and it replaces what was
-/// held, the only way a member is ever removed. Otherwise (a write under way, or records added or
-/// dropped on the way) nothing is removed: a member counts only with its own valid signature,
-/// replaces a held one only if newer, and joins only if signed after every header accepted for
-/// the set (so a removed node's old record cannot come back). A complete set equal to the one
-/// held is not decoded again. Returns the set to store, or nothing to keep `current`.
-template <class Member, class Decode, class Identity, class Check>
+/// them, or those left once texts that are not the set's are set aside (their own signature
+/// fails, or they are older records of a member than what was accepted: a replay) — the answer
+/// is the whole set: its one signature covers every member, and it replaces what was held, the
+/// only way a member is ever removed. Otherwise (a write under way, or records added or dropped
+/// on the way) nothing is removed: a member counts only with its own valid signature, replaces
+/// a held one only if newer, and joins only if signed after every header accepted for the set
+/// (so a removed node's old record cannot come back). A complete set equal to the one held is
+/// not decoded again. `peek` gives a text's identity and ts from its plain fields (even when its
+/// box cannot be opened). Returns the set to store, or nothing to keep `current`.
+template <class Member, class Decode, class Identity, class Peek, class Check>
 std::optional<set_view<Member>> apply_set(const set_view<Member>* current, set_kind kind, trust_store& t,
                                           const std::string& owner, const std::vector<crypto::public_key>& signers,
-                                          const texts& answer, Decode decode, Identity identity, Check check,
-                                          std::vector<problem>& problems) {
+                                          const texts& answer, Decode decode, Identity identity, Peek peek,
+                                          Check check, std::vector<problem>& problems) {
   if (answer.size() > max_answer_records) {
     problems.push_back({owner, error::too_large});
     return std::nullopt;
   }
-  std::optional<set_header> header;
-  const std::string* header_text = nullptr;
   std::vector<std::string_view> member_texts;
-  std::size_t headers = 0;
+  std::vector<std::pair<std::int64_t, const std::string*>> header_texts;
   for (auto& text : answer) {
     if (!printable(text)) {
       problems.push_back({owner, error::syntax, true});
       continue;
     }
-    if (!is_set_header(text)) {
+    if (is_set_header(text))
+      header_texts.emplace_back(claimed_ts(text), &text);
+    else
       member_texts.push_back(text);
-      continue;
-    }
-    if (++headers > max_headers) continue;
-    const auto rule = t.verified_before(owner, text, signers) ? signer_rule::covered : signer_rule::scouts;
-    auto h = decode_set_header(text, kind, owner, signers, rule);
+  }
+  // The header checked before first, then the newest claimed: at most max_header_checks new
+  // signatures per answer, a forgery refused once and remembered.
+  std::stable_sort(header_texts.begin(), header_texts.end(), [](auto& a, auto& b) { return a.first > b.first; });
+  std::optional<set_header> header;
+  const std::string* header_text = nullptr;
+  std::size_t checks = 0;
+  for (auto& [ts, text] : header_texts) {
+    const bool known = t.verified_before(owner, *text, signers);
+    if (!known && (t.refused_before(*text, signers) || ++checks > max_header_checks)) continue;
+    auto h = decode_set_header(*text, kind, owner, signers, known ? signer_rule::covered : signer_rule::scouts);
     if (!h) {
+      if (!known) t.remember_refused(*text, signers);
       problems.push_back({owner, h.error(), true});
     } else if (!header || h->ts > header->ts) {
       header = std::move(*h);
-      header_text = &text;
+      header_text = text;
     }
   }
   if (!header) {
@@ -137,6 +152,16 @@ std::optional<set_view<Member>> apply_set(const set_view<Member>* current, set_k
   }
   t.remember_verified(owner, *header_text, signers);
   const std::int64_t newest_header_ts = t.highest(owner + " hdr");
+  auto held_id = [&](const std::string& id) {
+    return current && std::any_of(current->members.begin(), current->members.end(),
+                                  [&](const Member& m) { return identity(m) == id; });
+  };
+  // A text signed by a pinned scout that is an older record than one accepted — or, for a
+  // member not held, older than the newest header — is a replay, whether its box opens or not.
+  auto replayed = [&](std::string_view text) {
+    auto p = peek(text);
+    return p && (p->second < t.highest(p->first) || (!held_id(p->first) && p->second <= newest_header_ts));
+  };
 
   auto accept = [&](Member& m, std::string& id) -> bool {
     if (auto e = check(m); e) {
@@ -153,16 +178,27 @@ std::optional<set_view<Member>> apply_set(const set_view<Member>* current, set_k
 
   bool complete = members_digest(member_texts) == header->digest;
   if (!complete && member_texts.size() <= std::size_t{header->count} + max_extra_checks) {
-    // Texts someone added beside the set: it is complete if those whose own signature fails
-    // are exactly what keeps the digest from matching. (A box no key opens still belongs.)
+    // Texts someone added beside the set: it is complete if those whose own signature fails,
+    // misfiled ones and replays are exactly what keeps the digest from matching. (A box no key
+    // opens still belongs, unless it is a replay.)
     std::vector<std::string_view> signed_texts;
     std::vector<problem> junk;
     for (auto text : member_texts) {
+      if (t.refused_before(text, signers)) {
+        junk.push_back({owner, error::untrusted, true});
+        continue;
+      }
       auto m = decode(std::string(text), signer_rule::scouts);
-      if (!m && m.error() != error::cannot_decrypt)
+      if (!m && m.error() != error::cannot_decrypt) {
+        t.remember_refused(text, signers);
         junk.push_back({owner, m.error(), true});
-      else
+      } else if (auto e = m ? check(*m) : std::error_code{}; e) {
+        junk.push_back({owner, e, true});  // e.g. a member filed under another shard's name
+      } else if (replayed(text)) {
+        junk.push_back({owner, error::replayed, true});
+      } else {
         signed_texts.push_back(text);
+      }
     }
     if (!junk.empty() && members_digest(signed_texts) == header->digest) {
       complete = true;
@@ -213,11 +249,20 @@ std::optional<set_view<Member>> apply_set(const set_view<Member>* current, set_k
   bool changed = false;
   std::size_t checked = 0;
   for (auto text : member_texts) {
+    if (t.refused_before(text, signers)) {
+      problems.push_back({owner, error::untrusted});
+      continue;
+    }
     if (++checked > std::size_t{header->count} + max_extra_checks) break;  // bounded CPU per answer
     auto m = decode(std::string(text), signer_rule::scouts);
     std::string id;
     if (!m) {
-      problems.push_back({owner, m.error()});
+      if (m.error() == error::cannot_decrypt && replayed(text)) {
+        problems.push_back({owner, error::replayed, true});  // an old record under an old key
+      } else {
+        if (m.error() != error::cannot_decrypt) t.remember_refused(text, signers);
+        problems.push_back({owner, m.error()});
+      }
       continue;
     }
     if (!accept(*m, id)) continue;
@@ -239,6 +284,24 @@ std::optional<set_view<Member>> apply_set(const set_view<Member>* current, set_k
   if (!changed) return std::nullopt;
   for (auto& m : next.members) (void)t.admit(identity(m), m.ts);
   return next;
+}
+
+/// A text's identity and ts from its plain fields (`prefix` then `keys`' values), without its
+/// signature or its boxes.
+std::optional<std::pair<std::string, std::int64_t>> peek_fields(std::string_view text, std::string prefix,
+                                                                std::initializer_list<std::string_view> keys) {
+  auto f = field_list::parse(std::string(text));
+  if (!f) return std::nullopt;
+  for (auto k : keys) {
+    auto v = f->get(k);
+    if (!v) return std::nullopt;
+    prefix += " ";
+    prefix += *v;
+  }
+  auto ts = f->get("ts");
+  std::int64_t out = 0;
+  if (!ts || !values::parse_ts(*ts, out)) return std::nullopt;
+  return std::make_pair(std::move(prefix), out);
 }
 
 std::error_code no_error() { return {}; }
@@ -273,6 +336,7 @@ void apply_node_shard(view& v, trust_store& t, const names& n, const std::string
         return decode_node(std::move(text), owner, signers, t.keys, rule, t.accept_sealed);
       },
       [](const node_record& r) { return "n " + crypto::base64url(r.pk); },
+      [](std::string_view text) { return peek_fields(text, "n", {"pk"}); },
       [&](const node_record& r) -> std::error_code {
         if (shard_of(r.pk, shards) != shard) return error::misfiled;
         if (v.meta && !values::cidr_contains(v.meta->subnet, r.ip)) return error::bad_value;
@@ -299,8 +363,9 @@ void apply_vlans(view& v, trust_store& t, const names& n, const texts& answer, s
   apply_opt<vlan_record>(
       v.vlans, set_kind::vlans, t, owner, signers, answer,
       [&](std::string text, signer_rule rule) { return decode_vlan(std::move(text), owner, signers, t.keys, rule); },
-      [](const vlan_record& r) { return "vl " + std::to_string(r.vni); }, [](const vlan_record&) { return no_error(); },
-      problems);
+      [](const vlan_record& r) { return "vl " + std::to_string(r.vni); },
+      [](std::string_view text) { return peek_fields(text, "vl", {"vni"}); },
+      [](const vlan_record&) { return no_error(); }, problems);
   // A vlan gone from a valid, newer _vl takes the memberships in it along.
   if (v.vlans)
     std::erase_if(v.members, [&](auto& entry) {
@@ -326,6 +391,7 @@ void apply_member_shard(view& v, trust_store& t, const names& n, const std::stri
       v.members[vni], shard, set_kind::members, t, owner, signers, answer,
       [&](std::string text, signer_rule rule) { return decode_member(std::move(text), owner, signers, t.keys, rule); },
       [vni](const member_record& r) { return "m " + std::to_string(vni) + " " + crypto::base64url(r.pk); },
+      [vni](std::string_view text) { return peek_fields(text, "m " + std::to_string(vni), {"pk"}); },
       [&](const member_record& r) -> std::error_code {
         if (shard_of(r.pk, shards) != shard) return error::misfiled;
         if (!values::cidr_contains(vlan->subnet, r.ip)) return error::bad_value;
@@ -342,6 +408,7 @@ void apply_trails(view& v, trust_store& t, const names& n, const texts& answer, 
       v.trails, set_kind::trails, t, owner, signers, answer,
       [&](std::string text, signer_rule rule) { return decode_trail(std::move(text), owner, signers, rule); },
       [](const trail_record& r) { return "t " + r.remote + " " + r.scout; },
+      [](std::string_view text) { return peek_fields(text, "t", {"remote", "scout"}); },
       [](const trail_record&) { return no_error(); }, problems);
 }
 

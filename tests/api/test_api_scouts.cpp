@@ -192,9 +192,9 @@ static rt::task<void> liveness_flow() {
   w = co_await service.write_liveness(scout_now() + 1000, &why);
   BOOST_REQUIRE(w.has_value());
   BOOST_TEST(!*w);
-  // The scout's clock put back by the 91 s: its next record is still later than the last one
+  // The scout's clock put back by 30 s: its next record is still later than the last one
   // (readers would take an older one for a replay and keep the old list).
-  offset = 0;
+  offset = 61'000;
   r = co_await c.send("POST", "/heartbeat", "{}", &rl.nodes[2], false, scout_now());
   BOOST_TEST(r.status == 200, r.body);
   w = co_await service.write_liveness(scout_now(), &why);
@@ -204,7 +204,18 @@ static rt::task<void> liveness_flow() {
   BOOST_REQUIRE(rec.has_value());
   BOOST_TEST(rec->down.empty());
   BOOST_TEST(rec->ts > written_ts);
-  BOOST_TEST(service.stats().liveness_writes == 3u);
+  BOOST_TEST(rec->proc == service.proc());
+  // Put back by a further 61 s: what it wrote is now dated ahead of every reader by more than
+  // they accept, so it writes under a new identity, at its clock, and that record is the only one.
+  offset = 0;
+  w = co_await service.write_liveness(scout_now(), &why);
+  BOOST_REQUIRE(w.has_value());
+  BOOST_TEST(*w);
+  rec = co_await read_l();
+  BOOST_REQUIRE(rec.has_value());
+  BOOST_TEST(rec->proc != service.proc());
+  BOOST_TEST(rec->ts <= rt::unix_ms());
+  BOOST_TEST(service.stats().liveness_writes == 4u);
   co_await doh->close();
   co_await rl.stop_serving();
   co_await rl.lab.stop();

@@ -143,11 +143,14 @@ class api {
   /// What every request shares: counted, refused at 401 unless `operator_only` is false or the
   /// operator token is right, and 503 before the view is ready. The response refusing it, if any.
   std::optional<http::response> admit(const http::request& req, bool operator_only);
+  /// How a change takes the brood's change lease: an operator's waits for it (and finishes an
+  /// interrupted rotation first); one a heartbeat drives tries once (503: it happens later); a
+  /// registration, which touches its own _p shard alone, takes none.
+  enum class lease_use { wait, try_once, none };
   /// The preamble of every change, in one place so that no endpoint can skip a step: the write
-  /// lock; for an operator's change (`leased`) the brood's change lease and an interrupted
-  /// rotation finished first; the current brood key (caught up if another process rotated).
-  /// The change, or the response refusing it.
-  rt::task<std::variant<change, http::response>> begin(bool leased, std::string_view op);
+  /// lock; the change lease as `lease` says; the current brood key (caught up if another process
+  /// rotated). The change, or the response refusing it.
+  rt::task<std::variant<change, http::response>> begin(lease_use lease, std::string_view op);
   /// One provider edit of `owners` (TXT sets): `fn` runs once the sets as read now are folded
   /// into the view, and builds the sets wanted from it; each is checked against the record
   /// limits before anything is written. Releases the lease afterwards. nullopt once written,
@@ -180,8 +183,10 @@ class api {
 
   // The change lease (src/api/lease.cpp).
   /// `takeover`: a process of this scout known to be dead (its rotation lock was free) whose
-  /// lease counts as lapsed.
-  rt::task<rt::result<void>> acquire_lease(std::string_view op, std::string* why, std::string takeover = {});
+  /// lease counts as lapsed. `wait`: for up to lease_wait while another holds it (operators'
+  /// changes); else one try (what a heartbeat drives just happens later).
+  rt::task<rt::result<void>> acquire_lease(std::string_view op, std::string* why, std::string takeover = {},
+                                           bool wait = true);
   rt::task<rt::result<void>> renew_lease(std::string* why);
   rt::task<void> release_lease();
   std::int64_t _lease_until = 0;  // 0: not held
@@ -218,7 +223,7 @@ class api {
   /// Finishes the rotation `journal` describes (start-up after a crash), under the lease —
   /// unless the process that wrote it still runs (it holds <state>/rotation.lock) and is
   /// finishing it itself.
-  rt::task<rt::result<void>> recover_journal(const std::string& journal, std::string* why);
+  rt::task<rt::result<void>> recover_journal(const std::string& journal, std::string* why, bool leased);
   /// <state>/rotation.lock, held (flock) by the one process of this state dir that rotates;
   /// the kernel lets go when that process dies. -1: not held.
   int _rotation_lock = -1;
@@ -232,6 +237,8 @@ class api {
   /// Takes a newer brood_key when another process rotated: from brood.key in the state dir
   /// (another process of this scout), or from this scout's own _k record. True if it did.
   rt::task<bool> catch_up_key();
+  /// Whether this scout's own _k holds `k` (a rotation that reached _meta before it crashed).
+  rt::task<bool> own_key_is(const brood_key& k);
   void use_keys();  // the view reads with ring()
 
   // What running nodes call (src/api/heartbeat.cpp).

@@ -10,10 +10,12 @@
 #include <brood/records/fields.hpp>
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace brood::records {
@@ -50,6 +52,11 @@ class trust_store {
   bool verified_before(const std::string& owner, std::string_view text,
                        const std::vector<crypto::public_key>& signers) const;
   void remember_verified(const std::string& owner, std::string text, const std::vector<crypto::public_key>& signers);
+  /// Whether `text` failed verification against `signers` before: each forgery costs one
+  /// signature check, however often it is served. The last max_refused are remembered.
+  bool refused_before(std::string_view text, const std::vector<crypto::public_key>& signers) const;
+  void remember_refused(std::string_view text, const std::vector<crypto::public_key>& signers);
+  static constexpr std::size_t max_refused = 1024;
 
  private:
   struct verified {
@@ -58,6 +65,8 @@ class trust_store {
   };
   std::unordered_map<std::string, std::int64_t> _highest;
   std::unordered_map<std::string, verified> _verified;
+  std::deque<std::uint64_t> _refused_order;
+  std::unordered_set<std::uint64_t> _refused;
   std::uint64_t _generation = 0;
 };
 
