@@ -12,6 +12,7 @@
 #include "handler_util.hpp"
 
 #include <cstdio>
+#include <set>
 
 namespace brood::api {
 
@@ -40,7 +41,8 @@ api::api(api_options o, provider::provider& p, const crypto::identity& scout, br
       _verifier(_n.domain(), _o.skew),
       _started_ms(now()),
       _limit(_o.requests),
-      _register_limit(_o.registrations) {
+      _register_limit(_o.registrations),
+      _register_writes(_o.registration_writes, 1) {
   use_keys();
 }
 
@@ -87,6 +89,7 @@ http::router api::router() {
   route("POST", "/register", [this](const http::request& q, const http::route_params&) { return do_register(q); });
   route("GET", "/pending", [this](const http::request& q, const http::route_params&) { return pending(q); });
   route("POST", "/approve/{id}", [this, id](const http::request& q, const http::route_params& p) { return approve(q, id(p, "id")); });
+  route("DELETE", "/pending/{id}", [this, id](const http::request& q, const http::route_params& p) { return reject(q, id(p, "id")); });
   route("GET", "/members", [this](const http::request& q, const http::route_params&) { return members(q); });
   route("GET", "/nodes/{id}", [this, id](const http::request& q, const http::route_params& p) { return node(q, id(p, "id")); });
   route("POST", "/heartbeat", [this](const http::request& q, const http::route_params&) { return heartbeat(q); });
@@ -171,6 +174,10 @@ rt::task<rt::result<void>> api::refresh(std::string* why) {
     co_return records::error::untrusted;
   }
   _junk = std::move(junk);
+  // A node removed through another process hears no more from this one either.
+  std::set<std::string> members;
+  for (auto* node : _sv.view.nodes()) members.insert(crypto::base64url(node->pk));
+  _watch.end_unless([&](const std::string& node) { return members.count(node) > 0; });
   co_return rt::result<void>{};
 }
 

@@ -62,9 +62,9 @@ rt::task<rt::result<void>> api::acquire_lease(std::string_view op, std::string* 
       bool ours = false, other = false;
       for (auto& x : *texts)
         if (auto l = records::decode_lease(x, owner, _sv.trust.scouts); l && l->until > t && l->proc != takeover) {
-          const bool mine = l->holder == _scout.id10() && l->proc == _proc;
-          ours = ours || mine;
-          if (!mine) {
+          const bool this_one = l->holder == _scout.id10() && l->proc == _proc;
+          ours = ours || this_one;
+          if (!this_one) {
             other = true;
             holder = l->holder + " (" + l->op + ", process " + l->proc + ")";
           }

@@ -1,5 +1,5 @@
 // brood-api: registration (POST /register), the operator's view of it (GET /pending, GET
-// /members), approval (POST /approve/<id>) and a node's own status (GET /nodes/<id>, which a
+// /members), approval (POST /approve/<id>), refusal (DELETE /pending/<id>) and a node's own status (GET /nodes/<id>, which a
 // pending node long-polls). A node is its whole public key: two keys sharing an id10 are refused
 // at registration, and an approval that would be ambiguous is refused.
 #include <brood/api/api.hpp>
@@ -54,18 +54,46 @@ rt::task<http::response> api::do_register(const http::request& req) {
     if (n->pk != *pk) co_return http::error_response(409, "conflict", "another node's key has the id " + id);
   for (auto* r : _sv.pending_with_id(id))
     if (r->record.pk != *pk) co_return http::error_response(409, "conflict", "another key is registered as " + id);
-  if (_sv.node(*pk)) {
+  auto answer = [&](int status, const char* state) {
     json::writer out;
-    out.begin_object().key("id").string(id).key("status").string("approved").end_object();
-    co_return json_ok(200, out.take());
+    out.begin_object().key("id").string(id).key("status").string(state).end_object();
+    return json_ok(status, out.take());
+  };
+  if (_sv.node(*pk)) co_return answer(200, "approved");
+  // A registration dated far from now would outlive its expiry, or be gone at once.
+  if (const auto off = pending->ts - now(); off > _o.skew.count() || -off > _o.skew.count())
+    co_return http::error_response(400, "bad record", "the record's ts is " + std::to_string(off / 1000) +
+                                                          " s from this scout's clock (at most " +
+                                                          std::to_string(_o.skew.count() / 1000) + " s allowed)");
+  // The same registration again (an agent restarted while it waits): nothing to write until
+  // half its lifetime has passed.
+  const auto* held = _sv.pending_of(*pk);
+  if (held && held->record.host == pending->host && held->record.endpoints == pending->endpoints &&
+      now() - held->record.ts < scout_view::pending_ttl_ms / 2)
+    co_return answer(202, "pending");
+  auto busy = [](std::string why) {
+    auto r = http::error_response(503, "too many registrations", std::move(why));
+    r.headers.push_back({"retry-after", "60"});
+    return r;
+  };
+  // Caps checked against the view first, so that a full shard costs no provider call; again
+  // inside the edit, against what the edit read.
+  if (!held && _sv.pending_count() >= _o.max_pending)
+    co_return busy("too many registrations wait for approval; approve or wait for them to expire");
+  if (auto it = _sv.pending.find(shard); !held && it != _sv.pending.end() && it->second.size() >= _o.max_pending_per_shard)
+    co_return busy("this key's registration shard is full; approve or wait for registrations to expire");
+  // Every client's registrations together: what strangers can spend of the provider's budget.
+  if (_register_writes.take("", std::chrono::steady_clock::now()).count() > 0) {
+    ++_c.rate_limited;
+    co_return busy("registrations are arriving faster than this scout writes them; retry later");
   }
 
   auto c = co_await begin(lease_use::none, "register");
   if (auto* refused = std::get_if<http::response>(&c)) co_return std::move(*refused);
-  enum class outcome { pending, full_shard, full } result = outcome::pending;
+  enum class outcome { written, full_shard, full } result = outcome::written;
   const std::string text = *rec->as_string();
   auto fail = co_await commit(std::get<change>(c), p_owner, [&](const std::vector<rrset>& current) {
-    result = outcome::pending;
+    result = outcome::written;
     // The shard as the view holds it now: the node's older registration, expired ones and
     // garbage go; the rest stay as they are.
     std::vector<std::string> kept;
@@ -85,19 +113,45 @@ rt::task<http::response> api::do_register(const http::request& req) {
     return std::vector<rrset>{{p_owner, rr_type::txt, _o.ttl, std::move(kept)}};
   });
   if (fail) co_return std::move(*fail);
-  if (result != outcome::pending) {
-    auto r = http::error_response(503, "too many registrations",
-                                  result == outcome::full_shard
-                                      ? "this key's registration shard is full; approve or wait for registrations to expire"
-                                      : "too many registrations wait for approval; approve or wait for them to expire");
-    r.headers.push_back({"retry-after", "60"});
-    co_return r;
-  }
+  if (result == outcome::full_shard)
+    co_return busy("this key's registration shard is full; approve or wait for registrations to expire");
+  if (result == outcome::full)
+    co_return busy("too many registrations wait for approval; approve or wait for them to expire");
   ++_c.registrations;
   membership_changed();
+  co_return answer(202, "pending");
+}
+
+rt::task<http::response> api::reject(const http::request& req, std::string id) {
+  if (auto refused = admit(req, true)) co_return std::move(*refused);
+  if (!id10_ok(id)) co_return http::error_response(400, "bad request", "a node id is 10 lower-case hex digits");
+  auto c = co_await begin(lease_use::wait, "reject");
+  if (auto* refused = std::get_if<http::response>(&c)) co_return std::move(*refused);
+  auto& ch = std::get<change>(c);
+  const auto shard = records::shard_of_id(id, ch.meta.shards);
+  const auto p_owner = _n.pending_shard(shard);
+  std::size_t dropped = 0;
+  auto fail = co_await commit(ch, p_owner, [&](const std::vector<rrset>& current) {
+    // Every registration under this id goes (two keys sharing an id10 included): the operator
+    // refuses the id, and a node that wants in registers again.
+    dropped = 0;
+    std::vector<std::string> kept;
+    if (auto it = _sv.pending.find(shard); it != _sv.pending.end())
+      for (auto& r : it->second) {
+        if (crypto::id10(r.record.pk) == id)
+          ++dropped;
+        else
+          kept.push_back(r.text);
+      }
+    if (dropped == 0) return current;
+    return std::vector<rrset>{{p_owner, rr_type::txt, _o.ttl, std::move(kept)}};
+  });
+  if (fail) co_return std::move(*fail);
+  if (dropped == 0) co_return http::error_response(404, "not found", "no pending registration for " + id);
+  membership_changed();
   json::writer out;
-  out.begin_object().key("id").string(id).key("status").string("pending").end_object();
-  co_return json_ok(202, out.take());
+  out.begin_object().key("id").string(id).key("status").string("rejected").end_object();
+  co_return json_ok(200, out.take());
 }
 
 rt::task<http::response> api::pending(const http::request& req) {

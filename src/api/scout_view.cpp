@@ -42,7 +42,8 @@ std::vector<records::problem> scout_view::fold(const std::vector<rrset>& sets, s
 void scout_view::fold_pending(const std::string& owner, const std::string& shard, const std::vector<std::string>& texts,
                               std::int64_t now_ms, std::vector<records::problem>& problems) {
   // A registration is signed by its node alone: each counts on its own signature; the newest of
-  // a key wins; one older than pending_ttl_ms is forgotten.
+  // a key wins; one older than pending_ttl_ms, or dated ahead by more than pending_ahead_ms
+  // (it would never expire), is forgotten.
   std::vector<registration> out;
   for (auto& t : texts) {
     auto p = records::decode_pending(t, owner);
@@ -50,7 +51,7 @@ void scout_view::fold_pending(const std::string& owner, const std::string& shard
       problems.push_back({owner, p.error(), true});
       continue;
     }
-    if (now_ms - p->ts > pending_ttl_ms) continue;
+    if (now_ms - p->ts > pending_ttl_ms || p->ts - now_ms > pending_ahead_ms) continue;
     auto same = std::find_if(out.begin(), out.end(), [&](const registration& r) { return r.record.pk == p->pk; });
     if (same == out.end())
       out.push_back({std::move(*p), t});
@@ -134,13 +135,17 @@ const records::set_view<records::member_record>* scout_view::member_shard(std::u
 
 namespace {
 std::string file_of(const std::string& dir) { return dir + "/scout.json"; }
-}  // namespace
 
-rt::task<rt::result<void>> scout_view::load(std::string state_dir) {
-  if (state_dir.empty()) co_return rt::result<void>{};
+struct saved_state {
+  std::vector<crypto::public_key> pins;
+  std::map<std::string, std::int64_t> memory;
+};
+
+/// <state>/scout.json as written by save(); nothing if the file does not exist.
+rt::task<rt::result<std::optional<saved_state>>> read_saved(const std::string& state_dir) {
   auto text = co_await rt::read_file(file_of(state_dir), 4 << 20);
   if (!text) {
-    if (text.error() == std::errc::no_such_file_or_directory) co_return rt::result<void>{};
+    if (text.error() == std::errc::no_such_file_or_directory) co_return std::optional<saved_state>{};
     co_return text.error();
   }
   auto j = json::parse(*text, {4 << 20, 8});
@@ -148,23 +153,31 @@ rt::task<rt::result<void>> scout_view::load(std::string state_dir) {
   const auto* replay = j ? j->find("replay") : nullptr;
   if (!scouts || !scouts->as_array() || scouts->as_array()->empty() || !replay || !replay->as_object())
     co_return std::errc::invalid_argument;
-  std::vector<crypto::public_key> pins;
+  saved_state out;
   for (auto& s : *scouts->as_array()) {
     auto raw = s.as_string() ? crypto::from_base64url(*s.as_string()) : rt::result<std::string>(std::errc::invalid_argument);
     if (!raw || raw->size() != 32) co_return std::errc::invalid_argument;
     crypto::public_key pk;
     std::memcpy(pk.data(), raw->data(), pk.size());
-    pins.push_back(pk);
+    out.pins.push_back(pk);
   }
-  std::map<std::string, std::int64_t> memory;
   const auto& o = *replay->as_object();
   for (std::size_t i = 0; i < o.size(); ++i) {
     auto v = o.values[i].as_int();
     if (!v) co_return std::errc::invalid_argument;
-    memory[o.keys[i]] = *v;
+    out.memory[o.keys[i]] = *v;
   }
-  trust.scouts = std::move(pins);
-  trust.restore(memory);
+  co_return std::optional<saved_state>(std::move(out));
+}
+}  // namespace
+
+rt::task<rt::result<void>> scout_view::load(std::string state_dir) {
+  if (state_dir.empty()) co_return rt::result<void>{};
+  auto saved = co_await read_saved(state_dir);
+  if (!saved) co_return saved.error();
+  if (!*saved) co_return rt::result<void>{};
+  trust.scouts = std::move((*saved)->pins);
+  trust.restore((*saved)->memory);
   _saved_pins = trust.scouts;
   _saved_generation = trust.generation();
   co_return rt::result<void>{};
@@ -173,18 +186,34 @@ rt::task<rt::result<void>> scout_view::load(std::string state_dir) {
 rt::task<rt::result<void>> scout_view::save(std::string state_dir) {
   if (state_dir.empty() || (trust.generation() == _saved_generation && trust.scouts == _saved_pins))
     co_return rt::result<void>{};
+  // Another process of this scout may share the directory: what it saved is merged, never
+  // lowered. Its pins are kept when it followed a newer _meta than this process has (this one
+  // follows the same signed chain at its next read).
+  auto pins = trust.scouts;
+  auto memory = trust.memory();
+  if (auto disk = co_await read_saved(state_dir); disk && *disk) {
+    const auto meta = [](const std::map<std::string, std::int64_t>& m) {
+      auto it = m.find("meta");
+      return it == m.end() ? std::int64_t{0} : it->second;
+    };
+    if (meta((*disk)->memory) > meta(memory)) pins = (*disk)->pins;
+    for (auto& [id, v] : (*disk)->memory) {
+      auto [it, inserted] = memory.try_emplace(id, v);
+      if (!inserted && v > it->second) it->second = v;
+    }
+  }
   json::writer w;
   w.begin_object().key("scouts").begin_array();
-  for (auto& pk : trust.scouts) w.string(crypto::base64url(pk));
+  for (auto& pk : pins) w.string(crypto::base64url(pk));
   w.end_array().key("replay").begin_object();
-  for (auto& [id, v] : trust.memory()) w.key(id).number(v);
+  for (auto& [id, v] : memory) w.key(id).number(v);
   w.end_object().end_object();
   const auto generation = trust.generation();
-  const auto pins = trust.scouts;
+  const auto held_pins = trust.scouts;
   auto saved = co_await rt::write_file_atomic(file_of(state_dir), w.take(), 0600);
   if (!saved) co_return saved.error();
   _saved_generation = generation;
-  _saved_pins = pins;
+  _saved_pins = held_pins;
   co_return rt::result<void>{};
 }
 

@@ -117,6 +117,11 @@ void watch_hub::end(const std::string& node) noexcept {
     if (s->id() == node) s->end();
 }
 
+void watch_hub::end_unless(const std::function<bool(const std::string& node)>& keep) {
+  for (auto* s : _subs)
+    if (!keep(s->id())) s->end();
+}
+
 std::shared_ptr<http::body_stream> watch_hub::subscribe(std::string node) {
   end(node);  // a node reconnecting: its older stream goes
   // Ending streams count too: they hold memory until their client reads or the server resets them.

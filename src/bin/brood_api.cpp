@@ -13,7 +13,11 @@
 //   BROOD_API_PORT (8443)             BROOD_API_LISTEN (0.0.0.0)
 //   BROOD_TLS_CERT, BROOD_TLS_KEY     (<state>/tls.crt, <state>/tls.key), reloaded when they change
 //   BROOD_API_RATE (20), BROOD_API_BURST (100)  requests per second and burst per client
-//                                     address (429 past them); a rate of 0 turns the limit off
+//                                     address (429 past them); a rate of 0 turns every limit off,
+//                                     the registrations' too (benchmarks only)
+//   BROOD_API_MAX_CONNECTIONS (4096), BROOD_API_MAX_CONNECTIONS_PER_CLIENT (256)  open at once,
+//                                     in all and per client address (IPv6: per /64); below the
+//                                     open-files limit, which brood-api raises to its hard limit
 //   BROOD_API_REFRESH (10s)           how often the brood is read whole from the provider (the
 //                                     most another scout's change takes to show in this one's reads)
 //   BROOD_CLOCK_OFFSET (0s)           labs and tests only: moves this process's wall clock, as a
@@ -42,6 +46,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -59,6 +64,7 @@ struct settings {
   std::string subnet;
   std::uint32_t keepalive = 30, stale = 90;
   std::int64_t rate = 20, burst = 100;
+  std::size_t max_connections = 4096, max_connections_per_client = 256;
   std::chrono::milliseconds refresh{10'000};
   std::int64_t clock_offset_ms = 0;
   std::string address;
@@ -81,6 +87,9 @@ std::optional<settings> read_settings(bool bootstrap) {
   s.key = e.string("BROOD_TLS_KEY", s.state_dir + "/tls.key");
   s.rate = e.integer("BROOD_API_RATE", 20, 0, 1'000'000);
   s.burst = e.integer("BROOD_API_BURST", 100, 1, 1'000'000);
+  s.max_connections = static_cast<std::size_t>(e.integer("BROOD_API_MAX_CONNECTIONS", 4096, 16, 1'000'000));
+  s.max_connections_per_client =
+      static_cast<std::size_t>(e.integer("BROOD_API_MAX_CONNECTIONS_PER_CLIENT", 256, 1, 1'000'000));
   s.refresh = e.duration("BROOD_API_REFRESH", std::chrono::seconds(10));
   if (s.refresh < std::chrono::seconds(1) || s.refresh > std::chrono::hours(1)) e.fail("BROOD_API_REFRESH", "1s to 1h");
   s.clock_offset_ms = e.offset("BROOD_CLOCK_OFFSET").count();
@@ -170,12 +179,16 @@ rt::task<void> follow_certificate(tls::server_credentials* creds, std::string ce
 }
 
 /// Every connection is a file descriptor: the default soft limit (1024) would let a thousand
-/// idle clients refuse everyone else before the server's own caps apply.
-void raise_file_limit() {
+/// idle clients refuse everyone else before the server's own caps apply. Returns the limit now
+/// in force.
+std::size_t raise_file_limit() {
   rlimit rl{};
-  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max) return;
-  rl.rlim_cur = rl.rlim_max;
-  (void)::setrlimit(RLIMIT_NOFILE, &rl);
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0) return 1024;
+  if (rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &rl) != 0) (void)::getrlimit(RLIMIT_NOFILE, &rl);
+  }
+  return rl.rlim_cur == RLIM_INFINITY ? std::size_t{1} << 20 : static_cast<std::size_t>(rl.rlim_cur);
 }
 
 /// Finishes any interrupted rotation, then listens (not before: a connection accepted is a
@@ -188,6 +201,7 @@ rt::task<int> serve(const settings& s, provider::provider& dns, const crypto::id
   }
   api::api_options o{s.domain, s.token, s.state_dir};
   o.requests = {static_cast<double>(s.rate), s.rate == 0 ? 0.0 : static_cast<double>(s.burst)};
+  if (s.rate == 0) o.registrations = o.registration_writes = {0, 0};
   o.refresh = s.refresh;
   if (s.clock_offset_ms != 0) {
     const auto offset = s.clock_offset_ms;
@@ -207,7 +221,15 @@ rt::task<int> serve(const settings& s, provider::provider& dns, const crypto::id
     std::fprintf(stderr, "brood-api: listen on %s:%u: %s\n", s.listen.c_str(), s.port, l.error().message().c_str());
     co_return 1;
   }
-  http::server server(service.router());
+  // The connection caps sit below the descriptor limit, with room for the provider's, DNS's and
+  // the files' own: accept() failing with EMFILE would refuse everyone alike.
+  http::server_options so;
+  const auto fds = raise_file_limit();
+  so.max_connections = std::min(s.max_connections, fds > 128 ? fds - 64 : fds / 2);
+  so.max_connections_per_client = std::min(s.max_connections_per_client, so.max_connections);
+  if (so.max_connections < s.max_connections)
+    std::fprintf(stderr, "brood-api: at most %zu connections (the open-files limit is %zu)\n", so.max_connections, fds);
+  http::server server(service.router(), so);
   rt::signal_set sigs{SIGTERM, SIGINT};
   const rt::cancel_token parent = co_await rt::current_token();
   rt::task_scope scope(parent);
@@ -278,7 +300,6 @@ int main(int argc, char** argv) {
   }
   auto s = read_settings(cmd == "bootstrap");
   if (!s) return 2;
-  raise_file_limit();
   rt::reactor r;
   return r.block_on(run(std::move(*s), cmd == "bootstrap"));
 }

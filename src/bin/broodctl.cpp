@@ -28,6 +28,7 @@ namespace {
 constexpr const char* usage = R"(usage: broodctl [--json] [--api URL] [--token-file FILE] COMMAND
   pending                         nodes waiting for approval
   approve ID [--role scout]       admit a node (worker unless --role scout)
+  reject ID                       refuse a pending registration (the node may register again)
   remove ID                       remove a node (rotates the brood key)
   members                         admitted nodes
   node ID                         one node's status
@@ -134,6 +135,7 @@ std::optional<call> parse_command(std::vector<std::string> a) {
   const auto& c = a[0];
   if (c == "pending" && n == 1) return call{"GET", "/pending", ""};
   if (c == "approve" && n == 2) return call{"POST", "/approve/" + a[1], "{\"role\":" + quoted(role.value_or("worker")) + "}"};
+  if (c == "reject" && n == 2) return call{"DELETE", "/pending/" + a[1], ""};
   if (c == "remove" && n == 2) return call{"DELETE", "/nodes/" + a[1], ""};
   if (c == "members" && n == 1) return call{"GET", "/members", ""};
   if (c == "node" && n == 2) return call{"GET", "/nodes/" + a[1], ""};

@@ -7,6 +7,7 @@
 #include <brood/rt/io_op.hpp>
 
 #include <cstdio>
+#include <optional>
 
 namespace brood::http {
 
@@ -16,13 +17,18 @@ struct h1_connection final : server::connection_base {
   transport* t = nullptr;
   bool draining = false;
   bool between_requests = true;  // a drain may close at once
+  bool handling = false;         // a request is with its handler, or its response going out
   rt::cancel_source* stream_stop = nullptr;  // while a streamed body is being sent
   void drain() noexcept override {
     draining = true;
     if (between_requests) t->shutdown();
     if (stream_stop) stream_stop->request_cancel();
   }
-  bool idle() const noexcept override { return between_requests; }
+  bool idle() const noexcept override { return !handling; }
+  void evict() noexcept override {
+    draining = true;
+    t->shutdown();
+  }
 };
 
 /// The head of a streamed response: chunked (HTTP/1.0: the body ends with the connection), and
@@ -173,9 +179,28 @@ rt::task<void> serve_http1(server& s, std::unique_ptr<transport> t, std::string 
       break;
     }
 
-    // The body, against the same request deadline.
+    // The body, against the same request deadline, within the budget all connections share
+    // (a chunked body's length is unknown: it takes the most a body may be).
     request& req = head->req;
     const auto deadline = started + o.request_timeout;
+    const std::size_t reserved = head->framing == body_framing::content_length ? static_cast<std::size_t>(head->content_length)
+                                 : head->framing == body_framing::chunked      ? o.max_body_bytes
+                                                                               : 0;
+    if (reserved > 0 && !s.reserve_body(reserved)) {
+      auto r = error_response(503, std::string(reason_phrase(503)));
+      r.headers.push_back({"retry-after", "1"});
+      auto out = serialize(r, true, false);
+      (void)co_await t->write_all(bytes(out), rt::io_options{rt::clock::now() + o.request_timeout});
+      s.log({remote, "http/1.1", req.method, req.path, 503, r.body.size(), 0});
+      break;
+    }
+    struct body_reservation {
+      server& s;
+      std::size_t n;
+      ~body_reservation() { s.release_body(n); }
+    };
+    std::optional<body_reservation> held;
+    if (reserved > 0) held.emplace(s, reserved);
     if (head->framing != body_framing::none && req.header_value("expect") == "100-continue") {
       static const std::string cont = "HTTP/1.1 100 Continue\r\n\r\n";
       (void)co_await t->write_all(bytes(cont), rt::io_options{deadline});
@@ -223,7 +248,9 @@ rt::task<void> serve_http1(server& s, std::unique_ptr<transport> t, std::string 
       break;
     }
 
+    held.reset();  // the handler's now
     req.remote = remote;
+    c.handling = true;
     response resp = co_await s.dispatch(req);
     if (resp.stream && req.method != "HEAD") {
       s.log({remote, "http/1.1", req.method, req.path, resp.status, resp.body.size(),
@@ -236,6 +263,7 @@ rt::task<void> serve_http1(server& s, std::unique_ptr<transport> t, std::string 
     auto w = co_await t->write_all(bytes(out), rt::io_options{rt::clock::now() + o.request_timeout});
     const double ms = std::chrono::duration<double, std::milli>(rt::clock::now() - started).count();
     s.log({remote, "http/1.1", req.method, req.path, resp.status, resp.body.size(), ms});
+    c.handling = false;
     if (!w || close) break;
   }
   *registered = nullptr;

@@ -14,6 +14,7 @@
 
 #include <nghttp2/nghttp2.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstring>
@@ -52,7 +53,7 @@ struct h2_request {
   response resp;  // resp.body from body_off on is what is left to send
   std::size_t header_bytes = 0;
   std::size_t body_off = 0;
-  int reject = 0;  // 431 / 413, answered without running a handler
+  int reject = 0;  // 431 / 413 / 503, answered without running a handler
   bool closed = false;
   bool dispatched = false;
   bool responded = false;
@@ -72,10 +73,20 @@ class h2_server_connection final : public server::connection_base {
   ~h2_server_connection() {
     nghttp2_session_del(_session);
     for (auto& [id, r] : _streams) delete r;
+    _s.release_body(_buffered);
   }
 
   rt::task<void> run(std::string prefix, server::connection_base** registered);
-  bool idle() const noexcept override { return _streams.empty(); }
+  /// Streams whose request is still arriving do not count: closing them loses no handler's work
+  /// (and a client holding half-sent streams cannot make its connections unevictable).
+  bool idle() const noexcept override {
+    return std::none_of(_streams.begin(), _streams.end(), [](auto& e) { return e.second->dispatched; });
+  }
+  void evict() noexcept override {
+    _closed = true;
+    _t->shutdown();  // the reader's read ends
+    _want_write.notify();
+  }
   void drain() noexcept override {
     if (_draining) return;
     _draining = true;
@@ -104,6 +115,10 @@ class h2_server_connection final : public server::connection_base {
   rt::task<void> pump(std::int32_t id, h2_request* r);
   void respond(std::int32_t id, h2_request* r);
   void release(std::int32_t id, h2_request* r) noexcept;
+  void unbuffer(std::size_t n) noexcept {
+    _buffered -= n;
+    _s.release_body(n);
+  }
   /// Resets streams past their deadlines; the next deadline to look again at (none: idle).
   std::optional<rt::clock::time_point> expire_streams();
 
@@ -158,9 +173,10 @@ int h2_server_connection::on_data(nghttp2_session* s, std::uint8_t, std::int32_t
   auto* r = static_cast<h2_request*>(nghttp2_session_get_stream_user_data(s, id));
   if (!r || r->reject) return 0;
   const auto& o = self->_s.options();
-  if (r->req.body.size() + len > o.max_body_bytes || self->_buffered + len > o.max_connection_body_bytes) {
-    r->reject = 413;
-    self->_buffered -= r->req.body.size();
+  const bool too_large = r->req.body.size() + len > o.max_body_bytes || self->_buffered + len > o.max_connection_body_bytes;
+  if (too_large || !self->_s.reserve_body(len)) {
+    r->reject = too_large ? 413 : 503;
+    self->unbuffer(r->req.body.size());
     r->req.body.clear();
     r->req.body.shrink_to_fit();
     self->respond(id, r);  // answer now; the rest of the body is read and dropped
@@ -178,7 +194,7 @@ int h2_server_connection::on_frame_recv(nghttp2_session* s, const nghttp2_frame*
   auto* r = static_cast<h2_request*>(nghttp2_session_get_stream_user_data(s, f->hd.stream_id));
   if (!r || r->dispatched) return 0;
   r->dispatched = true;
-  self->_buffered -= r->req.body.size();  // the handler's now
+  self->unbuffer(r->req.body.size());  // the handler's now
   if (r->reject) {
     self->respond(f->hd.stream_id, r);
   } else {
@@ -223,7 +239,7 @@ ssize_t h2_server_connection::read_body(nghttp2_session*, std::int32_t, std::uin
 }
 
 void h2_server_connection::release(std::int32_t id, h2_request* r) noexcept {
-  if (!r->dispatched) _buffered -= r->req.body.size();
+  if (!r->dispatched) unbuffer(r->req.body.size());
   _streams.erase(id);
   delete r;
 }

@@ -85,23 +85,39 @@ bool server::make_room(const std::string& client) {
     return false;
   }
   if (_slots.size() < _opts.max_connections) return true;
-  // Full: the oldest connection doing nothing goes — a handshake still under way after a
-  // second, or one between requests. One that is serving a request stays.
+  // Full: a connection doing nothing goes — a handshake still under way after a second, or one
+  // with no request handed to a handler — the oldest of the client holding most of them, so
+  // that whoever floods pays first. One that is serving a request stays.
   const auto now = rt::clock::now();
+  slot* victim = nullptr;
+  std::size_t victim_holds = 0;
   for (auto& s : _slots) {
     if (s.evicted) continue;
     const bool handshaking = !s.conn && s.fd >= 0 && now - s.accepted > std::chrono::seconds(1);
     if (!handshaking && !(s.conn && s.conn->idle())) continue;
-    if (s.conn)
-      s.conn->drain();
-    else
-      ::shutdown(s.fd, SHUT_RDWR);  // the handshake's next read ends
-    s.evicted = true;
-    ++_stats.evicted;
-    return true;
+    const auto holds = _per_client[s.client];
+    if (holds > victim_holds) victim = &s, victim_holds = holds;  // oldest first: ties keep the older
   }
-  ++_stats.refused_full;
-  return false;
+  if (!victim) {
+    ++_stats.refused_full;
+    return false;
+  }
+  if (victim->conn)
+    victim->conn->evict();
+  else
+    ::shutdown(victim->fd, SHUT_RDWR);  // the handshake's next read ends
+  victim->evicted = true;
+  ++_stats.evicted;
+  return true;
+}
+
+bool server::reserve_body(std::size_t n) noexcept {
+  if (_buffered_bodies + n > _opts.max_buffered_body_bytes) {
+    ++_stats.body_budget_refused;
+    return false;
+  }
+  _buffered_bodies += n;
+  return true;
 }
 
 rt::task<void> server::serve(net::listener& l, tls::server_credentials* creds) {

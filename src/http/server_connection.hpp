@@ -14,8 +14,10 @@ struct server::connection_base {
   connection_base* next = nullptr;
   /// Stop taking new requests; finish the ones in progress; then end the connection.
   virtual void drain() noexcept = 0;
-  /// No request under way: closing it (to make room) loses nothing.
+  /// No request handed to a handler: closing it (to make room) loses no work done.
   virtual bool idle() const noexcept = 0;
+  /// Closes an idle connection at once (a request half-sent is cut: its client retries).
+  virtual void evict() noexcept = 0;
 
  protected:
   ~connection_base() = default;

@@ -43,8 +43,9 @@ struct client {
   }
 };
 
-inline std::string register_body(const crypto::identity& node, const std::string& host, const std::string& ep) {
-  records::pending_record p{node.pk(), host, {ep}, rt::unix_ms()};
+inline std::string register_body(const crypto::identity& node, const std::string& host, const std::string& ep,
+                                 std::int64_t ts = 0) {
+  records::pending_record p{node.pk(), host, {ep}, ts ? ts : rt::unix_ms()};
   const auto owner = records::names("brood.test").pending_shard(records::shard_of(node.pk(), 16));
   return "{\"record\":\"" + records::encode(p, owner, node) + "\"}";
 }

@@ -239,7 +239,7 @@ static rt::task<void> registration_flood() {
   const bool ready = co_await rl.setup();
   if (!ready) BROOD_SKIP("the DNS lab did not start (packages knot, unbound, dnsdist)");
   api::api_options o{"brood.test", token};
-  o.registrations = {1000, 1000};  // every flood request from one address gets through the limiter
+  o.registrations = o.registration_writes = {1000, 1000};  // the caps alone are tried here
   o.requests = {1000, 1000};
   o.max_pending = 20;
   o.max_pending_per_shard = 3;
@@ -293,9 +293,10 @@ static rt::task<void> limits_on_the_write_path() {
 
 BROOD_RT_TEST(a_change_past_the_dns_limits_is_refused_before_it_is_written) { co_await limits_on_the_write_path(); }
 
-// H4: strangers and pending nodes asking cost the Cloudflare budget nothing: every answer comes
-// from the scout's view. (The old code spent two calls per GET /nodes/<id> and sixteen per
-// stranger heartbeat.)
+// H4, M2: strangers and pending nodes asking cost the Cloudflare budget nothing: every answer
+// comes from the scout's view. (The old code spent two calls per GET /nodes/<id> and sixteen per
+// stranger heartbeat.) Registrations cost it what the scout allows all clients together, a
+// repeated one nothing; the operator can refuse one.
 static rt::task<void> strangers_spend_no_budget() {
   test::cloudflare_fake_server cf;
   auto dns = std::move(*provider::cloudflare_provider::make(cf.options()));
@@ -308,7 +309,8 @@ static rt::task<void> strangers_spend_no_budget() {
   BOOST_REQUIRE_MESSAGE(boot.has_value(), why);
   serving s;
   api::api_options o{"brood.test", token};
-  o.requests = {1000, 1000};
+  o.requests = o.registrations = {1000, 1000};
+  o.registration_writes = {0, 4};  // one for the pending node below, then three
   auto made = std::make_unique<api::api>(std::move(o), *dns, scout, key);
   std::string started_why;
   auto started = co_await made->start(&started_why);
@@ -338,6 +340,46 @@ static rt::task<void> strangers_spend_no_budget() {
     BOOST_TEST(r.status == 200, r.body);
   }
   BOOST_TEST(cf.fake.calls() == calls_before);  // 400 requests, not one provider call
+
+  // A pending agent restarted a few times: the same registration again writes nothing; one
+  // dated two minutes off is refused outright.
+  for (int i = 0; i < 5; ++i) {
+    r = co_await s.c->send("POST", "/register", register_body(pending, "p", "192.0.2.60:51820"), &pending, false,
+                           rt::unix_ms() + i);
+    BOOST_TEST(r.status == 202, r.body);
+  }
+  const auto stale = seeded(61);
+  r = co_await s.c->send("POST", "/register", register_body(stale, "s", "192.0.2.61:51820", rt::unix_ms() - 120'000),
+                         &stale, false);
+  BOOST_TEST(r.status == 400, r.body);
+  BOOST_TEST(cf.fake.calls() == calls_before);
+
+  // Fresh keys from many places, faster than the scout writes registrations for all clients
+  // together: past the burst each is refused before the provider is called.
+  const auto calls_at_burst = cf.fake.calls();
+  int written = 0, busy = 0;
+  for (std::uint32_t i = 0; i < 30; ++i) {
+    const auto fresh = numbered(0x66, i);
+    r = co_await s.c->send("POST", "/register", register_body(fresh, "f", "192.0.2.62:51820"), &fresh, false);
+    if (r.status == 202) ++written;
+    if (r.status == 503 && r.body.find("faster") != std::string::npos) ++busy;
+  }
+  BOOST_TEST(written == 3);
+  BOOST_TEST(busy == 27);
+  const auto calls_per_write = (cf.fake.calls() - calls_at_burst) / 3;
+  BOOST_TEST(cf.fake.calls() - calls_at_burst == 3 * calls_per_write);  // the refused cost nothing
+
+  // The operator refuses one: its record is gone, it is no longer known, a second refusal is 404.
+  const auto refused = numbered(0x66, 0);
+  r = co_await s.c->send("DELETE", "/pending/" + refused.id10(), "", nullptr, true);
+  BOOST_TEST(r.status == 200, r.body);
+  r = co_await s.c->send("GET", "/pending", "", nullptr, true);
+  BOOST_TEST(r.body.find(refused.id10()) == std::string::npos, r.body);
+  r = co_await s.c->send("GET", "/nodes/" + refused.id10(), "", &refused, false);
+  BOOST_TEST(r.status == 404, r.body);
+  r = co_await s.c->send("DELETE", "/pending/" + refused.id10(), "", nullptr, true);
+  BOOST_TEST(r.status == 404, r.body);
+
   r = co_await s.c->send("POST", "/approve/" + pending.id10(), "", nullptr, true);
   BOOST_TEST(r.status == 200, r.body);
   co_await s.stop_serving();

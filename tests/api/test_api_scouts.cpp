@@ -439,6 +439,37 @@ static rt::task<void> short_token() {
 
 BROOD_RT_TEST(a_short_operator_token_is_refused_at_start) { co_await short_token(); }
 
+// Two processes of one scout share its state directory: neither's save lowers what the other
+// remembered (a restart of either then refuses what both refused before), and the pins saved
+// are those of the newer _meta.
+static rt::task<void> shared_state_dir() {
+  char t[] = "/tmp/brood-state-XXXXXX";
+  const std::string dir = ::mkdtemp(t);
+  const records::names names("brood.test");
+  const auto scout = seeded(1), other_scout = seeded(2);
+  api::scout_view a(names, scout), b(names, scout);
+  a.trust.scouts = {scout.pk(), other_scout.pk()};
+  (void)a.trust.admit("meta", 2000);
+  (void)a.trust.admit("n alpha", 500);
+  auto saved = co_await a.save(dir);
+  BOOST_REQUIRE(saved.has_value());
+  b.trust.scouts = {scout.pk()};  // behind: it has not followed the newer _meta yet
+  (void)b.trust.admit("meta", 1000);
+  (void)b.trust.admit("n beta", 700);
+  saved = co_await b.save(dir);
+  BOOST_REQUIRE(saved.has_value());
+  api::scout_view restarted(names, scout);
+  saved = co_await restarted.load(dir);
+  BOOST_REQUIRE(saved.has_value());
+  BOOST_TEST(restarted.trust.highest("n alpha") == 500);
+  BOOST_TEST(restarted.trust.highest("n beta") == 700);
+  BOOST_TEST(restarted.trust.highest("meta") == 2000);
+  BOOST_TEST(restarted.trust.scouts.size() == 2u);
+  std::filesystem::remove_all(dir);
+}
+
+BROOD_RT_TEST(processes_sharing_a_state_dir_never_lower_each_others_memory) { co_await shared_state_dir(); }
+
 BROOD_RT_TEST(a_crash_after_the_journal_is_finished_on_restart) { co_await crash_at("journal"); }
 BROOD_RT_TEST(a_crash_after_the_keys_is_finished_on_restart) { co_await crash_at("keys"); }
 BROOD_RT_TEST(a_crash_after_the_switch_is_finished_on_restart) { co_await crash_at("switch"); }

@@ -200,7 +200,8 @@ rt::task<void> watch_flow() {
 BROOD_RT_TEST(operator_actions_are_pushed_to_watching_nodes) { co_await watch_flow(); }
 
 // A removed node hears nothing more: its stream ends with the removal (the review's M9: it used
-// to go on receiving every later write, and hold a watcher slot).
+// to go on receiving every later write, and hold a watcher slot), at the process that removed it
+// and at every other one once it reads the brood.
 static rt::task<void> removed_node_watch() {
   rotation_lab rl;
   const bool ready = co_await rl.setup();
@@ -220,6 +221,28 @@ static rt::task<void> removed_node_watch() {
   BOOST_TEST((exit.has_value() && exit->success()));
   r = co_await rl.c->send("GET", "/metrics", "", nullptr, false);
   BOOST_TEST(r.body.find("brood_api_watchers 0\n") != std::string::npos, r.body);
+
+  // Removed through another process of the scout: this one ends the stream at its next read.
+  serving other;
+  auto key = api::load_brood_key(rl.state + "/brood.key");
+  BOOST_REQUIRE(key.has_value());
+  auto second = std::make_unique<api::api>(api::api_options{"brood.test", token, rl.state}, *rl.dns, rl.scout, *key);
+  co_await other.serve_api(std::move(second), rl.lab);
+  auto w2 = watcher::start(rl.lab.pki, other.l->local_address()->port(), rl.nodes[1]);
+  BOOST_REQUIRE(w2.has_value());
+  hello = co_await w2->line();
+  BOOST_REQUIRE(hello.has_value());
+  r = co_await rl.c->send("DELETE", "/nodes/" + rl.nodes[1].id10(), "", nullptr, true);
+  BOOST_TEST(r.status == 200, r.body);
+  std::string why;
+  auto refreshed = co_await other.service->refresh(&why);
+  BOOST_TEST(refreshed.has_value(), why);
+  ended = false;
+  for (int i = 0; i < 200 && !ended; ++i) ended = !(co_await w2->line()).has_value();
+  BOOST_TEST(ended);
+  exit = co_await w2->p.wait();
+  BOOST_TEST((exit.has_value() && exit->success()));
+  co_await other.stop_serving();
   co_await rl.stop_serving();
   co_await rl.lab.stop();
 }

@@ -255,6 +255,31 @@ BROOD_RT_TEST(request_bodies_buffered_per_connection_are_capped) {
   co_await srv.stop();
 }
 
+// And in all: bodies arriving on many connections together are bounded too, the stream that
+// would take them past it answered 503.
+BROOD_RT_TEST(request_bodies_buffered_over_all_connections_are_capped) {
+  http::server_options o;
+  o.max_connection_body_bytes = 40 * 1024;
+  o.max_buffered_body_bytes = 60 * 1024;
+  o.request_timeout = 5s;
+  served srv(o);
+  raw_h2 c[3];
+  std::int32_t ids[3];
+  for (int i = 0; i < 3; ++i) {
+    BOOST_REQUIRE(co_await c[i].open(srv.addr));
+    ids[i] = c[i].request("POST", "/echo", true);
+    BOOST_REQUIRE(co_await c[i].flush());
+    c[i].data(ids[i], 25 * 1024);  // under each connection's 40 KiB
+    BOOST_REQUIRE(co_await c[i].flush());
+    co_await c[i].read_for(300ms, [&] { return !c[i].status.empty(); });
+  }
+  BOOST_TEST(c[0].status.empty());  // held, still arriving
+  BOOST_TEST(c[1].status.empty());
+  BOOST_TEST(c[2].status[ids[2]] == 503);
+  BOOST_TEST(srv.srv.stats().body_budget_refused == 1u);
+  co_await srv.stop();
+}
+
 namespace {
 /// A plain TCP connection to `to` from `source` (an address on lo), or -1.
 int tcp_from(const char* source, std::uint16_t port) {
@@ -312,6 +337,65 @@ BROOD_RT_TEST(a_full_server_makes_room_by_closing_its_oldest_idle_connection) {
   BOOST_TEST(srv.srv.stats().refused_full == 0u);
   for (int fd : idle)
     if (fd >= 0) ::close(fd);
+  co_await srv.stop();
+}
+
+namespace {
+/// Whether the server has closed `fd` (EOF waiting), without blocking.
+bool closed_by_server(int fd) {
+  char b;
+  return ::recv(fd, &b, 1, MSG_DONTWAIT) == 0;
+}
+}  // namespace
+
+// Full, and the one flooding holds most: room is made from its connections, never from a
+// client with a few older ones (the old server closed the oldest, whoever held it).
+BROOD_RT_TEST(room_is_made_from_the_client_holding_most_connections) {
+  http::server_options o;
+  o.max_connections = 20;
+  served srv(o);
+  std::vector<int> few, many;
+  for (int i = 0; i < 5; ++i) few.push_back(tcp_from("127.0.0.6", srv.addr.port()));
+  for (int i = 0; i < 15; ++i) many.push_back(tcp_from("127.0.0.5", srv.addr.port()));
+  (void)co_await sleep_for(1100ms);
+  for (int i = 0; i < 3; ++i) {
+    const int st = co_await srv.hello_status();
+    BOOST_TEST(st == 200);
+  }
+  (void)co_await sleep_for(100ms);
+  BOOST_TEST(srv.srv.stats().evicted >= 1u);
+  int few_closed = 0, many_closed = 0;
+  for (int fd : few) few_closed += closed_by_server(fd);
+  for (int fd : many) many_closed += closed_by_server(fd);
+  BOOST_TEST(few_closed == 0);
+  BOOST_TEST(many_closed >= 1);
+  for (int fd : few) ::close(fd);
+  for (int fd : many) ::close(fd);
+  co_await srv.stop();
+}
+
+// Connections holding only half-sent HTTP/2 streams (HEADERS, never the end) are doing nothing
+// a handler started: a full server closes them to make room (the old one counted any open
+// stream as busy, so 20 such connections kept everyone out until the request deadline).
+BROOD_RT_TEST(half_sent_streams_do_not_keep_a_full_server_full) {
+  http::server_options o;
+  o.max_connections = 20;
+  o.request_timeout = 30s;
+  served srv(o);
+  std::vector<std::unique_ptr<raw_h2>> holders;
+  for (int i = 0; i < 20; ++i) {
+    auto h = std::make_unique<raw_h2>();
+    BOOST_REQUIRE(co_await h->open(srv.addr));
+    for (int k = 0; k < 5; ++k) h->request("POST", "/echo", true);
+    BOOST_REQUIRE(co_await h->flush());
+    holders.push_back(std::move(h));
+  }
+  (void)co_await sleep_for(200ms);
+  BOOST_TEST(srv.srv.open_connections() == 20u);
+  const int st = co_await srv.hello_status();
+  BOOST_TEST(st == 200);
+  BOOST_TEST(srv.srv.stats().evicted >= 1u);
+  BOOST_TEST(srv.srv.stats().refused_full == 0u);
   co_await srv.stop();
 }
 

@@ -1,12 +1,12 @@
 // api: brood-api, the scouts' HTTPS API (SPEC §6), as handlers for http::server. Operators
 // authenticate with the bearer token; nodes sign their requests (auth/request_signature.hpp).
 //
-// It serves: POST /register, GET /pending, POST /approve/<id>, GET /members, GET /nodes/<id>,
-// DELETE /nodes/<id> (removal with key rotation), POST /heartbeat, GET /watch (the records just
-// written, streamed: watch_hub.hpp), the vlans and their members (POST/GET /vlans,
-// DELETE /vlans/<vni>, POST/GET /vlans/<vni>/members, DELETE /vlans/<vni>/members/<id>), trails
-// (POST/GET /trails, DELETE /trails/<remote_domain>), GET /status (operator), GET /healthz,
-// GET /metrics.
+// It serves: POST /register, GET /pending, POST /approve/<id>, DELETE /pending/<id> (refusal),
+// GET /members, GET /nodes/<id>, DELETE /nodes/<id> (removal with key rotation), POST
+// /heartbeat, GET /watch (the records just written, streamed: watch_hub.hpp), the vlans and their
+// members (POST/GET /vlans, DELETE /vlans/<vni>, POST/GET /vlans/<vni>/members, DELETE
+// /vlans/<vni>/members/<id>), trails (POST/GET /trails, DELETE /trails/<remote_domain>), GET
+// /status (operator), GET /healthz, GET /metrics.
 //
 // Every read is answered from the scout's verified view (scout_view.hpp), never from a provider
 // call. Every change is one provider edit — a read-modify-write of the names it touches, all
@@ -56,6 +56,9 @@ struct api_options {
   /// Per client address (429 past them): every request, and registrations (which write) apart.
   rate requests{20, 100};
   rate registrations{0.2, 10};
+  /// Registrations written, from all clients together: what strangers can spend of the
+  /// provider's budget (503 past it).
+  rate registration_writes{0.5, 20};
   /// How often the view is read whole from the provider (besides the sets each change reads):
   /// how long another process's change may take to show in this one's answers.
   std::chrono::milliseconds refresh{10'000};
@@ -196,6 +199,7 @@ class api {
   rt::task<http::response> do_register(const http::request& req);
   rt::task<http::response> pending(const http::request& req);
   rt::task<http::response> approve(const http::request& req, std::string id);
+  rt::task<http::response> reject(const http::request& req, std::string id);
   rt::task<http::response> members(const http::request& req);
   rt::task<http::response> node(const http::request& req, std::string id);
   /// Wakes the GET /nodes/<id>?wait= long polls (a membership changed).
@@ -291,7 +295,7 @@ class api {
   std::int64_t _last_refresh_ms = 0, _last_repair_ms = 0;
   std::string _refresh_error;
   std::vector<std::string> _junk;  // sets the last full read found carrying texts that do not verify
-  rate_limiter _limit, _register_limit;
+  rate_limiter _limit, _register_limit, _register_writes;
   rt::async_mutex _writes;  // one change at a time from this process
   counters _c;
 };

@@ -28,6 +28,9 @@ class scout_view {
  public:
   /// A registration older than this is forgotten (and goes at the next write of its shard).
   static constexpr std::int64_t pending_ttl_ms = 24 * 3600 * 1000LL;
+  /// Nor is one dated further ahead than this counted (POST /register refuses more than the
+  /// API's skew; this is for registrations another scout, whose clock is off, accepted).
+  static constexpr std::int64_t pending_ahead_ms = 5 * 60 * 1000LL;
 
   scout_view(const records::names& n, const crypto::identity& scout);
 

@@ -50,6 +50,8 @@ class watch_hub {
   std::shared_ptr<http::body_stream> subscribe(std::string node);
   /// Ends `node`'s stream once what is queued has gone out (a removed node hears no more).
   void end(const std::string& node) noexcept;
+  /// Ends the stream of every node `keep` says no to (nodes removed by another process).
+  void end_unless(const std::function<bool(const std::string& node)>& keep);
 
   struct counters {
     std::uint64_t writes_published = 0, subscriptions = 0, overflows = 0;

@@ -1,14 +1,14 @@
 // http::server: HTTPS (ALPN h2 or http/1.1) and plain (h2c by preface, else HTTP/1.1) serving
 // of a router, as tasks on the reactor.
 //
-// Limits: header bytes (431), body bytes (413, 1 MiB by default) and request bodies buffered per
-// connection, concurrent streams per connection, an idle deadline, a deadline for a whole
-// request to arrive (HTTP/1.1 and each HTTP/2 stream: slow clients are cut off), a deadline for
-// a response to make progress (a client that stops reading), and connections: at most
-// max_connections_per_client per client (net::client_key) and max_connections in all — past
-// that, the oldest connection doing nothing (no request under way, or a TLS handshake that has
-// not finished) is closed to make room, so that a flood of idle connections can keep nobody
-// out. HTTP/2 carries nghttp2's rapid-reset and CONTINUATION-flood limits where Debian's
+// Limits: header bytes (431), body bytes (413, 1 MiB by default), request bodies buffered per
+// connection (413) and in all (503), concurrent streams per connection, an idle deadline, a
+// deadline for a whole request to arrive (HTTP/1.1 and each HTTP/2 stream: slow clients are cut
+// off), a deadline for a response to make progress (a client that stops reading), and
+// connections: at most max_connections_per_client per client (net::client_key) and
+// max_connections in all — past that, a connection doing nothing (no request handed to a
+// handler, or a TLS handshake that has not finished) is closed to make room, the oldest of the
+// client holding most, so that a flood of idle or half-sent connections can keep nobody out. HTTP/2 carries nghttp2's rapid-reset and CONTINUATION-flood limits where Debian's
 // nghttp2 has them. shutdown() is graceful: stop accepting, GOAWAY / close idle connections,
 // let requests in progress finish, and cut what is left after the drain deadline. One access
 // log line per request. Lifetime: serve() must have returned before the server is destroyed.
@@ -43,9 +43,11 @@ struct server_options {
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_body_bytes = 1 << 20;
   std::size_t max_connection_body_bytes = 4 << 20;  // request bodies buffered at once, per connection
+  std::size_t max_buffered_body_bytes = 64 << 20;   // and over all connections
   std::uint32_t max_concurrent_streams = 100;
   std::size_t max_connections = 4096;
-  std::size_t max_connections_per_client = 64;
+  /// Generous: the nodes of a site behind one NAT share a client (each holds one connection).
+  std::size_t max_connections_per_client = 256;
   std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds request_timeout{10'000};  // from a request's first byte to its last
   std::chrono::milliseconds handshake_timeout{10'000};
@@ -63,6 +65,7 @@ struct server_stats {
   std::uint64_t evicted = 0;             // idle connections closed to make room
   std::uint64_t refused_full = 0;        // max_connections busy: closed at once
   std::uint64_t stream_timeouts = 0;     // HTTP/2 streams reset: request or response stalled
+  std::uint64_t body_budget_refused = 0; // requests refused 503: max_buffered_body_bytes in use
 };
 
 class server {
@@ -90,6 +93,10 @@ class server {
   void attach(connection_base* c) noexcept;
   void detach(connection_base* c) noexcept;
   server_stats& mutable_stats() noexcept { return _stats; }
+  /// Internal: takes `n` bytes of the request-body budget all connections share (false, and
+  /// counted, when it would go past max_buffered_body_bytes); release_body gives them back.
+  bool reserve_body(std::size_t n) noexcept;
+  void release_body(std::size_t n) noexcept { _buffered_bodies -= n; }
 
  private:
   /// One accepted connection, from accept to close: whom it counts against, and how to close
@@ -111,6 +118,7 @@ class server {
   connection_base* _live = nullptr;  // intrusive list of open connections
   std::list<slot> _slots;            // every accepted connection, oldest first
   std::unordered_map<std::string, std::size_t> _per_client;
+  std::size_t _buffered_bodies = 0;
   bool _draining = false;
 };
 
