@@ -92,6 +92,59 @@ void apply_meta(view& v, trust_store& t, const names& n, const texts& answer, st
 
 namespace {
 
+/// A member text beside a set's header, with what its plain fields say (`opened`: its box, if
+/// any, opened with a key of the ring).
+struct set_text {
+  std::string_view text;
+  std::string identity;
+  std::int64_t ts = 0;
+  bool opened = true;
+};
+
+/// The subset of `texts` whose members_digest is `digest`. Any subset that matches is the set
+/// the scout signed, so choosing costs hashing, never trust; tried in order: all of them; older
+/// records of one identity set aside (a member re-signed since, its old record put back);
+/// boxes no key opens set aside (records from before a rotation); both; then, for small sets,
+/// each one text more (a removed member's old record put back). Nothing if none matches (then
+/// the set is read as incomplete, and nothing is removed). A text signed after the header is
+/// never set aside: it is a write under way, which the incomplete path takes in.
+std::optional<std::vector<std::string_view>> subset_with_digest(const std::vector<set_text>& texts,
+                                                                const std::string& digest, std::int64_t header_ts) {
+  auto pick = [&](auto keep) {
+    std::vector<std::string_view> out;
+    for (std::size_t i = 0; i < texts.size(); ++i)
+      if (texts[i].ts > header_ts || keep(i)) out.push_back(texts[i].text);
+    return out;
+  };
+  auto newest_of_identity = [&](std::size_t i) {
+    for (auto& other : texts)
+      if (other.identity == texts[i].identity && other.ts > texts[i].ts) return false;
+    return true;
+  };
+  const std::vector<std::vector<std::string_view>> tries{
+      pick([](std::size_t) { return true; }), pick(newest_of_identity),
+      pick([&](std::size_t i) { return texts[i].opened; }),
+      pick([&](std::size_t i) { return texts[i].opened && newest_of_identity(i); })};
+  for (auto& c : tries)
+    if (members_digest(c) == digest) return c;
+  constexpr std::size_t max_single_drops = 64;  // bounded hashing: 64 digests of 63 texts
+  const auto& base = tries.back();
+  if (base.size() > max_single_drops) return std::nullopt;
+  auto ts_of = [&](std::string_view text) {
+    for (auto& x : texts)
+      if (x.text.data() == text.data()) return x.ts;
+    return std::int64_t{0};
+  };
+  for (std::size_t drop = 0; drop < base.size(); ++drop) {
+    if (ts_of(base[drop]) > header_ts) continue;
+    std::vector<std::string_view> c;
+    for (std::size_t i = 0; i < base.size(); ++i)
+      if (i != drop) c.push_back(base[i]);
+    if (members_digest(c) == digest) return c;
+  }
+  return std::nullopt;
+}
+
 /// The rule for a set under one name (docs/records.md §2). The newest valid header counts,
 /// never one older than already accepted. When its digest matches the member texts — all of
 /// them, or those left once texts that are not the set's are set aside (their own signature
@@ -178,10 +231,10 @@ std::optional<set_view<Member>> apply_set(const set_view<Member>* current, set_k
 
   bool complete = members_digest(member_texts) == header->digest;
   if (!complete && member_texts.size() <= std::size_t{header->count} + max_extra_checks) {
-    // Texts someone added beside the set: it is complete if those whose own signature fails,
-    // misfiled ones and replays are exactly what keeps the digest from matching. (A box no key
-    // opens still belongs, unless it is a replay.)
-    std::vector<std::string_view> signed_texts;
+    // Texts someone added beside the set. Those whose own signature fails, misfiled ones and
+    // replays are set aside at once; among the rest, the subset the header's digest names is
+    // the set (subset_with_digest).
+    std::vector<set_text> signed_texts;
     std::vector<problem> junk;
     for (auto text : member_texts) {
       if (t.refused_before(text, signers)) {
@@ -197,12 +250,14 @@ std::optional<set_view<Member>> apply_set(const set_view<Member>* current, set_k
       } else if (replayed(text)) {
         junk.push_back({owner, error::replayed, true});
       } else {
-        signed_texts.push_back(text);
+        auto p = peek(text);
+        signed_texts.push_back({text, p ? p->first : std::string(text), p ? p->second : 0, m.has_value()});
       }
     }
-    if (!junk.empty() && members_digest(signed_texts) == header->digest) {
+    if (auto found = subset_with_digest(signed_texts, header->digest, header->ts)) {
       complete = true;
-      member_texts = std::move(signed_texts);
+      for (std::size_t i = found->size(); i < signed_texts.size(); ++i) junk.push_back({owner, error::replayed, true});
+      member_texts = std::move(*found);
       problems.insert(problems.end(), junk.begin(), junk.end());
     }
   }
