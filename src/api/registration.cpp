@@ -262,6 +262,10 @@ rt::task<http::response> api::approve(const http::request& req, std::string id) 
 
 rt::task<http::response> api::members(const http::request& req) {
   if (auto refused = admit(req, true)) co_return std::move(*refused);
+  // Rendered once per view version: an operator's `watch broodctl members` or a dashboard
+  // costs a copy, not 100 nodes' JSON, per request.
+  if (_members_body.version == _sv.version() && !_members_body.body.empty())
+    co_return json_ok(200, _members_body.body);
   json::writer w;
   w.begin_array();
   for (auto* node : _sv.view.nodes()) {
@@ -271,7 +275,8 @@ rt::task<http::response> api::members(const http::request& req) {
     w.end_object();
   }
   w.end_array();
-  co_return json_ok(200, w.take());
+  _members_body = {_sv.version(), w.take()};
+  co_return json_ok(200, _members_body.body);
 }
 
 namespace {

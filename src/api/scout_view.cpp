@@ -19,6 +19,7 @@ scout_view::scout_view(const records::names& n, const crypto::identity& scout) :
 }
 
 std::vector<records::problem> scout_view::fold(const std::vector<rrset>& sets, std::int64_t now_ms) {
+  ++_version;
   std::vector<records::problem> problems;
   std::vector<records::pushed_set> brood_sets;
   for (auto& s : sets) {

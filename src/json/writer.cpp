@@ -32,6 +32,18 @@ void append_quoted(std::string& out, std::string_view s) {
   static const char* hex = "0123456789abcdef";
   out += '"';
   for (std::size_t i = 0; i < s.size();) {
+    // A run of plain ASCII goes in one append (most strings are nothing else).
+    std::size_t run = i;
+    while (run < s.size()) {
+      const auto r = static_cast<unsigned char>(s[run]);
+      if (r < 0x20 || r >= 0x80 || r == '"' || r == '\\') break;
+      ++run;
+    }
+    if (run > i) {
+      out.append(s.data() + i, run - i);
+      i = run;
+      continue;
+    }
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c == '"' || c == '\\') {
       out += '\\';
@@ -47,9 +59,6 @@ void append_quoted(std::string& out, std::string_view s) {
           out += hex[c >> 4];
           out += hex[c & 15];
       }
-      ++i;
-    } else if (c < 0x80) {
-      out += static_cast<char>(c);
       ++i;
     } else if (std::size_t n = utf8_len(s, i)) {
       out.append(s.substr(i, n));

@@ -205,6 +205,10 @@ class api {
   /// Wakes the GET /nodes/<id>?wait= long polls (a membership changed).
   void membership_changed() noexcept;
   std::vector<rt::wait_slot*> _node_waiters;
+  struct rendered {
+    std::uint64_t version = ~std::uint64_t{0};
+    std::string body;
+  } _members_body;  // GET /members at a view version
   // Vlans (src/api/vlans.cpp).
   rt::task<http::response> create_vlan(const http::request& req);
   rt::task<http::response> list_vlans(const http::request& req);

@@ -51,6 +51,8 @@ class scout_view {
   /// Whether a full read has been folded (before that, the view says nothing).
   bool ready() const noexcept { return _ready; }
   void mark_ready() noexcept { _ready = true; }
+  /// Grows with every fold: an answer rendered at one version is current until it moves.
+  std::uint64_t version() const noexcept { return _version; }
 
   const records::node_record* node(const crypto::public_key& pk) const { return view.find_node(pk); }
   /// The nodes, or registrations, whose id10 is `id10`: more than one only when two keys share
@@ -78,6 +80,7 @@ class scout_view {
   const records::names& _n;
   const crypto::identity& _scout;
   bool _ready = false;
+  std::uint64_t _version = 0;
   std::uint64_t _saved_generation = ~std::uint64_t{0};
   std::vector<crypto::public_key> _saved_pins;
 };
