@@ -10,6 +10,8 @@
 #include <brood/json/value.hpp>
 #include <brood/records/record_set.hpp>
 #include <brood/records/view_reader.hpp>
+#include <brood/records/view_update.hpp>
+#include <brood/rt/task_scope.hpp>
 #include <brood/rt/wall_clock.hpp>
 
 #include <filesystem>
@@ -48,6 +50,21 @@ rt::task<bool> plant(provider::provider& dns, std::string owner, std::string tex
   std::string why;
   auto w = co_await dns.edit(std::move(sets), std::move(fn), &why);
   co_return w.has_value();
+}
+
+/// Starts `made` (the brood read) and serves it with the fake's certificate, a client in `s.c`.
+rt::task<void> serve_on_cloudflare(serving& s, std::unique_ptr<api::api> made, test::cloudflare_fake_server& cf) {
+  std::string why;
+  auto started = co_await made->start(&why);
+  BOOST_REQUIRE_MESSAGE(started.has_value(), why);
+  s.service = std::move(made);
+  http::server_options so;
+  so.access_log = [](const http::access_entry&) {};
+  s.server = std::make_unique<http::server>(s.service->router(), so);
+  s.l.emplace(std::move(*net::listener::bind(net::socket_address::ipv4_loopback(0))));
+  s.creds.emplace(std::move(*tls::server_credentials::load({cf.leaf.cert_file, cf.leaf.key_file})));
+  s.servers.spawn(s.server->serve(*s.l, &*s.creds));
+  s.c.reset(new client{http::h2_client(trusting(cf.pki)), "localhost:" + std::to_string(s.l->local_address()->port())});
 }
 
 /// Two Ed25519 seeds whose keys share their id10 (b2c2050f90): found by a birthday search over
@@ -322,7 +339,6 @@ BROOD_RT_TEST(a_change_past_the_dns_limits_is_refused_before_it_is_written) { co
 static rt::task<void> strangers_spend_no_budget() {
   test::cloudflare_fake_server cf;
   auto dns = std::move(*provider::cloudflare_provider::make(cf.options()));
-  test::test_pki& pki = cf.pki;
   const auto scout = seeded(1);
   api::brood_key key{1, crypto::random_secret_key()};
   std::string why;
@@ -334,17 +350,7 @@ static rt::task<void> strangers_spend_no_budget() {
   o.requests = o.registrations = {1000, 1000};
   o.registration_writes = {0, 4};  // one for the pending node below, then three
   auto made = std::make_unique<api::api>(std::move(o), *dns, scout, key);
-  std::string started_why;
-  auto started = co_await made->start(&started_why);
-  BOOST_REQUIRE_MESSAGE(started.has_value(), started_why);
-  s.service = std::move(made);
-  http::server_options so;
-  so.access_log = [](const http::access_entry&) {};
-  s.server = std::make_unique<http::server>(s.service->router(), so);
-  s.l.emplace(std::move(*net::listener::bind(net::socket_address::ipv4_loopback(0))));
-  s.creds.emplace(std::move(*tls::server_credentials::load({cf.leaf.cert_file, cf.leaf.key_file})));
-  s.servers.spawn(s.server->serve(*s.l, &*s.creds));
-  s.c.reset(new client{http::h2_client(trusting(pki)), "localhost:" + std::to_string(s.l->local_address()->port())});
+  co_await serve_on_cloudflare(s, std::move(made), cf);
 
   const auto pending = seeded(60);
   auto r = co_await s.c->send("POST", "/register", register_body(pending, "p", "192.0.2.60:51820"), &pending, false);
@@ -410,5 +416,66 @@ static rt::task<void> strangers_spend_no_budget() {
 }
 
 BROOD_RT_TEST(strangers_and_pending_nodes_spend_no_provider_budget) { co_await strangers_spend_no_budget(); }
+
+// H2 with Cloudflare, which has no prerequisites: two API processes of one scout make operator
+// changes at the same moments. The change lease is theirs one at a time (a taker that finds
+// another lease beside its own on reading back withdraws), so no change is lost.
+static rt::task<void> cloudflare_lease_takers() {
+  test::cloudflare_fake_server cf;
+  auto dns = std::move(*provider::cloudflare_provider::make(cf.options()));
+  const auto scout = seeded(1);
+  api::brood_key key{1, crypto::random_secret_key()};
+  std::string why;
+  const api::bootstrap_params params{65077, "10.77.0.0/16"};
+  auto boot = co_await api::bootstrap(*dns, n, scout, key, params, &why);
+  BOOST_REQUIRE_MESSAGE(boot.has_value(), why);
+  serving a, b;
+  for (auto* s : {&a, &b}) {
+    api::api_options o{"brood.test", token};
+    o.requests = {1000, 1000};
+    o.lease_wait = std::chrono::seconds(30);
+    auto made = std::make_unique<api::api>(std::move(o), *dns, scout, key);
+    co_await serve_on_cloudflare(*s, std::move(made), cf);
+  }
+  std::vector<int> statuses;
+  auto changes = [&](client* c, int first) -> rt::task<void> {
+    for (int vni = first; vni < first + 4; ++vni) {
+      const std::string body = "{\"vni\":" + std::to_string(vni) + ",\"name\":\"v" + std::to_string(vni) +
+                               "\",\"subnet\":\"10.2" + std::to_string(vni % 100) + ".0.0/24\"}";
+      auto r = co_await c->send("POST", "/vlans", body, nullptr, true);
+      statuses.push_back(r.status);
+      BOOST_TEST(r.status == 201, vni << ": " << r.body);
+    }
+  };
+  {
+    const rt::cancel_token parent = co_await rt::current_token();
+    rt::task_scope both(parent);
+    both.spawn(changes(a.c.get(), 210));
+    both.spawn(changes(b.c.get(), 220));
+    co_await both.join();
+  }
+  BOOST_TEST(statuses.size() == 8u);
+  // Every change is there, as a pinned reader of the provider's records sees it.
+  auto texts = co_await dns->get(n.vlans(), provider::rr_type::txt, &why);
+  BOOST_REQUIRE(texts.has_value());
+  records::view v;
+  records::trust_store t;
+  t.scouts = {scout.pk()};
+  t.keys = {key.key};
+  std::vector<records::problem> problems;
+  auto meta = co_await dns->get(n.meta(), provider::rr_type::txt, &why);
+  BOOST_REQUIRE(meta.has_value());
+  records::apply_meta(v, t, n, *meta, problems);
+  records::apply_vlans(v, t, n, *texts, problems);
+  BOOST_REQUIRE(v.vlans.has_value());
+  BOOST_TEST(v.vlans->complete);
+  BOOST_TEST(v.vlans->members.size() == 8u);
+  co_await a.stop_serving();
+  co_await b.stop_serving();
+  co_await dns->close();
+  co_await cf.stop();
+}
+
+BROOD_RT_TEST(two_processes_on_cloudflare_take_the_change_lease_in_turn) { co_await cloudflare_lease_takers(); }
 
 BOOST_AUTO_TEST_SUITE_END()
