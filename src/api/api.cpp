@@ -311,7 +311,7 @@ rt::task<http::response> api::status(const http::request& req) {
   json::writer w;
   w.begin_object().key("domain").string(_n.domain()).key("scout").string(_scout.id10()).key("process").string(_proc);
   w.key("provider").string(_p.kind()).key("kv").number(static_cast<std::int64_t>(_key.kv));
-  std::string rotation = "none";
+  std::string rotation = _dropped_rotation.empty() ? "none" : _dropped_rotation;
   if (_pending) rotation = (_rotation_failed ? "failed, to be finished: removing " : "removing ") + _pending->id;
   w.key("rotation").string(rotation);
   w.key("members").number(static_cast<std::int64_t>(members));

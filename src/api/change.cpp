@@ -77,9 +77,18 @@ std::optional<std::pair<std::vector<std::string>, std::optional<records::set_hea
   // Held, whole, and under the newest header accepted for that name: a set merged from a
   // partial answer, or one a newer header has overtaken, is not the set as it is, and writing it
   // back could bring back a member removed meanwhile.
+  // And, when `current` has the name just read, the provider holds that header now: a newer one
+  // this process could not verify (crowded out by forgeries, say) means the set moved on
+  // without it.
   const auto newest = _sv.trust.highest(owner + " hdr");
+  const auto signers = records::current_signers(_sv.view, _sv.trust);
+  const auto& now_there = values_of(current, owner);
+  const bool read_now = std::any_of(current.begin(), current.end(), [&](const rrset& s) { return s.name == owner; });
+  const bool header_there = !read_now || std::any_of(now_there.begin(), now_there.end(), [&](const std::string& v) {
+    return records::is_set_header(v) && _sv.trust.verified_before(owner, v, signers);
+  });
   auto from = [&](const auto* set) -> std::optional<std::pair<std::vector<std::string>, std::optional<records::set_header>>> {
-    if (!set || !set->complete || set->header.ts != newest) return std::nullopt;
+    if (!set || !set->complete || set->header.ts != newest || !header_there) return std::nullopt;
     return std::make_pair(set->texts, std::optional<records::set_header>(set->header));
   };
   std::optional<std::pair<std::vector<std::string>, std::optional<records::set_header>>> held;
@@ -92,7 +101,7 @@ std::optional<std::pair<std::vector<std::string>, std::optional<records::set_hea
   }
   if (held) return held;
   // Not held: only a name that holds nothing at all, and never held a set, may start afresh.
-  if (values_of(current, owner).empty() && newest == 0)
+  if (now_there.empty() && newest == 0)
     return std::make_pair(std::vector<std::string>{}, std::optional<records::set_header>{});
   return std::nullopt;
 }

@@ -68,16 +68,25 @@ rt::task<bool> api::catch_up_key() {
   co_return true;
 }
 
-rt::task<bool> api::own_key_is(const brood_key& k) {
+rt::task<rt::result<bool>> api::own_key_is(const brood_key& k) {
   const auto owner = _n.key(_scout.id10());
   std::string why;
   auto texts = co_await _p.get(owner, rr_type::txt, &why);
-  if (!texts) co_return false;
+  if (!texts) co_return texts.error();
+  bool sealed_to_us = false;
   for (auto& t : *texts) {
     auto rec = records::decode_key(t, owner, _sv.trust.scouts);
     if (!rec || rec->kv != k.kv) continue;
+    sealed_to_us = true;
     if (auto key = records::open_key(*rec, _scout); key && *key == k.key) co_return true;
   }
+  if (sealed_to_us) co_return false;  // the brood's key at this kv is another one
+  // No _k of ours at this kv (deleted, or a token thief's doing): the sets say whose key it is.
+  const std::vector<crypto::secret_key> only{k.key};
+  for (auto& [shard, set] : _sv.view.node_shards)
+    for (auto& text : set.texts)
+      if (records::decode_node(text, _n.node_shard(shard), _sv.trust.scouts, only, records::signer_rule::covered))
+        co_return true;
   co_return false;
 }
 

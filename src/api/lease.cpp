@@ -2,9 +2,9 @@
 // while it makes an operator's change, so that two processes (of one scout or of two) never
 // approve into the same address or rotate the key at once (SPEC §5.10). Taken by a provider
 // read-modify-write: RFC 2136 makes that atomic (the prerequisites); Cloudflare has none, so
-// the taker reads the name again after writing and holds only if its lease is the only one
-// there — otherwise it takes its own away and tries again after a random pause, so that two
-// takers at once cannot both hold. A lease nobody releases (its process died) lapses after
+// the taker adds its lease beside what is there, reads the name again and holds only if its
+// lease is the only live one — otherwise it takes its own away and tries again after a random
+// pause, so that two takers at once cannot both hold. A lease nobody releases (its process died) lapses after
 // lease_ms; records that do not verify under the pins never hold it.
 #include <brood/api/api.hpp>
 #include <brood/crypto/box.hpp>
@@ -48,8 +48,11 @@ rt::task<rt::result<void>> api::acquire_lease(std::string_view op, std::string* 
         holder = l->holder + " (" + l->op + ", process " + l->proc + ")";
         return current;  // held elsewhere: wait for it
       }
+      // Added beside what is there (lapsed leases, garbage), never written over it: with
+      // Cloudflare, two takers rewriting the same lapsed record would each read back only its
+      // own. What has lapsed goes when the lease is released.
       auto next = current;
-      next[0].values = {text};  // anything else there has lapsed, or never verified
+      next[0].values.push_back(text);
       return next;  // (_meta as it was)
     };
     auto w = co_await _p.edit(std::move(sets), std::move(fn), why);
@@ -124,9 +127,10 @@ rt::task<void> api::release_lease() {
   std::vector<rrset> sets{{owner, rr_type::txt, _o.ttl, {}}};
   provider::provider::edit_fn fn = [&](const std::vector<rrset>& current) {
     auto next = current;
+    const auto t = now();
     std::erase_if(next[0].values, [&](const std::string& x) {
       auto l = records::decode_lease(x, owner, _sv.trust.scouts);
-      return !l || (l->holder == _scout.id10() && l->proc == _proc);  // ours, and any garbage
+      return !l || l->until <= t || (l->holder == _scout.id10() && l->proc == _proc);  // ours, lapsed, garbage
     });
     return next;
   };

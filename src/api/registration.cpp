@@ -328,7 +328,17 @@ rt::task<http::response> api::node(const http::request& req, std::string id) {
   if (!pending) co_return http::error_response(404, "not found", "no node " + id);
   // Pending: held until approved (or `wait` passes), so that a waiting node costs one request
   // per wait and learns of its approval at once.
-  if (const auto wait = wait_of(req.path); wait.count() > 0) {
+  // One held poll per key: a second from the same node is answered at once, so a registration
+  // buys one held request (the registrations are capped), never a connection per request.
+  const bool may_hold = !self || _long_polls.insert(*self).second;
+  struct poll_slot {
+    std::set<crypto::public_key>* polls;
+    std::optional<crypto::public_key> key;
+    ~poll_slot() {
+      if (key) polls->erase(*key);
+    }
+  } slot{&_long_polls, self && may_hold ? self : std::nullopt};
+  if (const auto wait = wait_of(req.path); wait.count() > 0 && may_hold) {
     rt::wait_slot woken;
     const auto until = rt::clock::now() + wait;
     while (rt::clock::now() < until) {

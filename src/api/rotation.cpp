@@ -217,15 +217,21 @@ rt::task<rt::result<void>> api::rotate(const rotation& r, std::string* why) {
     // past this one's key. Finishing it would seal an old key over the new one.
     bool overtaken = _sv.view.meta->kv > r.new_key.kv;
     if (!overtaken && _sv.view.meta->kv == r.new_key.kv && _key.kv != r.new_key.kv) {
-      const bool ours = co_await own_key_is(r.new_key);  // the switch done, brood.key not yet saved
-      overtaken = !ours;
+      auto ours = co_await own_key_is(r.new_key);  // the switch done, brood.key not yet saved
+      if (!ours) {  // unknown: try again later, never drop it on a guess
+        if (why) *why = "reading this scout's _k to tell whose rotation the brood is at";
+        co_return ours.error();
+      }
+      overtaken = !*ours;
     }
     if (overtaken) {
       std::fprintf(stderr, "brood-api: the rotation to kv %llu was overtaken (the brood is at kv %llu): dropped\n",
                    static_cast<unsigned long long>(r.new_key.kv),
                    static_cast<unsigned long long>(_sv.view.meta->kv));
       // (Its removal is not lost: the node was taken out by the later rotation, or is still a
-      // member for the operator to remove again — the log says so.)
+      // member for the operator to remove again — the log and /status say so.)
+      _dropped_rotation = "the removal of " + r.id + " was overtaken by another rotation (kv " +
+                          std::to_string(_sv.view.meta->kv) + "); remove it again if it is still a member";
       _pending.reset();
       _next_key.reset();
       _rotation_failed = false;
@@ -308,13 +314,19 @@ rt::task<rt::result<bool>> api::switch_sets(const rotation& r, std::string* why)
     for (std::size_t j = i; j < std::min(names.size(), i + per_edit); ++j)
       sets.push_back({names[j], rr_type::txt, _o.ttl, {}});
     bool membership_changed = false;
-    std::string unreadable;
+    std::string unreadable, unverified;
     provider::provider::edit_fn fn = [&](const std::vector<rrset>& current) {
       membership_changed = false;
       unreadable.clear();
+      unverified.clear();
       for (auto& p : _sv.fold(current, now()))
         if (p.reason == records::error::cannot_decrypt) unreadable = p.owner;
       if (!unreadable.empty()) return current;
+      for (auto& set : current)
+        if (!base_of(set.name, current)) {
+          unverified = set.name;  // moved on to a header this process could not verify
+          return current;
+        }
       const auto ts = now();
       auto next = current;
       for (auto& set : next) {
@@ -360,6 +372,10 @@ rt::task<rt::result<bool>> api::switch_sets(const rotation& r, std::string* why)
       // A record the view holds opens with neither key: the rotation cannot carry it, and must
       // not drop it.
       if (why) *why = unreadable + " holds records neither the old nor the new key opens";
+      co_return provider::error::rejected;
+    }
+    if (!unverified.empty()) {
+      if (why) *why = unverified + " holds records this scout cannot verify as the whole set; the rotation stops before it";
       co_return provider::error::rejected;
     }
     if (membership_changed) co_return false;

@@ -4,6 +4,7 @@
 #include "http/server_connection.hpp"
 
 #include <brood/http/http1_parser.hpp>
+#include <brood/net/client_key.hpp>
 #include <brood/rt/io_op.hpp>
 
 #include <cstdio>
@@ -128,6 +129,7 @@ rt::task<void> serve_http1(server& s, std::unique_ptr<transport> t, std::string 
   s.attach(&c);
   *registered = &c;
   const server_options& o = s.options();
+  const std::string client = net::client_key(remote);
   std::vector<std::byte> buf(16 * 1024);
   auto read_more = [&](rt::clock::time_point deadline) { return t->read(buf, rt::io_options{deadline}); };
   auto append = [&](std::size_t n) { in.append(reinterpret_cast<const char*>(buf.data()), n); };
@@ -179,36 +181,36 @@ rt::task<void> serve_http1(server& s, std::unique_ptr<transport> t, std::string 
       break;
     }
 
-    // The body, against the same request deadline, within the budget all connections share
-    // (a chunked body's length is unknown: it takes the most a body may be).
+    // The body, against the same request deadline, within the budget all connections share:
+    // taken as its bytes arrive (declaring a length reserves nothing).
     request& req = head->req;
     const auto deadline = started + o.request_timeout;
-    const std::size_t reserved = head->framing == body_framing::content_length ? static_cast<std::size_t>(head->content_length)
-                                 : head->framing == body_framing::chunked      ? o.max_body_bytes
-                                                                               : 0;
-    if (reserved > 0 && !s.reserve_body(reserved)) {
-      auto r = error_response(503, std::string(reason_phrase(503)));
-      r.headers.push_back({"retry-after", "1"});
-      auto out = serialize(r, true, false);
-      (void)co_await t->write_all(bytes(out), rt::io_options{rt::clock::now() + o.request_timeout});
-      s.log({remote, "http/1.1", req.method, req.path, 503, r.body.size(), 0});
-      break;
-    }
-    struct body_reservation {
-      server& s;
-      std::size_t n;
-      ~body_reservation() { s.release_body(n); }
-    };
-    std::optional<body_reservation> held;
-    if (reserved > 0) held.emplace(s, reserved);
     if (head->framing != body_framing::none && req.header_value("expect") == "100-continue") {
       static const std::string cont = "HTTP/1.1 100 Continue\r\n\r\n";
       (void)co_await t->write_all(bytes(cont), rt::io_options{deadline});
     }
+    struct body_reservation {
+      body_reservation(server& srv, const std::string& c) : s(srv), client(c) {}
+      server& s;
+      const std::string& client;
+      std::size_t n = 0;
+      bool grow_to(std::size_t total) {
+        if (total <= n) return true;
+        if (!s.reserve_body(client, total - n)) return false;
+        n = total;
+        return true;
+      }
+      ~body_reservation() { s.release_body(client, n); }
+    };
+    std::optional<body_reservation> held{std::in_place, s, client};
     int body_error = 0;
     if (head->framing == body_framing::content_length) {
       const auto len = static_cast<std::size_t>(head->content_length);
       while (in.size() < len) {
+        if (!held->grow_to(std::min(in.size(), len))) {
+          body_error = 503;
+          break;
+        }
         auto n = co_await read_more(deadline);
         if (!n || *n == 0) {
           body_error = n.error() == std::errc::timed_out ? 408 : -1;
@@ -230,6 +232,10 @@ rt::task<void> serve_http1(server& s, std::unique_ptr<transport> t, std::string 
         }
         in.erase(0, *used);
         if (dec.done()) break;
+        if (!held->grow_to(req.body.size() + in.size())) {
+          body_error = 503;
+          break;
+        }
         auto n = co_await read_more(deadline);
         if (!n || *n == 0) {
           body_error = n.error() == std::errc::timed_out ? 408 : -1;

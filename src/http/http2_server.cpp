@@ -8,6 +8,7 @@
 #include "http/nghttp2_nv.hpp"
 #include "http/server_connection.hpp"
 
+#include <brood/net/client_key.hpp>
 #include <brood/rt/task_scope.hpp>
 #include <brood/rt/wait_slot.hpp>
 #include <brood/rt/with_timeout.hpp>
@@ -69,11 +70,15 @@ struct h2_request {
 class h2_server_connection final : public server::connection_base {
  public:
   h2_server_connection(server& s, std::unique_ptr<transport> t, std::string remote, std::string protocol)
-      : _s(s), _t(std::move(t)), _remote(std::move(remote)), _protocol(std::move(protocol)) {}
+      : _s(s),
+        _t(std::move(t)),
+        _remote(std::move(remote)),
+        _client(net::client_key(_remote)),
+        _protocol(std::move(protocol)) {}
   ~h2_server_connection() {
     nghttp2_session_del(_session);
     for (auto& [id, r] : _streams) delete r;
-    _s.release_body(_buffered);
+    _s.release_body(_client, _buffered);
   }
 
   rt::task<void> run(std::string prefix, server::connection_base** registered);
@@ -117,14 +122,14 @@ class h2_server_connection final : public server::connection_base {
   void release(std::int32_t id, h2_request* r) noexcept;
   void unbuffer(std::size_t n) noexcept {
     _buffered -= n;
-    _s.release_body(n);
+    _s.release_body(_client, n);
   }
   /// Resets streams past their deadlines; the next deadline to look again at (none: idle).
   std::optional<rt::clock::time_point> expire_streams();
 
   server& _s;
   std::unique_ptr<transport> _t;
-  std::string _remote, _protocol;
+  std::string _remote, _client, _protocol;
   nghttp2_session* _session = nullptr;
   std::unordered_map<std::int32_t, h2_request*> _streams;
   rt::wait_slot _want_write;
@@ -174,7 +179,7 @@ int h2_server_connection::on_data(nghttp2_session* s, std::uint8_t, std::int32_t
   if (!r || r->reject) return 0;
   const auto& o = self->_s.options();
   const bool too_large = r->req.body.size() + len > o.max_body_bytes || self->_buffered + len > o.max_connection_body_bytes;
-  if (too_large || !self->_s.reserve_body(len)) {
+  if (too_large || !self->_s.reserve_body(self->_client, len)) {
     r->reject = too_large ? 413 : 503;
     self->unbuffer(r->req.body.size());
     r->req.body.clear();

@@ -111,13 +111,23 @@ bool server::make_room(const std::string& client) {
   return true;
 }
 
-bool server::reserve_body(std::size_t n) noexcept {
-  if (_buffered_bodies + n > _opts.max_buffered_body_bytes) {
+bool server::reserve_body(const std::string& client, std::size_t n) {
+  auto& mine = _buffered_per_client[client];
+  if (_buffered_bodies + n > _opts.max_buffered_body_bytes || mine + n > _opts.max_buffered_body_bytes / 8) {
+    if (mine == 0) _buffered_per_client.erase(client);
     ++_stats.body_budget_refused;
     return false;
   }
+  mine += n;
   _buffered_bodies += n;
   return true;
+}
+
+void server::release_body(const std::string& client, std::size_t n) noexcept {
+  if (n == 0) return;
+  _buffered_bodies -= n;
+  auto it = _buffered_per_client.find(client);
+  if (it != _buffered_per_client.end() && (it->second -= n) == 0) _buffered_per_client.erase(it);
 }
 
 rt::task<void> server::serve(net::listener& l, tls::server_credentials* creds) {

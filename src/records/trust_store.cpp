@@ -1,6 +1,8 @@
 // The replay memory of a reader.
 #include <brood/records/trust_store.hpp>
 
+#include <sodium.h>
+
 namespace brood::records {
 
 result<void> trust_store::admit(const std::string& identity, std::int64_t value) {
@@ -46,24 +48,37 @@ void trust_store::remember_verified(const std::string& owner, std::string text,
 }
 
 namespace {
-std::uint64_t refusal_key(std::string_view text, const std::vector<crypto::public_key>& signers) {
-  std::string both(text);
-  for (auto& pk : signers) both.append(reinterpret_cast<const char*>(pk.data()), pk.size());
-  return std::hash<std::string>{}(both);
+/// BLAKE2b-128 of the text and the signers (the owner picks the table): a text an attacker
+/// builds cannot share a valid record's key.
+std::string refusal_key(std::string_view text, const std::vector<crypto::public_key>& signers) {
+  unsigned char out[16];
+  crypto_generichash_state st;
+  crypto_generichash_init(&st, nullptr, 0, sizeof out);
+  crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(text.data()), text.size());
+  for (auto& pk : signers) crypto_generichash_update(&st, pk.data(), pk.size());
+  crypto_generichash_final(&st, out, sizeof out);
+  return std::string(reinterpret_cast<const char*>(out), sizeof out);
 }
 }  // namespace
 
-bool trust_store::refused_before(std::string_view text, const std::vector<crypto::public_key>& signers) const {
-  return _refused.count(refusal_key(text, signers)) > 0;
+bool trust_store::refused_before(const std::string& owner, std::string_view text,
+                                 const std::vector<crypto::public_key>& signers) const {
+  auto it = _refused.find(owner);
+  return it != _refused.end() && it->second.keys.count(refusal_key(text, signers)) > 0;
 }
 
-void trust_store::remember_refused(std::string_view text, const std::vector<crypto::public_key>& signers) {
-  const auto k = refusal_key(text, signers);
-  if (!_refused.insert(k).second) return;
-  _refused_order.push_back(k);
-  if (_refused_order.size() > max_refused) {
-    _refused.erase(_refused_order.front());
-    _refused_order.pop_front();
+void trust_store::remember_refused(const std::string& owner, std::string_view text,
+                                   const std::vector<crypto::public_key>& signers) {
+  // Owners are the names this reader reads; past the bound something is wrong, and forgetting
+  // costs only signature checks.
+  if (_refused.size() >= max_refusing_owners && !_refused.count(owner)) _refused.clear();
+  auto& r = _refused[owner];
+  auto k = refusal_key(text, signers);
+  if (!r.keys.insert(k).second) return;
+  r.order.push_back(std::move(k));
+  if (r.order.size() > max_refused_per_owner) {
+    r.keys.erase(r.order.front());
+    r.order.pop_front();
   }
 }
 

@@ -16,7 +16,7 @@ std::vector<crypto::public_key> current_signers(const view& v, const trust_store
 namespace {
 
 constexpr std::size_t max_answer_records = 512;  // a 64 KiB answer holds fewer real ones
-constexpr std::size_t max_header_checks = 8;  // header signatures checked per answer
+constexpr std::size_t max_header_checks = 32;  // new header signatures checked per answer
 constexpr std::size_t max_extra_checks = 8;      // member signatures checked past the count
 constexpr std::size_t max_meta_checks = 32;      // new _meta signatures checked per answer
 constexpr std::size_t max_liveness_checks = 32;  // _l signatures checked per answer
@@ -63,11 +63,11 @@ void apply_meta(view& v, trust_store& t, const names& n, const texts& answer, st
       continue;
     }
     const bool known = t.verified_before(owner, *text, t.scouts);
-    if (!known && (t.refused_before(*text, t.scouts) || ++checks > max_meta_checks)) continue;
+    if (!known && (t.refused_before(owner, *text, t.scouts) || ++checks > max_meta_checks)) continue;
     auto m = decode_meta(*text, owner, t.scouts);
     if (!m) {
       last = m.error();
-      t.remember_refused(*text, t.scouts);
+      t.remember_refused(owner, *text, t.scouts);
       continue;
     }
     if (!best || m->ts > best->ts) {
@@ -185,10 +185,10 @@ std::optional<set_view<Member>> apply_set(const set_view<Member>* current, set_k
   std::size_t checks = 0;
   for (auto& [ts, text] : header_texts) {
     const bool known = t.verified_before(owner, *text, signers);
-    if (!known && (t.refused_before(*text, signers) || ++checks > max_header_checks)) continue;
+    if (!known && (t.refused_before(owner, *text, signers) || ++checks > max_header_checks)) continue;
     auto h = decode_set_header(*text, kind, owner, signers, known ? signer_rule::covered : signer_rule::scouts);
     if (!h) {
-      if (!known) t.remember_refused(*text, signers);
+      if (!known) t.remember_refused(owner, *text, signers);
       problems.push_back({owner, h.error(), true});
     } else if (!header || h->ts > header->ts) {
       header = std::move(*h);
@@ -199,6 +199,9 @@ std::optional<set_view<Member>> apply_set(const set_view<Member>* current, set_k
     problems.push_back({owner, error::no_header});
     return std::nullopt;
   }
+  // The newest header accepted before this answer: a member not held that is no newer was in
+  // a set this reader saw replaced (a replay); one newer may have joined since.
+  const std::int64_t prior_header_ts = t.highest(owner + " hdr");
   if (!t.admit(owner + " hdr", header->ts)) {
     problems.push_back({owner, error::replayed});
     return std::nullopt;
@@ -209,11 +212,13 @@ std::optional<set_view<Member>> apply_set(const set_view<Member>* current, set_k
     return current && std::any_of(current->members.begin(), current->members.end(),
                                   [&](const Member& m) { return identity(m) == id; });
   };
-  // A text signed by a pinned scout that is an older record than one accepted — or, for a
-  // member not held, older than the newest header — is a replay, whether its box opens or not.
+  // A text signed by a pinned scout that is an older record than one accepted — or, beside a
+  // held set, a member it does not hold that is no newer than the header held before — is a
+  // replay, whether its box opens or not. (A reader holding nothing cannot tell a replay from a
+  // member: the digest decides.)
   auto replayed = [&](std::string_view text) {
     auto p = peek(text);
-    return p && (p->second < t.highest(p->first) || (!held_id(p->first) && p->second <= newest_header_ts));
+    return p && (p->second < t.highest(p->first) || (current && !held_id(p->first) && p->second <= prior_header_ts));
   };
 
   auto accept = [&](Member& m, std::string& id) -> bool {
@@ -237,13 +242,13 @@ std::optional<set_view<Member>> apply_set(const set_view<Member>* current, set_k
     std::vector<set_text> signed_texts;
     std::vector<problem> junk;
     for (auto text : member_texts) {
-      if (t.refused_before(text, signers)) {
+      if (t.refused_before(owner, text, signers)) {
         junk.push_back({owner, error::untrusted, true});
         continue;
       }
       auto m = decode(std::string(text), signer_rule::scouts);
       if (!m && m.error() != error::cannot_decrypt) {
-        t.remember_refused(text, signers);
+        t.remember_refused(owner, text, signers);
         junk.push_back({owner, m.error(), true});
       } else if (auto e = m ? check(*m) : std::error_code{}; e) {
         junk.push_back({owner, e, true});  // e.g. a member filed under another shard's name
@@ -304,7 +309,7 @@ std::optional<set_view<Member>> apply_set(const set_view<Member>* current, set_k
   bool changed = false;
   std::size_t checked = 0;
   for (auto text : member_texts) {
-    if (t.refused_before(text, signers)) {
+    if (t.refused_before(owner, text, signers)) {
       problems.push_back({owner, error::untrusted});
       continue;
     }
@@ -315,7 +320,7 @@ std::optional<set_view<Member>> apply_set(const set_view<Member>* current, set_k
       if (m.error() == error::cannot_decrypt && replayed(text)) {
         problems.push_back({owner, error::replayed, true});  // an old record under an old key
       } else {
-        if (m.error() != error::cannot_decrypt) t.remember_refused(text, signers);
+        if (m.error() != error::cannot_decrypt) t.remember_refused(owner, text, signers);
         problems.push_back({owner, m.error()});
       }
       continue;

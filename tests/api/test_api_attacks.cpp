@@ -408,6 +408,25 @@ static rt::task<void> strangers_spend_no_budget() {
   r = co_await s.c->send("DELETE", "/pending/" + refused.id10(), "", nullptr, true);
   BOOST_TEST(r.status == 404, r.body);
 
+  // One held poll per key: a second one from the pending node is answered at once, so a
+  // registration cannot buy a connection per request.
+  {
+    http::response first;
+    auto hold = [&]() -> rt::task<void> {
+      first = co_await s.c->send("GET", "/nodes/" + pending.id10() + "?wait=3", "", &pending, false, rt::unix_ms() + 200);
+    };
+    const rt::cancel_token parent = co_await rt::current_token();
+    rt::task_scope polls(parent);
+    polls.spawn(hold());
+    (void)co_await rt::sleep_for(std::chrono::milliseconds(300));
+    const auto t0 = rt::clock::now();
+    r = co_await s.c->send("GET", "/nodes/" + pending.id10() + "?wait=3", "", &pending, false, rt::unix_ms() + 300);
+    BOOST_TEST((r.status == 200 && r.body.find("\"pending\"") != std::string::npos), r.body);
+    BOOST_TEST((rt::clock::now() - t0 < std::chrono::seconds(1)));
+    co_await polls.join();
+    BOOST_TEST((first.status == 200 && first.body.find("\"pending\"") != std::string::npos), first.body);
+  }
+
   r = co_await s.c->send("POST", "/approve/" + pending.id10(), "", nullptr, true);
   BOOST_TEST(r.status == 200, r.body);
   co_await s.stop_serving();
@@ -429,6 +448,10 @@ static rt::task<void> cloudflare_lease_takers() {
   const api::bootstrap_params params{65077, "10.77.0.0/16"};
   auto boot = co_await api::bootstrap(*dns, n, scout, key, params, &why);
   BOOST_REQUIRE_MESSAGE(boot.has_value(), why);
+  // A lease left by a process that died: both takers find it lapsed (the old taker overwrote it,
+  // and with Cloudflare two overwriting one record each read back only their own).
+  const records::lease_record dead{scout.id10(), "0123456789abcdef", "approve", rt::unix_ms() - 1000, rt::unix_ms() - 61'000};
+  BOOST_REQUIRE(co_await plant(*dns, n.lease(), records::encode(dead, n.lease(), scout)));
   serving a, b;
   for (auto* s : {&a, &b}) {
     api::api_options o{"brood.test", token};

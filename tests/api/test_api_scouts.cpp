@@ -224,6 +224,8 @@ static rt::task<void> liveness_flow() {
 BROOD_RT_TEST(heartbeats_and_liveness) { co_await liveness_flow(); }
 
 namespace {
+const records::names n_of_test("brood.test");
+
 /// brood-api as a process over `rl`'s state dir and knotd, on `port`; `fault` sets BROOD_FAULT.
 rt::result<rt::process> spawn_api(rotation_lab& rl, std::uint16_t port, const std::string& fault) {
   rt::process_options o;
@@ -253,7 +255,9 @@ rt::task<bool> wait_ready(const rotation_lab& rl, std::uint16_t port) {
 }
 }  // namespace
 
-static rt::task<void> crash_at(std::string step) {
+/// `step`: where brood-api dies; `drop_own_k`: then a token thief deletes the scout's own `_k`
+/// (the proof, on restart, that the switched rotation is its own — the node records say so too).
+static rt::task<void> crash_at(std::string step, bool drop_own_k = false) {
   rotation_lab rl;
   bool ready = co_await rl.setup();
   if (!ready) BROOD_SKIP("the DNS lab did not start (packages knot, unbound, dnsdist)");
@@ -270,6 +274,17 @@ static rt::task<void> crash_at(std::string step) {
   }
   auto st = co_await p->wait();
   BOOST_TEST((st.has_value() && !st->exited && st->signal == SIGKILL));
+  if (drop_own_k) {
+    std::vector<provider::rrset> sets{{n_of_test.key(rl.scout.id10()), provider::rr_type::txt, 60, {}}};
+    std::string why;
+    provider::provider::edit_fn clear = [](const std::vector<provider::rrset>& current) {
+      auto next = current;
+      next[0].values.clear();
+      return next;
+    };
+    auto gone = co_await rl.dns->edit(std::move(sets), std::move(clear), &why);
+    BOOST_REQUIRE_MESSAGE(gone.has_value(), why);
+  }
   // Restarted: the rotation is finished before the API serves again.
   auto again = spawn_api(rl, port, "");
   BOOST_REQUIRE(again.has_value());
@@ -473,6 +488,11 @@ BROOD_RT_TEST(processes_sharing_a_state_dir_never_lower_each_others_memory) { co
 BROOD_RT_TEST(a_crash_after_the_journal_is_finished_on_restart) { co_await crash_at("journal"); }
 BROOD_RT_TEST(a_crash_after_the_keys_is_finished_on_restart) { co_await crash_at("keys"); }
 BROOD_RT_TEST(a_crash_after_the_switch_is_finished_on_restart) { co_await crash_at("switch"); }
+// (The old code took the missing _k for another scout's rotation and dropped its own: brood.key
+// stayed at kv 1, and the scout could no longer write.)
+BROOD_RT_TEST(a_crash_after_the_switch_with_the_scouts_k_deleted_is_finished_on_restart) {
+  co_await crash_at("switch", true);
+}
 BROOD_RT_TEST(a_crash_after_brood_key_is_saved_is_finished_on_restart) { co_await crash_at("saved"); }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -453,6 +453,72 @@ BOOST_AUTO_TEST_CASE(a_replayed_record_beside_a_set_leaves_it_complete) {
   BOOST_TEST(v.node_shards.at(shard).complete);
 }
 
+// A token thief copies a shard's new header into a shard read before it: refused there (its
+// signature covers its own name), and still accepted where it belongs (the old refusal memory
+// was keyed by the text alone, so the copy made the real header refused unchecked).
+BOOST_AUTO_TEST_CASE(a_header_copied_to_another_name_is_still_accepted_at_its_own) {
+  test::brood_fixture b(40, 0);
+  trust_store t;
+  t.scouts = {b.scout.pk()};
+  t.keys = {b.state.key};
+  view v;
+  BOOST_REQUIRE(fold_all(build_record_set(b.state, n, b.scout), v, t, b.nodes[0].pk()).empty());
+  std::size_t gone = 0;
+  const auto shard = busy_shard(b);
+  while (shard_of(b.state.nodes[gone].pk, 16) != shard) ++gone;
+  const auto removed = b.state.nodes[gone].pk;
+  b.state.nodes.erase(b.state.nodes.begin() + static_cast<std::ptrdiff_t>(gone));
+  b.state.ts += 1000;
+  b.state.gen += 1;
+  const auto newer = build_record_set(b.state, n, b.scout);
+  const auto& real = newer.by_name().at(n.node_shard(shard));
+  const auto header = *std::find_if(real.begin(), real.end(), [](auto& x) { return is_set_header(x); });
+  const std::string other = shard == "0" ? "1" : "0";
+  auto decoy = newer.by_name().at(n.node_shard(other));
+  decoy.push_back(header);
+  std::vector<problem> p;
+  apply_node_shard(v, t, n, other, decoy, p);
+  apply_node_shard(v, t, n, shard, real, p);
+  BOOST_TEST(!v.find_node(removed), list(p));
+  BOOST_TEST(v.node_shards.at(shard).complete);
+}
+
+// Junk beside a set, read by a reader that holds nothing yet (a new node, a restarted scout):
+// the set is read whole all the same; and a member that joined since the header a reader holds
+// joins with junk beside it (the first version of the replay rule set both aside).
+BOOST_AUTO_TEST_CASE(junk_beside_a_set_stops_neither_a_fresh_reader_nor_a_join) {
+  test::brood_fixture b(30, 0);
+  trust_store t;
+  t.scouts = {b.scout.pk()};
+  t.keys = {b.state.key};
+  const auto shard = busy_shard(b);
+  const auto owner = n.node_shard(shard);
+  auto answer = build_record_set(b.state, n, b.scout).by_name().at(owner);
+  answer.push_back("v=1 x=1 sig=" + std::string(86, 'A'));
+  view fresh;
+  std::vector<problem> p;
+  apply_meta(fresh, t, n, build_record_set(b.state, n, b.scout).by_name().at(n.meta()), p);
+  apply_node_shard(fresh, t, n, shard, answer, p);
+  BOOST_REQUIRE(fresh.node_shards.count(shard));
+  BOOST_TEST(fresh.node_shards.at(shard).complete, list(p));
+  BOOST_TEST(fresh.node_shards.at(shard).members.size() == std::size_t{fresh.node_shards.at(shard).header.count});
+
+  // X joins the shard (a new header); the answer carries junk beside it.
+  node_record x = b.state.nodes[0];
+  x.pk = test::numbered(7100).pk();
+  for (std::uint32_t k = 7101; shard_of(x.pk, 16) != shard; ++k) x.pk = test::numbered(k).pk();
+  x.ts = b.state.ts + 500;
+  b.state.nodes.push_back(x);
+  b.state.ts += 1000;
+  b.state.gen += 1;
+  answer = build_record_set(b.state, n, b.scout).by_name().at(owner);
+  answer.push_back("v=1 x=2 sig=" + std::string(86, 'B'));
+  p.clear();
+  apply_node_shard(fresh, t, n, shard, answer, p);
+  BOOST_TEST(fresh.find_node(x.pk) != nullptr, list(p));
+  BOOST_TEST(fresh.node_shards.at(shard).complete);
+}
+
 // A reader that missed a node's join and removal (it held a header from before both) is shown
 // the header after the removal plus the node's old record: the record is older than the newest
 // header, so it stays out (the review's M1).

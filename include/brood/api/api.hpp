@@ -205,6 +205,8 @@ class api {
   /// Wakes the GET /nodes/<id>?wait= long polls (a membership changed).
   void membership_changed() noexcept;
   std::vector<rt::wait_slot*> _node_waiters;
+  std::set<crypto::public_key> _long_polls;  // pending nodes holding a GET /nodes/<id>?wait=
+  std::string _dropped_rotation;             // the last rotation overtaken, for /status
   struct rendered {
     std::uint64_t version = ~std::uint64_t{0};
     std::string body;
@@ -246,7 +248,9 @@ class api {
   /// (another process of this scout), or from this scout's own _k record. True if it did.
   rt::task<bool> catch_up_key();
   /// Whether this scout's own _k holds `k` (a rotation that reached _meta before it crashed).
-  rt::task<bool> own_key_is(const brood_key& k);
+  /// Whether `k` is the brood's key at its kv: this scout's own `_k` says so, or — that record
+  /// gone — the node records open with it. An error when the provider cannot be read.
+  rt::task<rt::result<bool>> own_key_is(const brood_key& k);
   void use_keys();  // the view reads with ring()
 
   // What running nodes call (src/api/heartbeat.cpp).

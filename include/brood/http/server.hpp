@@ -43,7 +43,7 @@ struct server_options {
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_body_bytes = 1 << 20;
   std::size_t max_connection_body_bytes = 4 << 20;  // request bodies buffered at once, per connection
-  std::size_t max_buffered_body_bytes = 64 << 20;   // and over all connections
+  std::size_t max_buffered_body_bytes = 64 << 20;   // over all connections (a client: an eighth)
   std::uint32_t max_concurrent_streams = 100;
   std::size_t max_connections = 4096;
   /// Generous: the nodes of a site behind one NAT share a client (each holds one connection).
@@ -93,10 +93,11 @@ class server {
   void attach(connection_base* c) noexcept;
   void detach(connection_base* c) noexcept;
   server_stats& mutable_stats() noexcept { return _stats; }
-  /// Internal: takes `n` bytes of the request-body budget all connections share (false, and
-  /// counted, when it would go past max_buffered_body_bytes); release_body gives them back.
-  bool reserve_body(std::size_t n) noexcept;
-  void release_body(std::size_t n) noexcept { _buffered_bodies -= n; }
+  /// Internal: takes `n` bytes of the request-body budget all connections share for `client`
+  /// (false, and counted, when it would go past max_buffered_body_bytes, or past an eighth of
+  /// it for one client); release_body gives them back.
+  bool reserve_body(const std::string& client, std::size_t n);
+  void release_body(const std::string& client, std::size_t n) noexcept;
 
  private:
   /// One accepted connection, from accept to close: whom it counts against, and how to close
@@ -119,6 +120,7 @@ class server {
   std::list<slot> _slots;            // every accepted connection, oldest first
   std::unordered_map<std::string, std::size_t> _per_client;
   std::size_t _buffered_bodies = 0;
+  std::unordered_map<std::string, std::size_t> _buffered_per_client;
   bool _draining = false;
 };
 

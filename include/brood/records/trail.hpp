@@ -44,7 +44,7 @@ result<liveness_record> decode_liveness(std::string text, std::string_view owner
 /// The lease one API process holds while it changes the brood (an approval, a vlan change, a
 /// removal and its rotation): other processes and scouts wait until it is released or `until`
 /// has passed. Written under the provider's read-modify-write; a provider without
-/// prerequisites may briefly show two, and the earliest (ts, holder, proc) holds it.
+/// prerequisites may briefly show two live ones, and then neither holds (api/lease.cpp).
 struct lease_record {
   std::string holder;  // the scout's id10 (the signer's own)
   std::string proc;    // the API process: 16 lower-case hex digits

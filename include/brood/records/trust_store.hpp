@@ -52,11 +52,17 @@ class trust_store {
   bool verified_before(const std::string& owner, std::string_view text,
                        const std::vector<crypto::public_key>& signers) const;
   void remember_verified(const std::string& owner, std::string text, const std::vector<crypto::public_key>& signers);
-  /// Whether `text` failed verification against `signers` before: each forgery costs one
-  /// signature check, however often it is served. The last max_refused are remembered.
-  bool refused_before(std::string_view text, const std::vector<crypto::public_key>& signers) const;
-  void remember_refused(std::string_view text, const std::vector<crypto::public_key>& signers);
-  static constexpr std::size_t max_refused = 1024;
+  /// Whether `text` failed to decode under `owner` against `signers` before: each forgery costs
+  /// one signature check, however often it is served. Keyed by BLAKE2b of all three (a valid
+  /// record copied to another name fails there, and must not be refused where it belongs); the
+  /// last max_refused_per_owner of each owner are remembered — as many as one answer holds, so
+  /// forgeries under one name cannot push out another's.
+  bool refused_before(const std::string& owner, std::string_view text,
+                      const std::vector<crypto::public_key>& signers) const;
+  void remember_refused(const std::string& owner, std::string_view text,
+                        const std::vector<crypto::public_key>& signers);
+  static constexpr std::size_t max_refused_per_owner = 512;
+  static constexpr std::size_t max_refusing_owners = 1024;
 
  private:
   struct verified {
@@ -65,8 +71,11 @@ class trust_store {
   };
   std::unordered_map<std::string, std::int64_t> _highest;
   std::unordered_map<std::string, verified> _verified;
-  std::deque<std::uint64_t> _refused_order;
-  std::unordered_set<std::uint64_t> _refused;
+  struct refused {
+    std::deque<std::string> order;
+    std::unordered_set<std::string> keys;
+  };
+  std::unordered_map<std::string, refused> _refused;
   std::uint64_t _generation = 0;
 };
 
