@@ -89,7 +89,9 @@ http::router api::router() {
   route("POST", "/register", [this](const http::request& q, const http::route_params&) { return do_register(q); });
   route("GET", "/pending", [this](const http::request& q, const http::route_params&) { return pending(q); });
   route("POST", "/approve/{id}", [this, id](const http::request& q, const http::route_params& p) { return approve(q, id(p, "id")); });
-  route("DELETE", "/pending/{id}", [this, id](const http::request& q, const http::route_params& p) { return reject(q, id(p, "id")); });
+  route("DELETE", "/pending/{id}", [this, id](const http::request& q, const http::route_params& p) {
+    return reject(q, id(p, "id"));
+  });
   route("GET", "/members", [this](const http::request& q, const http::route_params&) { return members(q); });
   route("GET", "/nodes/{id}", [this, id](const http::request& q, const http::route_params& p) { return node(q, id(p, "id")); });
   route("POST", "/heartbeat", [this](const http::request& q, const http::route_params&) { return heartbeat(q); });

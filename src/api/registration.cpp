@@ -1,7 +1,8 @@
 // brood-api: registration (POST /register), the operator's view of it (GET /pending, GET
-// /members), approval (POST /approve/<id>), refusal (DELETE /pending/<id>) and a node's own status (GET /nodes/<id>, which a
-// pending node long-polls). A node is its whole public key: two keys sharing an id10 are refused
-// at registration, and an approval that would be ambiguous is refused.
+// /members), approval (POST /approve/<id>), refusal (DELETE /pending/<id>) and a node's own
+// status (GET /nodes/<id>, which a pending node long-polls). A node is its whole public key: two
+// keys sharing an id10 are refused at registration, and an approval that would be ambiguous is
+// refused.
 #include <brood/api/api.hpp>
 #include <brood/json/value.hpp>
 #include <brood/json/writer.hpp>
@@ -80,7 +81,8 @@ rt::task<http::response> api::do_register(const http::request& req) {
   // inside the edit, against what the edit read.
   if (!held && _sv.pending_count() >= _o.max_pending)
     co_return busy("too many registrations wait for approval; approve or wait for them to expire");
-  if (auto it = _sv.pending.find(shard); !held && it != _sv.pending.end() && it->second.size() >= _o.max_pending_per_shard)
+  if (auto it = _sv.pending.find(shard);
+      !held && it != _sv.pending.end() && it->second.size() >= _o.max_pending_per_shard)
     co_return busy("this key's registration shard is full; approve or wait for registrations to expire");
   // Every client's registrations together: what strangers can spend of the provider's budget.
   if (_register_writes.take("", std::chrono::steady_clock::now()).count() > 0) {

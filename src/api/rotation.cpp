@@ -375,7 +375,8 @@ rt::task<rt::result<bool>> api::switch_sets(const rotation& r, std::string* why)
       co_return provider::error::rejected;
     }
     if (!unverified.empty()) {
-      if (why) *why = unverified + " holds records this scout cannot verify as the whole set; the rotation stops before it";
+      if (why)
+        *why = unverified + " holds records this scout cannot verify as the whole set; the rotation stops before it";
       co_return provider::error::rejected;
     }
     if (membership_changed) co_return false;

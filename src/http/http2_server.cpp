@@ -178,7 +178,8 @@ int h2_server_connection::on_data(nghttp2_session* s, std::uint8_t, std::int32_t
   auto* r = static_cast<h2_request*>(nghttp2_session_get_stream_user_data(s, id));
   if (!r || r->reject) return 0;
   const auto& o = self->_s.options();
-  const bool too_large = r->req.body.size() + len > o.max_body_bytes || self->_buffered + len > o.max_connection_body_bytes;
+  const bool too_large =
+      r->req.body.size() + len > o.max_body_bytes || self->_buffered + len > o.max_connection_body_bytes;
   if (too_large || !self->_s.reserve_body(self->_client, len)) {
     r->reject = too_large ? 413 : 503;
     self->unbuffer(r->req.body.size());

@@ -45,6 +45,18 @@ std::string list(const std::vector<problem>& p) {
   return s;
 }
 
+/// The newer state after the first node of `shard` is removed (every record re-signed later, a
+/// new generation): the removed node's key.
+crypto::public_key remove_first_of(test::brood_fixture& b, const std::string& shard) {
+  std::size_t gone = 0;
+  while (shard_of(b.state.nodes[gone].pk, 16) != shard) ++gone;
+  const auto removed = b.state.nodes[gone].pk;
+  b.state.nodes.erase(b.state.nodes.begin() + static_cast<std::ptrdiff_t>(gone));
+  b.state.ts += 1000;
+  b.state.gen += 1;
+  return removed;
+}
+
 /// A shard label that holds at least two nodes in `b`.
 std::string busy_shard(const test::brood_fixture& b) {
   std::map<std::string, int> count;
@@ -346,12 +358,7 @@ BOOST_AUTO_TEST_CASE(forged_texts_beside_a_set_leave_it_complete) {
   view v;
   BOOST_REQUIRE(fold_all(build_record_set(b.state, n, b.scout), v, t, b.nodes[0].pk()).empty());
   // The newer state: one node of the shard removed.
-  std::size_t gone = 0;
-  while (shard_of(b.state.nodes[gone].pk, 16) != shard) ++gone;
-  const auto removed = b.state.nodes[gone].pk;
-  b.state.nodes.erase(b.state.nodes.begin() + static_cast<std::ptrdiff_t>(gone));
-  b.state.ts += 1000;
-  b.state.gen += 1;
+  const auto removed = remove_first_of(b, shard);
   auto answer = build_record_set(b.state, n, b.scout).by_name().at(owner);
   answer.push_back("v=1 x=1 sig=" + std::string(86, 'A'));
   node_record fake = b.state.nodes[0];
@@ -378,12 +385,7 @@ BOOST_AUTO_TEST_CASE(forged_headers_dated_ahead_never_hide_the_real_one) {
   const auto owner = n.node_shard(shard);
   view v;
   BOOST_REQUIRE(fold_all(build_record_set(b.state, n, b.scout), v, t, b.nodes[0].pk()).empty());
-  std::size_t gone = 0;
-  while (shard_of(b.state.nodes[gone].pk, 16) != shard) ++gone;
-  const auto removed = b.state.nodes[gone].pk;
-  b.state.nodes.erase(b.state.nodes.begin() + static_cast<std::ptrdiff_t>(gone));
-  b.state.ts += 1000;
-  b.state.gen += 1;
+  const auto removed = remove_first_of(b, shard);
   const auto real = build_record_set(b.state, n, b.scout).by_name().at(owner);
   texts answer;
   const auto thief = test::seeded(201);
@@ -417,12 +419,7 @@ BOOST_AUTO_TEST_CASE(a_replayed_record_beside_a_set_leaves_it_complete) {
   const auto before = build_record_set(b.state, n, b.scout).by_name().at(owner);
   BOOST_REQUIRE(fold_all(build_record_set(b.state, n, b.scout), v, t, b.nodes[0].pk()).empty());
   // A rotation: every record re-signed later under a new key, and one node of the shard gone.
-  std::size_t gone = 0;
-  while (shard_of(b.state.nodes[gone].pk, 16) != shard) ++gone;
-  const auto removed = b.state.nodes[gone].pk;
-  b.state.nodes.erase(b.state.nodes.begin() + static_cast<std::ptrdiff_t>(gone));
-  b.state.ts += 1000;
-  b.state.gen += 1;
+  const auto removed = remove_first_of(b, shard);
   b.state.key = crypto::random_secret_key();
   t.keys = {b.state.key};  // the reader follows the rotation: the old key is gone
   auto answer = build_record_set(b.state, n, b.scout).by_name().at(owner);
@@ -438,12 +435,7 @@ BOOST_AUTO_TEST_CASE(a_replayed_record_beside_a_set_leaves_it_complete) {
 
   // Without a rotation (the record still opens): another member removed, its record put back.
   const auto held = v.node_shards.at(shard).texts;
-  gone = 0;
-  while (shard_of(b.state.nodes[gone].pk, 16) != shard) ++gone;
-  const auto second = b.state.nodes[gone].pk;
-  b.state.nodes.erase(b.state.nodes.begin() + static_cast<std::ptrdiff_t>(gone));
-  b.state.ts += 1000;
-  b.state.gen += 1;
+  const auto second = remove_first_of(b, shard);
   answer = build_record_set(b.state, n, b.scout).by_name().at(owner);
   for (auto& text : held)
     if (text.find(crypto::base64url(second)) != std::string::npos) answer.push_back(text);
@@ -463,13 +455,8 @@ BOOST_AUTO_TEST_CASE(a_header_copied_to_another_name_is_still_accepted_at_its_ow
   t.keys = {b.state.key};
   view v;
   BOOST_REQUIRE(fold_all(build_record_set(b.state, n, b.scout), v, t, b.nodes[0].pk()).empty());
-  std::size_t gone = 0;
   const auto shard = busy_shard(b);
-  while (shard_of(b.state.nodes[gone].pk, 16) != shard) ++gone;
-  const auto removed = b.state.nodes[gone].pk;
-  b.state.nodes.erase(b.state.nodes.begin() + static_cast<std::ptrdiff_t>(gone));
-  b.state.ts += 1000;
-  b.state.gen += 1;
+  const auto removed = remove_first_of(b, shard);
   const auto newer = build_record_set(b.state, n, b.scout);
   const auto& real = newer.by_name().at(n.node_shard(shard));
   const auto header = *std::find_if(real.begin(), real.end(), [](auto& x) { return is_set_header(x); });

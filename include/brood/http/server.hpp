@@ -2,16 +2,17 @@
 // of a router, as tasks on the reactor.
 //
 // Limits: header bytes (431), body bytes (413, 1 MiB by default), request bodies buffered per
-// connection (413) and in all (503), concurrent streams per connection, an idle deadline, a
-// deadline for a whole request to arrive (HTTP/1.1 and each HTTP/2 stream: slow clients are cut
-// off), a deadline for a response to make progress (a client that stops reading), and
-// connections: at most max_connections_per_client per client (net::client_key) and
-// max_connections in all — past that, a connection doing nothing (no request handed to a
-// handler, or a TLS handshake that has not finished) is closed to make room, the oldest of the
-// client holding most, so that a flood of idle or half-sent connections can keep nobody out. HTTP/2 carries nghttp2's rapid-reset and CONTINUATION-flood limits where Debian's
-// nghttp2 has them. shutdown() is graceful: stop accepting, GOAWAY / close idle connections,
-// let requests in progress finish, and cut what is left after the drain deadline. One access
-// log line per request. Lifetime: serve() must have returned before the server is destroyed.
+// connection (413) and in all (503, an eighth per client), concurrent streams per connection, an
+// idle deadline, a deadline for a whole request to arrive (HTTP/1.1 and each HTTP/2 stream: slow
+// clients are cut off), a deadline for a response to make progress (a client that stops reading),
+// and connections: at most max_connections_per_client per client (net::client_key) and
+// max_connections in all — past that, a connection doing nothing (no request handed to a handler,
+// or a TLS handshake that has not finished) is closed to make room, the oldest of the client
+// holding most, so that a flood of idle or half-sent connections can keep nobody out. HTTP/2
+// carries nghttp2's rapid-reset and CONTINUATION-flood limits where Debian's nghttp2 has them.
+// shutdown() is graceful: stop accepting, GOAWAY / close idle connections, let requests in progress
+// finish, and cut what is left after the drain deadline. One access log line per request. Lifetime:
+// serve() must have returned before the server is destroyed.
 #pragma once
 
 #include <brood/http/router.hpp>
