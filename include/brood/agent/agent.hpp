@@ -10,7 +10,7 @@
 
 #include <brood/agent/api_client.hpp>
 #include <brood/agent/config.hpp>
-#include <brood/agent/data_plane.hpp>
+#include <brood/agent/mesh.hpp>
 #include <brood/agent/node_state.hpp>
 #include <brood/crypto/identity.hpp>
 #include <brood/dns/doh_client.hpp>
@@ -45,16 +45,26 @@ class agent {
   /// Takes a newer brood_key from _k texts (this node's own record); true if it did.
   bool adopt_keys(const std::vector<std::string>& texts);
   rt::task<bool> pick_up_key();
-  // The loops (agent.cpp).
+  // Reading the brood (agent_sync.cpp).
+  /// After a fold that met a record none of our keys opens, or a _meta whose kv is ahead of
+  /// ours: the rotation's key picked up; true if it was (the caller folds again).
+  rt::task<bool> catch_up_key(const std::vector<records::problem>& problems);
   rt::task<void> sync_loop();
   rt::task<void> sync_once();
   /// Reads `owners` again and folds them as a pushed write would be (after a new key).
   rt::task<std::vector<records::problem>> refold(std::vector<std::string> owners, std::chrono::milliseconds timeout);
+  rt::task<void> watch_loop();
+  rt::task<void> fold_pushed(std::vector<records::pushed_set> sets);
+  /// Says once, plainly, when _meta's kv is ahead of the key this node holds.
+  void note_key_lag();
+  /// Every _n shard has been read whole since start: the view may take peers away. Judged per
+  /// set, so that a bad record elsewhere (a forged _meta beside the real one) blocks nothing.
+  bool mesh_known() const;
+  // Telling the scouts (agent.cpp).
   rt::task<void> heartbeat_loop();
   rt::task<void> send_heartbeat();
   rt::task<void> endpoint_loop();
-  rt::task<void> watch_loop();
-  rt::task<void> fold_pushed(std::vector<records::pushed_set> sets);
+  // Making the node match (agent_reconcile.cpp).
   rt::task<void> link_loop();
   rt::task<void> reconcile_loop();
   /// True when the device or the link changed (or could not be read).
@@ -64,19 +74,14 @@ class agent {
   rt::task<void> save();  // agent.json, one writer at a time
   /// Saves the replay memory when it moved since it was last saved.
   rt::task<void> keep_memory();
-  /// Says once, plainly, when _meta's kv is ahead of the key this node holds.
-  void note_key_lag();
-  /// Every _n shard has been read whole since start: the view may take peers away. Judged per
-  /// set, so that a bad record elsewhere (a forged _meta beside the real one) blocks nothing.
-  bool mesh_known() const;
-  rt::task<void> write_status();
+  rt::task<void> write_status();  // agent_status.cpp
 
   config _c;
   const crypto::identity& _id;
   records::names _n;
   std::unique_ptr<dns::doh_client> _doh;
   std::unique_ptr<api_client> _api;
-  std::unique_ptr<data_plane> _dp;
+  std::unique_ptr<mesh> _mesh;
   node_state _state;
   records::trust_store _trust;
   records::view _view;

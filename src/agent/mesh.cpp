@@ -1,6 +1,6 @@
-// data_plane: interface creation, peer changes by difference, link state, and the timestamps
-// of what was applied.
-#include <brood/agent/data_plane.hpp>
+// mesh: the WireGuard interface — created when missing, peers changed by difference, link state —
+// and the times at which each peer and endpoint was put in place.
+#include <brood/agent/mesh.hpp>
 
 #include <brood/netlink/rtnl.hpp>
 #include <brood/rt/process.hpp>
@@ -18,9 +18,9 @@
 
 namespace brood::agent {
 
-data_plane::data_plane(const config& c, std::unique_ptr<wg::backend> b) : _c(c), _b(std::move(b)) {}
+mesh::mesh(const config& c, std::unique_ptr<wg::backend> b) : _c(c), _b(std::move(b)) {}
 
-rt::task<rt::result<void>> data_plane::create_interface() {
+rt::task<rt::result<void>> mesh::create_interface() {
   ++_restores;
   if (_b->kind() == "kernel") co_return co_await netlink::create_link(_c.wg_interface, "wireguard");
   // wireguard-go daemonizes: its first process exits once the interface and socket exist. It
@@ -46,7 +46,7 @@ rt::task<rt::result<void>> data_plane::create_interface() {
   co_return std::errc::timed_out;
 }
 
-rt::task<rt::result<wg::device>> data_plane::device() {
+rt::task<rt::result<wg::device>> mesh::device() {
   auto d = co_await _b->get();
   if (d || d.error() != std::errc::no_such_device) co_return d;
   // Missing: create it, but after a failure not more often than a doubling backoff allows.
@@ -66,7 +66,7 @@ rt::task<rt::result<wg::device>> data_plane::device() {
   co_return co_await _b->get();
 }
 
-rt::task<rt::result<bool>> data_plane::apply(const wg::device& current, const plan& p) {
+rt::task<rt::result<bool>> mesh::apply(const wg::device& current, const plan& p) {
   const auto change = wg::diff(current, p.device);
   bool changed = !change.empty();
   if (changed) {
@@ -124,6 +124,27 @@ rt::task<rt::result<bool>> data_plane::apply(const wg::device& current, const pl
     }
   _peers = std::move(next);
   co_return changed;
+}
+
+void mesh::describe(json::writer& w) const {
+  w.key("backend").string(std::string(backend_kind()));
+  w.key("changes").number(static_cast<std::int64_t>(_changes));
+  w.key("interface_restores").number(static_cast<std::int64_t>(_restores));
+  w.key("peers").begin_array();
+  for (auto& [id, p] : _peers)
+    w.begin_object()
+        .key("id").string(id)
+        .key("ip").string(p.ip)
+        .key("endpoint").string(p.endpoint)
+        .key("since_ms").number(p.since_ms)
+        .key("endpoint_since_ms").number(p.endpoint_since_ms)
+        .key("last_handshake_ms").number(p.last_handshake_ms)
+        .key("rx_bytes").number(static_cast<std::int64_t>(p.rx_bytes))
+        .key("tx_bytes").number(static_cast<std::int64_t>(p.tx_bytes))
+        .end_object();
+  w.end_array().key("removed").begin_array();
+  for (auto& r : _removed) w.begin_object().key("id").string(r.id10).key("at_ms").number(r.at_ms).end_object();
+  w.end_array();
 }
 
 }  // namespace brood::agent

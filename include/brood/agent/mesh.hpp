@@ -1,4 +1,4 @@
-// data_plane: the node's WireGuard interface made to match a plan — the interface created when
+// mesh: the node's WireGuard interface made to match a plan — the interface created when
 // it is missing (the kernel's, or a wireguard-go daemon), the peers changed through the
 // backend by difference only, its overlay address, MTU 1420 and up state set through rtnl —
 // and the time at which each peer and endpoint was put in place (status, convergence bench).
@@ -7,6 +7,7 @@
 
 #include <brood/agent/config.hpp>
 #include <brood/agent/peer_plan.hpp>
+#include <brood/json/writer.hpp>
 #include <brood/rt/result.hpp>
 #include <brood/rt/task.hpp>
 #include <brood/wg/backend.hpp>
@@ -35,9 +36,9 @@ struct removed_peer {
   std::int64_t at_ms = 0;
 };
 
-class data_plane {
+class mesh {
  public:
-  data_plane(const config& c, std::unique_ptr<wg::backend> b);
+  mesh(const config& c, std::unique_ptr<wg::backend> b);
 
   /// The device as it is, the interface created first if it is missing.
   rt::task<rt::result<wg::device>> device();
@@ -55,6 +56,8 @@ class data_plane {
   const std::map<std::string, std::vector<std::string>>& announced() const noexcept { return _announced; }
   std::uint64_t changes() const noexcept { return _changes; }
   std::uint64_t interface_restores() const noexcept { return _restores; }
+  /// Its section of status.json: backend, changes, interface_restores, peers, removed.
+  void describe(json::writer& w) const;
 
  private:
   rt::task<rt::result<void>> create_interface();
