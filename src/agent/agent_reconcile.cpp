@@ -2,7 +2,7 @@
 // its own tick) plans from the view and applies each part; netlink events say what to look at.
 #include <brood/agent/agent.hpp>
 
-#include <brood/netlink/rtnl.hpp>
+#include <brood/netlink/watch.hpp>
 #include <brood/rt/residency.hpp>
 #include <brood/rt/timer.hpp>
 #include <brood/rt/wall_clock.hpp>

@@ -2,7 +2,7 @@
 // and the times at which each peer and endpoint was put in place.
 #include <brood/agent/mesh.hpp>
 
-#include <brood/netlink/rtnl.hpp>
+#include <brood/netlink/address.hpp>
 #include <brood/rt/process.hpp>
 #include <brood/rt/timer.hpp>
 #include <brood/rt/wall_clock.hpp>

@@ -1,7 +1,8 @@
 // rtnl against the kernel, inside a network namespace of the test's own: links created, read,
 // changed and deleted; addresses converged to a wanted set (and converging again changes
 // nothing); events for links and addresses removed by `ip`; a missing link is no_such_device.
-#include <brood/netlink/rtnl.hpp>
+#include <brood/netlink/address.hpp>
+#include <brood/netlink/watch.hpp>
 
 #include "support/netns.hpp"
 #include "support/rt_test.hpp"

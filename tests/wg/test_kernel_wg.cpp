@@ -10,7 +10,7 @@
 #include "support/rt_test.hpp"
 
 #include <brood/crypto/identity.hpp>
-#include <brood/netlink/rtnl.hpp>
+#include <brood/netlink/address.hpp>
 #include <brood/netlink/socket.hpp>
 #include <brood/rt/timer.hpp>
 #include <brood/wg/genl.hpp>

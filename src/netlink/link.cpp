@@ -1,0 +1,90 @@
+// netlink links: RTM_GETLINK, RTM_NEWLINK and RTM_DELLINK requests.
+#include <brood/netlink/link.hpp>
+
+#include "rtnl_request.hpp"
+
+#include <brood/netlink/message.hpp>
+#include <brood/netlink/socket.hpp>
+
+#include <linux/if.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+
+namespace brood::netlink {
+
+using namespace detail;
+
+namespace {
+/// Sends an RTM_GETLINK request and takes the one link it answers.
+rt::task<rt::result<link_info>> query_link(msg_ptr m, call_options o) {
+  auto s = socket::open(NETLINK_ROUTE);
+  if (!s) co_return s.error();
+  rt::result<link_info> out = std::errc::bad_message;
+  auto take = [&out](std::span<const std::uint8_t> a, std::uint16_t type) -> rt::result<bool> {
+    if (type == NLMSG_ERROR) {
+      auto r = ack_result(a);
+      if (!r && r.error() == std::errc::no_such_device) return std::errc::no_such_device;
+      return r ? rt::result<bool>(std::errc::bad_message) : rt::result<bool>(r.error());
+    }
+    if (type != RTM_NEWLINK) return false;
+    out = parse_link(a);
+    return true;
+  };
+  auto r = co_await s->exchange(bytes_of(m.get()), deadline(o), take);
+  if (!r) co_return r.error();
+  co_return out;
+}
+}  // namespace
+
+rt::task<rt::result<link_info>> get_link(std::string name, call_options o) {
+  if (name.empty() || name.size() >= IFNAMSIZ) co_return std::errc::invalid_argument;
+  msg_ptr m(nlmsg_alloc_simple(RTM_GETLINK, NLM_F_REQUEST));
+  ifinfomsg ifi{};
+  nlmsg_append(m.get(), &ifi, sizeof ifi, NLMSG_ALIGNTO);
+  nla_put_string(m.get(), IFLA_IFNAME, name.c_str());
+  co_return co_await query_link(std::move(m), o);
+}
+
+rt::task<rt::result<link_info>> get_link(int index, call_options o) {
+  if (index <= 0) co_return std::errc::invalid_argument;
+  msg_ptr m(nlmsg_alloc_simple(RTM_GETLINK, NLM_F_REQUEST));
+  ifinfomsg ifi{};
+  ifi.ifi_index = index;
+  nlmsg_append(m.get(), &ifi, sizeof ifi, NLMSG_ALIGNTO);
+  co_return co_await query_link(std::move(m), o);
+}
+
+rt::task<rt::result<void>> create_link(std::string name, std::string kind, call_options o) {
+  if (name.empty() || name.size() >= IFNAMSIZ) co_return std::errc::invalid_argument;
+  msg_ptr m(nlmsg_alloc_simple(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL));
+  ifinfomsg ifi{};
+  nlmsg_append(m.get(), &ifi, sizeof ifi, NLMSG_ALIGNTO);
+  nla_put_string(m.get(), IFLA_IFNAME, name.c_str());
+  nlattr* info = nla_nest_start(m.get(), IFLA_LINKINFO | NLA_F_NESTED);
+  nla_put_string(m.get(), IFLA_INFO_KIND, kind.c_str());
+  nla_nest_end(m.get(), info);
+  co_return co_await request_ack(m.get(), o);
+}
+
+rt::task<rt::result<void>> delete_link(int index, call_options o) {
+  msg_ptr m(nlmsg_alloc_simple(RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK));
+  ifinfomsg ifi{};
+  ifi.ifi_index = index;
+  nlmsg_append(m.get(), &ifi, sizeof ifi, NLMSG_ALIGNTO);
+  co_return co_await request_ack(m.get(), o);
+}
+
+rt::task<rt::result<void>> set_link(int index, std::uint32_t mtu, bool up, call_options o) {
+  msg_ptr m(nlmsg_alloc_simple(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK));
+  ifinfomsg ifi{};
+  ifi.ifi_index = index;
+  ifi.ifi_flags = up ? IFF_UP : 0;
+  ifi.ifi_change = IFF_UP;
+  nlmsg_append(m.get(), &ifi, sizeof ifi, NLMSG_ALIGNTO);
+  if (mtu) nla_put_u32(m.get(), IFLA_MTU, mtu);
+  co_return co_await request_ack(m.get(), o);
+}
+
+}  // namespace brood::netlink
