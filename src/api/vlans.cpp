@@ -3,11 +3,10 @@
 #include <brood/api/api.hpp>
 #include <brood/api/set_edit.hpp>
 #include <brood/json/value.hpp>
+#include <brood/net/ip_prefix.hpp>
 #include <brood/records/vlan.hpp>
 
 #include "handler_util.hpp"
-
-#include <arpa/inet.h>
 
 #include <charconv>
 #include <set>
@@ -33,49 +32,23 @@ std::optional<std::uint32_t> parse_vni(std::string_view s) {
   return v;
 }
 
-/// The address family and bytes of `ip`; 0 if it is not one.
-int parse_ip(const std::string& ip, unsigned char out[16]) {
-  if (inet_pton(AF_INET, ip.c_str(), out) == 1) return 4;
-  if (inet_pton(AF_INET6, ip.c_str(), out) == 1) return 6;
-  return 0;
-}
-
-/// A subnet in its canonical form (network address, no host bits) or nothing.
+/// A subnet in its canonical form (network address, no host bits), /8–/30 or /48–/126, or
+/// nothing.
 std::optional<std::string> canonical_subnet(std::string_view s) {
-  auto slash = s.find('/');
-  if (slash == std::string_view::npos) return std::nullopt;
-  unsigned prefix = 0;
-  auto pre = s.substr(slash + 1);
-  auto [p, ec] = std::from_chars(pre.data(), pre.data() + pre.size(), prefix);
-  unsigned char b[16]{};
-  int fam = parse_ip(std::string(s.substr(0, slash)), b);
-  if (ec != std::errc() || p != pre.data() + pre.size() || fam == 0 || prefix > (fam == 4 ? 30u : 126u) ||
-      prefix < (fam == 4 ? 8u : 48u))
-    return std::nullopt;
-  for (unsigned bit = prefix; bit < (fam == 4 ? 32u : 128u); ++bit)
-    if (b[bit / 8] & (0x80 >> (bit % 8))) return std::nullopt;
-  return std::string(s);
+  auto p = net::ip_prefix::parse(s);
+  if (!p || s.find('/') == std::string_view::npos || !p->is_network()) return std::nullopt;
+  const bool v4 = p->family == AF_INET;
+  if (p->length < (v4 ? 8 : 48) || p->length > (v4 ? 30 : 126)) return std::nullopt;
+  return p->to_string();
 }
 
 /// Whether `ip` is a host address of `subnet` (not its network or broadcast address).
 bool host_in(const std::string& subnet, const std::string& ip) {
-  auto slash = subnet.find('/');
-  unsigned prefix = static_cast<unsigned>(std::stoul(subnet.substr(slash + 1)));
-  unsigned char net[16]{}, a[16]{};
-  int fam = parse_ip(subnet.substr(0, slash), net);
-  if (fam == 0 || parse_ip(ip, a) != fam) return false;
-  const unsigned bits = fam == 4 ? 32 : 128;
-  bool all_zero = true, all_one = true;
-  for (unsigned bit = 0; bit < bits; ++bit) {
-    bool x = a[bit / 8] & (0x80 >> (bit % 8));
-    if (bit < prefix) {
-      if (x != static_cast<bool>(net[bit / 8] & (0x80 >> (bit % 8)))) return false;
-    } else {
-      all_zero = all_zero && !x;
-      all_one = all_one && x;
-    }
-  }
-  return !all_zero && !(fam == 4 && all_one);
+  auto net = net::ip_prefix::parse(subnet);
+  auto a = net::ip_prefix::parse_address(ip);
+  if (!net || !a || !net->contains(*a)) return false;
+  a->length = net->length;
+  return a->is_host_address();
 }
 
 }  // namespace
@@ -199,9 +172,11 @@ rt::task<http::response> api::add_member(const http::request& req, std::string v
   const json::value* ip_v = body ? body->find("ip") : nullptr;
   if (!id_v || !id_v->as_string() || !id10_ok(*id_v->as_string()) || !ip_v || !ip_v->as_string())
     co_return http::error_response(400, "bad request", "expected {\"id\": \"<id10>\", \"ip\": \"<address>\"}");
-  const std::string id = *id_v->as_string(), ip = *ip_v->as_string();
-  unsigned char probe[16];
-  if (parse_ip(ip, probe) == 0) co_return http::error_response(400, "bad request", "ip is not an address");
+  const std::string id = *id_v->as_string();
+  // One spelling per address (2001:DB8::1 is 2001:db8::1), so that "in use" compares addresses.
+  const auto parsed_ip = net::ip_prefix::parse_address(*ip_v->as_string());
+  if (!parsed_ip) co_return http::error_response(400, "bad request", "ip is not an address");
+  const std::string ip = parsed_ip->address_string();
 
   auto c = co_await begin(lease_use::wait, "member");
   if (auto* refused = std::get_if<http::response>(&c)) co_return std::move(*refused);

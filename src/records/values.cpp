@@ -1,9 +1,8 @@
 // Value forms of records: keys, addresses, CIDRs, endpoints, names.
 #include "values.hpp"
 
+#include <brood/net/ip_prefix.hpp>
 #include <brood/records/fields.hpp>
-
-#include <arpa/inet.h>
 
 #include <algorithm>
 #include <array>
@@ -42,65 +41,27 @@ std::optional<std::vector<crypto::public_key>> parse_keys(std::string_view list)
   return out;
 }
 
-namespace {
-bool to_bytes(std::string_view ip, int family, std::array<std::uint8_t, 16>& out) {
-  if (ip.size() > 45) return false;
-  char buf[46];
-  std::memcpy(buf, ip.data(), ip.size());
-  buf[ip.size()] = '\0';
-  return inet_pton(family, buf, out.data()) == 1;
-}
-}  // namespace
-
 int ip_family(std::string_view ip) {
-  std::array<std::uint8_t, 16> b{};
-  if (to_bytes(ip, AF_INET, b)) return 4;
-  if (to_bytes(ip, AF_INET6, b)) return 6;
-  return 0;
+  auto a = net::ip_prefix::parse_address(ip);
+  if (!a) return 0;
+  return a->family == AF_INET ? 4 : 6;
 }
 
 bool cidr_ok(std::string_view s, bool allow_v6, unsigned min_v4, unsigned min_v6) {
-  auto slash = s.find('/');
-  if (slash == std::string_view::npos) return false;
-  unsigned prefix = 0;
-  if (!parse_uint(s.substr(slash + 1), prefix)) return false;
-  auto addr = s.substr(0, slash);
-  std::array<std::uint8_t, 16> b{};
-  std::size_t bytes = 0;
-  if (to_bytes(addr, AF_INET, b)) {
-    if (prefix < min_v4 || prefix > 32) return false;
-    bytes = 4;
-  } else if (allow_v6 && to_bytes(addr, AF_INET6, b)) {
-    if (prefix < min_v6 || prefix > 128) return false;
-    bytes = 16;
-  } else {
-    return false;
-  }
-  for (std::size_t bit = prefix; bit < bytes * 8; ++bit)
-    if (b[bit / 8] & (0x80 >> (bit % 8))) return false;  // host bits set
-  return true;
+  auto p = net::ip_prefix::parse(s);
+  if (!p || s.find('/') == std::string_view::npos || !p->is_network()) return false;
+  if (p->family == AF_INET6) return allow_v6 && p->length >= min_v6;
+  return p->length >= min_v4;
 }
 
 bool interface_address_ok(std::string_view s) {
-  auto slash = s.find('/');
-  unsigned prefix = 0;
-  if (slash == std::string_view::npos || !parse_uint(s.substr(slash + 1), prefix)) return false;
-  int fam = ip_family(s.substr(0, slash));
-  return (fam == 4 && prefix <= 32) || (fam == 6 && prefix <= 128);
+  return s.find('/') != std::string_view::npos && net::ip_prefix::parse(s).has_value();
 }
 
 bool cidr_contains(std::string_view cidr, std::string_view ip) {
-  auto slash = cidr.find('/');
-  unsigned prefix = 0;
-  if (slash == std::string_view::npos || !parse_uint(cidr.substr(slash + 1), prefix)) return false;
-  int fam = ip_family(cidr.substr(0, slash));
-  if (fam == 0 || ip_family(ip) != fam) return false;
-  std::array<std::uint8_t, 16> net{}, a{};
-  to_bytes(cidr.substr(0, slash), fam == 4 ? AF_INET : AF_INET6, net);
-  to_bytes(ip, fam == 4 ? AF_INET : AF_INET6, a);
-  for (unsigned bit = 0; bit < prefix; ++bit)
-    if ((net[bit / 8] ^ a[bit / 8]) & (0x80 >> (bit % 8))) return false;
-  return true;
+  auto net = net::ip_prefix::parse(cidr);
+  auto a = net::ip_prefix::parse_address(ip);
+  return net && a && cidr.find('/') != std::string_view::npos && net->contains(*a);
 }
 
 bool endpoint_ok(std::string_view s) {

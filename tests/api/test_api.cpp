@@ -372,6 +372,16 @@ static rt::task<void> vlan_flow() {
   (void)co_await records::read_view(*doh, n, a.pk(), t, v);
   BOOST_TEST(v.memberships(a.pk()).empty());
 
+  // One address, two spellings: stored in one, and "in use" sees through the other.
+  r = co_await c.send("POST", "/vlans", R"({"vni":103,"name":"six","subnet":"2001:DB8:0:7::/64"})", nullptr, true);
+  BOOST_TEST(r.status == 201, r.body);
+  r = co_await c.send("POST", "/vlans/103/members", "{\"id\":\"" + a.id10() + "\",\"ip\":\"2001:db8:0:7::a\"}", nullptr, true);
+  BOOST_TEST(r.status == 201, r.body);
+  r = co_await c.send("POST", "/vlans/103/members", "{\"id\":\"" + b.id10() + "\",\"ip\":\"2001:DB8:0:7:0::A\"}", nullptr, true);
+  BOOST_TEST(r.status == 409, r.body);  // the same address
+  r = co_await c.send("GET", "/vlans", "", nullptr, true);
+  BOOST_TEST(r.body.find(R"("subnet":"2001:db8:0:7::/64")") != std::string::npos, r.body);
+
   // Trails: this scout is no node of its own brood here, so it must be told its endpoint.
   r = co_await c.send("POST", "/trails", R"({"remote_domain":"other.test","priority":10})", nullptr, true);
   BOOST_TEST(r.status == 409, r.body);
@@ -399,6 +409,8 @@ static rt::task<void> vlan_flow() {
   BOOST_TEST(r.status == 200, r.body);
   r = co_await c.send("DELETE", "/vlans/100", "", nullptr, true);
   BOOST_TEST(r.status == 404, r.body);
+  r = co_await c.send("DELETE", "/vlans/103", "", nullptr, true);
+  BOOST_TEST(r.status == 200, r.body);
   r = co_await c.send("GET", "/vlans", "", nullptr, true);
   BOOST_TEST(r.body == "[]");
   auto gone = co_await doh->txt(n.member_shard(records::shard_of(b.pk(), 16), 100));

@@ -1,4 +1,5 @@
-// socket_address parsing and printing.
+// socket_address parsing and printing; ip_prefix's network arithmetic.
+#include <brood/net/ip_prefix.hpp>
 #include <brood/net/socket_address.hpp>
 
 #include <boost/test/unit_test.hpp>
@@ -32,6 +33,41 @@ BOOST_AUTO_TEST_CASE(unix_paths_are_bounded) {
   BOOST_TEST(socket_address::unix_path("/run/brood/api.sock").has_value());
   BOOST_TEST(!socket_address::unix_path(std::string(200, 'x')).has_value());
   BOOST_TEST(!socket_address::unix_path("").has_value());
+}
+
+namespace {
+brood::net::ip_prefix pfx(const char* s) { return *brood::net::ip_prefix::parse(s); }
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(prefix_networks_containment_and_host_addresses) {
+  using brood::net::ip_prefix;
+  BOOST_TEST(pfx("10.1.2.3/24").network().to_string() == "10.1.2.0/24");
+  BOOST_TEST(pfx("10.1.2.3/0").network().to_string() == "0.0.0.0/0");
+  BOOST_TEST(pfx("2001:db8:1:2::7/63").network().to_string() == "2001:db8:1:2::/63");
+  BOOST_TEST(pfx("10.1.2.0/24").is_network());
+  BOOST_TEST(!pfx("10.1.2.1/24").is_network());
+  BOOST_TEST(pfx("10.1.2.1").is_network());  // a host prefix is its own network
+
+  BOOST_TEST(pfx("10.1.0.0/16").contains(pfx("10.1.255.9")));
+  BOOST_TEST(pfx("10.1.0.0/16").contains(pfx("10.1.4.0/24")));
+  BOOST_TEST(!pfx("10.1.0.0/16").contains(pfx("10.2.0.1")));
+  BOOST_TEST(!pfx("10.1.4.0/24").contains(pfx("10.1.0.0/16")));  // shorter: not inside
+  BOOST_TEST(!pfx("0.0.0.0/0").contains(pfx("::1")));           // other family
+  BOOST_TEST(pfx("2001:db8::/48").contains(pfx("2001:db8:0:ffff::1")));
+  BOOST_TEST(!pfx("2001:db8::/48").contains(pfx("2001:db8:1::1")));
+
+  BOOST_TEST(pfx("10.1.2.7/24").is_host_address());
+  BOOST_TEST(!pfx("10.1.2.0/24").is_host_address());
+  BOOST_TEST(!pfx("10.1.2.255/24").is_host_address());
+  BOOST_TEST(pfx("10.1.2.255/31").is_host_address());
+  BOOST_TEST(pfx("10.1.2.255/32").is_host_address());
+  BOOST_TEST(pfx("2001:db8::ffff:ffff:ffff:ffff/64").is_host_address());  // no broadcast in IPv6
+  BOOST_TEST(!pfx("2001:db8::/64").is_host_address());
+
+  BOOST_TEST(ip_prefix::parse_address("10.1.2.3").has_value());
+  BOOST_TEST(ip_prefix::parse_address("10.1.2.3")->length == 32);
+  BOOST_TEST(!ip_prefix::parse_address("10.1.2.3/32").has_value());
+  BOOST_TEST(!ip_prefix::parse_address("10.1.2").has_value());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
