@@ -52,7 +52,7 @@ rt::task<int> run(std::uint16_t port, std::string cert, std::string key) {
     }
     creds.emplace(std::move(*c));
   }
-  rt::task_scope scope;
+  rt::task_scope scope{rt::no_parent};
   scope.spawn(stop_on_signal(&sigs, &srv));
   co_await srv.serve(*l, creds ? &*creds : nullptr);
   scope.cancel();

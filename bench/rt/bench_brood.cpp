@@ -50,7 +50,7 @@ class server_thread {
 
  private:
   static task<void> run(task<void> server, int efd) {
-    task_scope s;
+    task_scope s{no_parent};
     s.spawn(std::move(server));
     (void)co_await brood::rt::poll(efd, POLLIN);
     s.cancel();
@@ -105,7 +105,7 @@ task<void> stop_after(double seconds, bool* stop) {
 
 task<void> tcp_clients(int n, double seconds, net::socket_address to, long* count) {
   bool stop = false;
-  task_scope s;
+  task_scope s{no_parent};
   for (int i = 0; i < n; ++i) s.spawn(tcp_client(to, &stop, count));
   s.spawn(stop_after(seconds, &stop));
   co_await s.join();
@@ -143,7 +143,7 @@ task<void> udp_client(net::socket_address to, const bool* stop, long* count) {
 
 task<void> udp_clients(int n, double seconds, net::socket_address to, long* count) {
   bool stop = false;
-  task_scope s;
+  task_scope s{no_parent};
   for (int i = 0; i < n; ++i) s.spawn(udp_client(to, &stop, count));
   s.spawn(stop_after(seconds, &stop));
   co_await s.join();

@@ -64,7 +64,7 @@ struct bench {
   std::unique_ptr<http::server> server;
   std::optional<net::listener> listener;
   std::optional<tls::server_credentials> creds;
-  rt::task_scope servers;
+  rt::task_scope servers{rt::no_parent};
   std::shared_ptr<tls::context> client_tls;
   std::unique_ptr<http::h2_client> op;
   std::string authority;
@@ -231,7 +231,7 @@ rt::task<int> measure(bench& b, unsigned nodes, unsigned rounds, std::chrono::mi
     }
     w.stream = std::move(*s);
   }
-  rt::task_scope loops;
+  rt::task_scope loops{rt::no_parent};
   for (std::size_t i = 0; i < b.watchers.size(); ++i) loops.spawn(watch_loop(&b, i));
   (void)co_await rt::sleep_for(200ms);  // every hello read
   auto metrics = co_await send(b, "GET", "/metrics", "", nullptr);
@@ -247,7 +247,7 @@ rt::task<int> measure(bench& b, unsigned nodes, unsigned rounds, std::chrono::mi
     double seen = -1;
     b.start = steady::now();
     b.measuring = true;
-    rt::task_scope poller;
+    rt::task_scope poller{rt::no_parent};
     poller.spawn(poll_loop(&b, doh.get(), poll, round + 1, &seen));
     const std::uint32_t vni = 100 + round;
     const std::string body = "{\"vni\":" + std::to_string(vni) + ",\"name\":\"v" + std::to_string(vni) +

@@ -123,7 +123,7 @@ struct bench {
   std::unique_ptr<http::server> server;
   net::listener listener = std::move(*net::listener::bind(net::socket_address::ipv4_loopback(0)));
   std::optional<tls::server_credentials> creds;
-  rt::task_scope scope;
+  rt::task_scope scope{rt::no_parent};
   std::unique_ptr<http::h2_client> http;
   std::string authority;
 };
@@ -194,7 +194,7 @@ rt::task<int> measure(bench& b, unsigned nodes, unsigned minutes) {
   // Each node picks up its _k and says so once (that write belongs to the approval).
   int failures = 0;
   {
-    rt::task_scope s;
+    rt::task_scope s{rt::no_parent};
     for (auto& id : ids) s.spawn(beat(&b, &id, &failures));
     co_await s.join();
   }
@@ -207,7 +207,7 @@ rt::task<int> measure(bench& b, unsigned nodes, unsigned minutes) {
   for (unsigned second = 1; second <= minutes * 60; ++second) {
     virtual_now += 1000;
     {
-      rt::task_scope s;
+      rt::task_scope s{rt::no_parent};
       for (unsigned i = 0; i < nodes; ++i) {
         if ((second + i) % 30 != 0 || (i == silent && second > 60)) continue;
         s.spawn(beat(&b, &ids[i], &failures));

@@ -111,23 +111,12 @@ bool agent::mesh_known() const {
   return true;
 }
 
-namespace {
-rt::task<void> fetch_txt(dns::doh_client* doh, std::string owner, std::chrono::milliseconds timeout,
-                         rt::result<std::vector<dns::txt_record>>* out) {
-  const rt::io_options io{rt::clock::now() + timeout};
-  *out = co_await doh->txt(std::move(owner), io);
-}
-}  // namespace
-
 rt::task<std::vector<records::problem>> agent::refold(std::vector<std::string> owners,
                                                       std::chrono::milliseconds timeout) {
-  std::vector<rt::result<std::vector<dns::txt_record>>> answers(owners.size(), std::errc::io_error);
-  {
-    const rt::cancel_token parent = co_await rt::current_token();
-    rt::task_scope scope(parent);
-    for (std::size_t i = 0; i < owners.size(); ++i) scope.spawn(fetch_txt(_doh.get(), owners[i], timeout, &answers[i]));
-    co_await scope.join();
-  }
+  const rt::io_options io{rt::clock::now() + timeout};
+  std::vector<rt::task<rt::result<std::vector<dns::txt_record>>>> asks;
+  for (auto& owner : owners) asks.push_back(_doh->txt(owner, io));
+  auto answers = co_await rt::when_all(std::move(asks));
   std::vector<records::problem> problems;
   std::vector<records::pushed_set> sets;
   for (std::size_t i = 0; i < owners.size(); ++i) {

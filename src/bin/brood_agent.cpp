@@ -45,8 +45,8 @@ rt::task<int> run(agent::config c, const crypto::identity& id) {
   agent::agent a(std::move(c), id);
   rt::signal_set sigs{SIGTERM, SIGINT};
   int status = 0;
-  rt::task_scope signals;
-  rt::task_scope work;
+  rt::task_scope signals{rt::no_parent};
+  rt::task_scope work{rt::no_parent};
   signals.spawn(stop_on_signal(&sigs, &work));
   work.spawn(run_agent(&a, &status, &signals));
   co_await work.join();

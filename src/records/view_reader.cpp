@@ -19,18 +19,14 @@ struct lookup {
   result<std::string> answer = std::errc::operation_canceled;
 };
 
-rt::task<void> ask(dns::doh_client* doh, lookup* l, std::chrono::milliseconds timeout) {
-  rt::io_options o;
-  o.deadline = rt::clock::now() + timeout;
-  l->answer = co_await doh->query(l->owner, dns::record_type::txt, o);
-}
-
+/// One wave of queries at once, linked to the caller: a sync that is cancelled (SIGTERM) takes
+/// its queries with it.
 rt::task<void> ask_all(dns::doh_client* doh, std::vector<lookup>* wave, std::chrono::milliseconds timeout) {
-  // Linked to the caller: a sync that is cancelled (SIGTERM) takes its queries with it.
-  const rt::cancel_token parent = co_await rt::current_token();
-  rt::task_scope scope(parent);
-  for (auto& l : *wave) scope.spawn(ask(doh, &l, timeout));
-  co_await scope.join();
+  const rt::io_options o{rt::clock::now() + timeout};
+  std::vector<rt::task<result<std::string>>> asks;
+  for (auto& l : *wave) asks.push_back(doh->query(l.owner, dns::record_type::txt, o));
+  auto answers = co_await rt::when_all(std::move(asks));
+  for (std::size_t i = 0; i < wave->size(); ++i) (*wave)[i].answer = std::move(answers[i]);
 }
 
 void fold(std::vector<lookup>& wave, view& v, trust_store& t, const names& n, read_report& report,

@@ -119,31 +119,33 @@ rt::task<family_report> probe(net::udp_socket& sock, int family, std::vector<net
 
 namespace {
 
-rt::task<void> discover_family(int family, std::vector<net::socket_address> servers, binding_options o,
-                               family_report* out) {
+rt::task<family_report> discover_family(int family, std::vector<net::socket_address> servers, binding_options o) {
+  family_report out;
+  out.family = family;
+  if (servers.empty()) co_return out;
   auto sock = net::udp_socket::bind(family == AF_INET ? net::socket_address::ipv4_any(0)
                                                       : net::socket_address::ipv6_any(0));
   if (!sock) {
-    out->family = family;
-    for (auto& s : servers) out->failures.emplace_back(s, sock.error());
-    co_return;
+    for (auto& s : servers) out.failures.emplace_back(s, sock.error());
+    co_return out;
   }
-  *out = co_await probe(*sock, family, std::move(servers), o);
+  out = co_await probe(*sock, family, std::move(servers), o);
+  out.family = family;
+  co_return out;
 }
 
 }  // namespace
 
 rt::task<discovery> discover(std::vector<net::socket_address> servers, binding_options o) {
-  discovery d;
   std::vector<net::socket_address> v4, v6;
   for (auto& s : servers) (s.family() == AF_INET6 ? v6 : v4).push_back(s);
-  const rt::cancel_token parent = co_await rt::current_token();
-  rt::task_scope scope(parent);
-  if (!v4.empty()) scope.spawn(discover_family(AF_INET, std::move(v4), o, &d.v4));
-  if (!v6.empty()) scope.spawn(discover_family(AF_INET6, std::move(v6), o, &d.v6));
-  co_await scope.join();
-  d.v4.family = AF_INET;
-  d.v6.family = AF_INET6;
+  std::vector<rt::task<family_report>> families;
+  families.push_back(discover_family(AF_INET, std::move(v4), o));
+  families.push_back(discover_family(AF_INET6, std::move(v6), o));
+  auto reports = co_await rt::when_all(std::move(families));
+  discovery d;
+  d.v4 = std::move(reports[0]);
+  d.v6 = std::move(reports[1]);
   co_return d;
 }
 

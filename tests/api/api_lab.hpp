@@ -75,7 +75,7 @@ struct serving {
   std::unique_ptr<http::server> server;
   std::optional<net::listener> l;
   std::optional<tls::server_credentials> creds;
-  rt::task_scope servers;
+  rt::task_scope servers{rt::no_parent};
   std::unique_ptr<client> c;
 
   /// Starts `s` (the brood read, a journal finished) and serves it.

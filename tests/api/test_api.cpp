@@ -61,7 +61,7 @@ static rt::task<void> flow() {
   auto l = net::listener::bind(net::socket_address::ipv4_loopback(0));
   auto creds = tls::server_credentials::load({lab.leaf.cert_file, lab.leaf.key_file});
   BOOST_REQUIRE((l.has_value() && creds.has_value()));
-  rt::task_scope servers;
+  rt::task_scope servers{rt::no_parent};
   servers.spawn(server.serve(*l, &*creds));
   const http::client_options co = trusting(lab.pki);
   client c{http::h2_client(co), "localhost:" + std::to_string(l->local_address()->port())};

@@ -28,7 +28,7 @@ struct served_api {
   http::server server;
   net::listener listener = std::move(*net::listener::bind(net::socket_address::ipv4_loopback(0)));
   tls::server_credentials creds;
-  rt::task_scope scope;
+  rt::task_scope scope{rt::no_parent};
   http::h2_client http;
 
   served_api(api::api_options o, provider::provider& p, const crypto::identity& scout, api::brood_key key,
@@ -184,7 +184,7 @@ static rt::task<void> two_apis() {
   }
   int statuses[6] = {};
   {
-    rt::task_scope s;
+    rt::task_scope s{rt::no_parent};
     for (int i = 0; i < 6; ++i) s.spawn(approve(i % 2 ? &a1 : &a2, nodes[static_cast<std::size_t>(i)].id10(), &statuses[i]));
     co_await s.join();
   }

@@ -336,7 +336,7 @@ static rt::task<void> two_processes() {
   }
   std::vector<int> statuses(8, 0);
   {
-    rt::task_scope s;
+    rt::task_scope s{rt::no_parent};
     for (std::size_t i = 0; i < 6; ++i)
       s.spawn(send_into(apis[i % 2], "POST", "/approve/" + nodes[i].id10(), "", &statuses[i]));
     s.spawn(send_into(&ca, "POST", "/vlans", R"({"vni":200,"name":"red","subnet":"10.210.0.0/24"})", &statuses[6]));
@@ -346,7 +346,7 @@ static rt::task<void> two_processes() {
   BOOST_TEST((statuses == std::vector<int>{200, 200, 200, 200, 200, 200, 201, 201}));
   std::vector<int> joined(6, 0);
   {
-    rt::task_scope s;
+    rt::task_scope s{rt::no_parent};
     for (std::size_t i = 0; i < 6; ++i)
       s.spawn(send_into(apis[(i + 1) % 2], "POST", "/vlans/100/members",
                         "{\"id\":\"" + nodes[i].id10() + "\",\"ip\":\"10.200.0." + std::to_string(20 + i) + "\"}",

@@ -20,7 +20,7 @@ struct cloudflare_fake_server {
   http::server server;
   net::listener listener = std::move(*net::listener::bind(net::socket_address::ipv4_loopback(0)));
   tls::server_credentials creds = std::move(*tls::server_credentials::load({leaf.cert_file, leaf.key_file}));
-  rt::task_scope scope;
+  rt::task_scope scope{rt::no_parent};
 
   explicit cloudflare_fake_server(cloudflare_fake_options o = {}) : fake(o), server(fake.router(), quiet()) {
     scope.spawn(server.serve(listener, &creds));

@@ -55,7 +55,7 @@ static rt::task<void> doh_case(bool get, bool via_dnsdist) {
   BOOST_TEST((nodata.error() == dns::error::nodata));
 
   int ok = 0;
-  task_scope s;
+  task_scope s{no_parent};
   for (int i = 0; i < 50; ++i) s.spawn(ask_big(c.get(), &ok));
   co_await s.join();
   BOOST_TEST(ok == 50);

@@ -73,7 +73,7 @@ static rt::task<void> against_nghttpd(bool use_tls) {
 
   // 100 concurrent requests, multiplexed on one connection.
   int ok = 0;
-  task_scope s;
+  task_scope s{no_parent};
   for (int i = 0; i < 100; ++i) s.spawn(fetch_small(&client, authority, &ok));
   co_await s.join();
   BOOST_TEST(ok == 100);
@@ -150,7 +150,7 @@ static rt::task<void> swallow(net::listener* l) {
 BROOD_RT_TEST(a_request_to_a_silent_server_hits_its_deadline) {
   auto l = net::listener::bind(net::socket_address::ipv4_loopback(0));
   BOOST_REQUIRE(l.has_value());
-  task_scope s;
+  task_scope s{no_parent};
   s.spawn(swallow(&*l));
   http::client_options opts;
   http::h2_client client(opts);

@@ -108,11 +108,11 @@ BROOD_RT_TEST(a_rapid_reset_flood_is_cut_off_and_others_are_served) {
   auto l = net::listener::bind(net::socket_address::ipv4_loopback(0));
   BOOST_REQUIRE(l.has_value());
   auto addr = *l->local_address();
-  task_scope servers;
+  task_scope servers{no_parent};
   servers.spawn(srv.serve(*l));
   bool cut_off = false;
   int sent = 0, good = 0;
-  task_scope clients;
+  task_scope clients{no_parent};
   clients.spawn(flood(addr, &cut_off, &sent));
   clients.spawn(well_behaved(addr, &good));
   co_await clients.join();

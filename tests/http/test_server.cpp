@@ -79,7 +79,7 @@ struct running_server {
   http::server srv;
   net::listener l;
   net::socket_address addr;
-  task_scope scope;
+  task_scope scope{no_parent};
   explicit running_server(http::server_options o)
       : srv(make_router(), std::move(o)),
         l(*net::listener::bind(net::socket_address::ipv4_loopback(0))),
@@ -117,7 +117,7 @@ static rt::task<void> curl_and_nghttp_case() {
   BOOST_REQUIRE((l1.has_value() && l2.has_value()));
   const std::string tls_url = "https://localhost:" + std::to_string(l1->local_address()->port());
   const std::string plain_url = "http://127.0.0.1:" + std::to_string(l2->local_address()->port());
-  task_scope servers;
+  task_scope servers{no_parent};
   servers.spawn(tls_srv.serve(*l1, &*creds));
   servers.spawn(plain_srv.serve(*l2));
 
@@ -246,7 +246,7 @@ BROOD_RT_TEST(a_slow_client_is_cut_off_and_others_are_served) {
   auto addr = server.addr;
   bool cut_off = false;
   clock::duration took{};
-  task_scope clients;
+  task_scope clients{no_parent};
   clients.spawn(drip(addr, &cut_off, &took));
   auto fast = co_await raw_exchange(addr, "GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   BOOST_TEST(fast.rfind("HTTP/1.1 200", 0) == 0u);
@@ -269,7 +269,7 @@ BROOD_RT_TEST(shutdown_lets_requests_in_flight_finish) {
   auto addr = server.addr;
   http::h2_client client({});
   int status = 0;
-  task_scope clients;
+  task_scope clients{no_parent};
   clients.spawn(request_slow(&client, "127.0.0.1:" + std::to_string(addr.port()), &status));
   (void)co_await sleep_for(50ms);  // the request is in its handler
   co_await server.stop();  // returns once the connection drained

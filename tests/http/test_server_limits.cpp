@@ -61,7 +61,7 @@ struct served {
   http::server srv;
   net::listener l = std::move(*net::listener::bind(net::socket_address::ipv4_loopback(0)));
   net::socket_address addr = *l.local_address();
-  task_scope scope;
+  task_scope scope{no_parent};
   explicit served(http::server_options o) : srv(routes(), quiet(std::move(o))) { scope.spawn(srv.serve(l)); }
   static http::server_options quiet(http::server_options o) {
     o.access_log = [](const http::access_entry&) {};

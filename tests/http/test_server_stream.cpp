@@ -92,7 +92,7 @@ struct stream_server {
   http::server srv;
   net::listener tls_l, plain_l;
   std::optional<tls::server_credentials> creds;
-  task_scope scope;
+  task_scope scope{no_parent};
 
   static http::server_options options(std::chrono::milliseconds idle = 60s) {
     http::server_options o;

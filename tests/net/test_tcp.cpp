@@ -70,7 +70,7 @@ static brood::rt::task<void> many_clients(int n, int* good) {
   auto l = net::listener::bind(net::socket_address::ipv4_loopback(0), 4096);
   BOOST_REQUIRE(l.has_value());
   auto addr = l->local_address();
-  task_scope s;
+  task_scope s{no_parent};
   s.spawn(echo_server(&*l, n));
   for (int i = 0; i < n; ++i) s.spawn(echo_client(*addr, static_cast<unsigned>(i), good));
   co_await s.join();
@@ -107,7 +107,7 @@ static brood::rt::task<void> accept_and_hold(net::listener* l, bool* held) {
 BROOD_RT_TEST(a_silent_peer_hits_the_recv_deadline) {
   auto l = net::listener::bind(net::socket_address::ipv4_loopback(0));
   BOOST_REQUIRE(l.has_value());
-  task_scope s;
+  task_scope s{no_parent};
   bool held = false;
   s.spawn(accept_and_hold(&*l, &held));
   auto c = co_await net::stream::connect(*l->local_address());
@@ -126,7 +126,7 @@ BROOD_RT_TEST(ipv6_loopback_echoes) {
   auto l = net::listener::bind(net::socket_address::ipv6_loopback(0));
   if (!l) BROOD_SKIP("no IPv6 loopback");
   auto addr = l->local_address();
-  task_scope s;
+  task_scope s{no_parent};
   int good = 0;
   s.spawn(echo_server(&*l, 1));
   s.spawn(echo_client(*addr, 7, &good));
@@ -140,7 +140,7 @@ BROOD_RT_TEST(a_listener_dropped_while_accepting_leaks_nothing) {
     BOOST_REQUIRE(l.has_value());
     auto addr = *l->local_address();
     // Arm the multishot accept, let a connection queue up, then drop the listener.
-    task_scope s;
+    task_scope s{no_parent};
     s.spawn(echo_server(&*l, 1));
     (void)co_await sleep_for(1ms);
     auto c = co_await net::stream::connect(addr);

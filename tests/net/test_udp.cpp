@@ -87,7 +87,7 @@ BROOD_RT_TEST(a_hundred_thousand_datagrams_through_multishot_receive) {
   (void)rx->sock().set_option(SOL_SOCKET, SO_RCVBUF, 4 << 20);
   constexpr std::uint32_t total = 100'000;
   flow f;
-  task_scope s;
+  task_scope s{no_parent};
   s.spawn(receive_all(&*rx, *tx->local_address(), total, &f));
   s.spawn(send_all(&*tx, *rx->local_address(), total, &f));
   co_await s.join();

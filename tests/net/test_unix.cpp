@@ -31,7 +31,7 @@ BROOD_RT_TEST(unix_stream_sockets_carry_bytes_both_ways) {
   BOOST_REQUIRE(addr.has_value());
   auto l = net::listener::bind(*addr);
   BOOST_REQUIRE(l.has_value());
-  task_scope s;
+  task_scope s{no_parent};
   s.spawn(upper_once(&*l));
   auto c = co_await net::stream::connect(*addr);
   BOOST_REQUIRE(c.has_value());

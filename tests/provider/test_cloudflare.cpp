@@ -190,7 +190,7 @@ BROOD_RT_TEST(two_writers_editing_one_set_both_get_their_change_in) {
   auto b = std::move(*cloudflare_provider::make(api.options()));
   std::vector<result<write_stats>> results(6, std::errc::operation_canceled);
   {
-    rt::task_scope s;
+    rt::task_scope s{rt::no_parent};
     for (int i = 0; i < 6; ++i) s.spawn(add_one(i % 2 ? a.get() : b.get(), "v=1 writer-" + std::to_string(i), &results[i]));
     co_await s.join();
   }

@@ -186,7 +186,7 @@ BROOD_RT_TEST(two_writers_editing_one_set_both_get_their_change_in) {
   rfc2136_provider a(o), b(o);
   std::vector<result<write_stats>> results(8, std::errc::operation_canceled);
   {
-    rt::task_scope s;
+    rt::task_scope s{rt::no_parent};
     for (int i = 0; i < 8; ++i) s.spawn(add_one(i % 2 ? &a : &b, "v=1 writer-" + std::to_string(i), &results[i]));
     co_await s.join();
   }

@@ -100,7 +100,7 @@ static brood::rt::task<void> workload(progress* p) {
 }
 
 static brood::rt::task<void> cancel_at(int point, progress* p) {
-  task_scope s;
+  task_scope s{no_parent};
   s.spawn(workload(p));
   while (p->points < point && !p->finished) co_await yield();
   s.cancel();

@@ -54,7 +54,7 @@ static brood::rt::task<void> write_later(int fd, std::string data) {
 BROOD_RT_TEST(a_pipe_read_waits_for_its_writer) {
   int p[2];
   BOOST_REQUIRE(::pipe2(p, O_CLOEXEC) == 0);
-  task_scope s;
+  task_scope s{no_parent};
   s.spawn(write_later(p[1], "ping"));
   char buf[8] = {};
   auto r = co_await brood::rt::read(p[0], std::as_writable_bytes(std::span(buf)));
@@ -78,7 +78,7 @@ BROOD_RT_TEST(a_cancelled_read_releases_its_buffer_untouched) {
   std::byte buf[8];
   std::memset(buf, 0x5a, sizeof buf);
   result<std::size_t> out = std::errc::io_error;
-  task_scope s;
+  task_scope s{no_parent};
   s.spawn(read_into(p[0], buf, &out));
   co_await yield();
   co_await yield();
@@ -105,7 +105,7 @@ static brood::rt::task<void> signal_eventfd(int efd) {
 BROOD_RT_TEST(poll_watches_a_foreign_fd) {
   int efd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   BOOST_REQUIRE(efd >= 0);
-  task_scope s;
+  task_scope s{no_parent};
   s.spawn(signal_eventfd(efd));
   auto r = co_await brood::rt::poll(efd, POLLIN);
   BOOST_TEST((r.has_value() && (*r & POLLIN)));
@@ -123,7 +123,7 @@ static brood::rt::task<void> many_nops(int n, int* ok) {
 }
 
 static brood::rt::task<void> nop_storm(int* ok) {
-  task_scope s;
+  task_scope s{no_parent};
   for (int i = 0; i < 4000; ++i) s.spawn(many_nops(5, ok));
   co_await s.join();
   BOOST_TEST(reactor::current().stats().queued_ops > 0u);

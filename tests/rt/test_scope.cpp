@@ -1,5 +1,5 @@
-// task_scope and the loop: spawn/join, cancel-all, nested scopes, errors, and the budget
-// that keeps ready work from starving I/O and timers.
+// task_scope and the loop: spawn/join, cancel-all, nested scopes, errors, when_all's fan-out,
+// and the budget that keeps ready work from starving I/O and timers.
 #include "support/rt_test.hpp"
 
 #include <brood/rt/ops.hpp>
@@ -20,7 +20,7 @@ static brood::rt::task<void> count_after(clock::duration d, int* n) {
 }
 
 BROOD_RT_TEST(join_waits_for_every_task) {
-  task_scope s;
+  task_scope s{no_parent};
   int n = 0;
   for (int i = 0; i < 100; ++i) s.spawn(count_after(std::chrono::milliseconds(i % 7), &n));
   BOOST_TEST(s.live() == 100u);
@@ -31,7 +31,7 @@ BROOD_RT_TEST(join_waits_for_every_task) {
 }
 
 BROOD_RT_TEST(spawned_tasks_start_on_a_later_step) {
-  task_scope s;
+  task_scope s{no_parent};
   int n = 0;
   s.spawn(count_after(0ms, &n));
   BOOST_TEST(n == 0);
@@ -40,7 +40,7 @@ BROOD_RT_TEST(spawned_tasks_start_on_a_later_step) {
 }
 
 BROOD_RT_TEST(cancel_stops_every_task_and_later_spawns) {
-  task_scope s;
+  task_scope s{no_parent};
   int n = 0;
   for (int i = 0; i < 50; ++i) s.spawn(count_after(10s, &n));
   co_await yield();
@@ -60,7 +60,7 @@ static brood::rt::task<void> nested(int* n) {
 }
 
 BROOD_RT_TEST(cancelling_an_outer_scope_reaches_inner_scopes) {
-  task_scope outer;
+  task_scope outer{no_parent};
   int n = 0;
   outer.spawn(nested(&n));
   outer.spawn(nested(&n));
@@ -76,7 +76,7 @@ static brood::rt::task<void> fails() {
 }
 
 BROOD_RT_TEST(join_rethrows_the_first_error_after_all_tasks_ended) {
-  task_scope s;
+  task_scope s{no_parent};
   int n = 0;
   s.spawn(fails());
   s.spawn(count_after(5ms, &n));
@@ -105,7 +105,7 @@ static brood::rt::task<void> flag_after(clock::duration d, bool* flag) {
 
 // A task that never waits for I/O but calls maybe_yield() lets timers (and I/O) run.
 BROOD_RT_TEST(the_budget_lets_timers_interleave_with_busy_work) {
-  task_scope s;
+  task_scope s{no_parent};
   long done = 0;
   bool fired = false, fired_meanwhile = false;
   s.spawn(flag_after(1ms, &fired));
@@ -123,12 +123,50 @@ static brood::rt::task<void> yielder(std::vector<int>* order, int id) {
 }
 
 BROOD_RT_TEST(yield_round_robins_ready_tasks) {
-  task_scope s;
+  task_scope s{no_parent};
   std::vector<int> order;
   s.spawn(yielder(&order, 1));
   s.spawn(yielder(&order, 2));
   co_await s.join();
   BOOST_TEST((order == std::vector<int>{1, 2, 1, 2, 1, 2}));
+}
+
+static brood::rt::task<int> finish_after(clock::duration d, int value, std::vector<int>* finished) {
+  auto r = co_await sleep_for(d);
+  if (!r) co_return -value;
+  finished->push_back(value);
+  co_return value;
+}
+
+BROOD_RT_TEST(when_all_runs_tasks_together_and_keeps_their_order) {
+  std::vector<int> finished;
+  std::vector<brood::rt::task<int>> tasks;
+  for (int i = 0; i < 5; ++i) tasks.push_back(finish_after(std::chrono::milliseconds(10 * (5 - i)), i + 1, &finished));
+  auto results = co_await when_all(std::move(tasks));
+  BOOST_TEST((results == std::vector<int>{1, 2, 3, 4, 5}));   // as given
+  BOOST_TEST((finished == std::vector<int>{5, 4, 3, 2, 1}));  // as they ended: side by side
+  std::vector<brood::rt::task<int>> none;
+  auto empty = co_await when_all(std::move(none));
+  BOOST_TEST(empty.empty());
+}
+
+static brood::rt::task<void> fan_out(std::vector<int>* results, std::vector<int>* finished) {
+  std::vector<brood::rt::task<int>> tasks;
+  for (int i = 0; i < 3; ++i) tasks.push_back(finish_after(10s, i + 1, finished));
+  *results = co_await when_all(std::move(tasks));
+}
+
+BROOD_RT_TEST(when_all_is_cancelled_with_its_caller) {
+  task_scope s{no_parent};
+  std::vector<int> results, finished;
+  s.spawn(fan_out(&results, &finished));
+  (void)co_await sleep_for(1ms);
+  const auto start = clock::now();
+  s.cancel();
+  co_await s.join();
+  BOOST_TEST((results == std::vector<int>{-1, -2, -3}));
+  BOOST_TEST(finished.empty());
+  BOOST_TEST((clock::now() - start < 1s));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

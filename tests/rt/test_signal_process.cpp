@@ -43,7 +43,7 @@ BROOD_RT_TEST(sigterm_cancels_and_drains_the_program) {
   cancel_source root;
   task_scope workers(root.token());
   for (int i = 0; i < 20; ++i) workers.spawn(worker(&stopped));
-  task_scope helper;
+  task_scope helper{no_parent};
   helper.spawn(send_term_later());
   auto start = clock::now();
   int sig = co_await cancel_on_signal(sigs, root);

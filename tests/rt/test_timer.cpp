@@ -70,7 +70,7 @@ BROOD_RT_TEST(ten_thousand_timers_fire_in_deadline_order) {
   std::mt19937 rng(42);
   fire_log log;
   log.fired.reserve(10000);
-  task_scope scope;
+  task_scope scope{no_parent};
   auto base = clock::now() + 300ms;  // every timer is armed before the first is due
   for (int i = 0; i < 10000; ++i) scope.spawn(sleeper(base + std::chrono::microseconds(rng() % 200000), &log));
   co_await scope.join();
@@ -153,7 +153,7 @@ static brood::rt::task<void> cancelled_sleeper(bool* saw_cancel) {
 
 BROOD_RT_TEST(a_cancelled_sleep_wakes_at_once) {
   bool saw = false;
-  task_scope scope;
+  task_scope scope{no_parent};
   scope.spawn(cancelled_sleeper(&saw));
   (void)co_await sleep_for(1ms);
   auto start = clock::now();

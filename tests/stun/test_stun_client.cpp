@@ -102,7 +102,7 @@ struct scripted_server {
 
 rt::task<void> run_scripted(scripted_server* server, stun::binding_options o, rt::result<stun::binding>* out) {
   auto client = *net::udp_socket::bind(net::socket_address::ipv4_loopback(0));
-  rt::task_scope scope;
+  rt::task_scope scope{rt::no_parent};
   scope.spawn(server->serve(rt::clock::now() + o.deadline + 200ms));
   *out = co_await stun::bind_once(client, *server->sock.local_address(), o);
   co_await scope.join();

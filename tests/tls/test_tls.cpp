@@ -81,7 +81,7 @@ static rt::task<void> round_trip_case(bool tls12) {
   BOOST_REQUIRE(cli.has_value());
   auto l = net::listener::bind(net::socket_address::ipv4_loopback(0));
   BOOST_REQUIRE(l.has_value());
-  task_scope scope;
+  task_scope scope{no_parent};
   scope.spawn(echo_tls(&*l, *srv, 2));
   for (const char* name : {"localhost", "127.0.0.1"}) {
     bool ok = false;
@@ -105,7 +105,7 @@ static rt::task<std::error_code> failing_handshake(tls::server_options so, tls::
   BOOST_REQUIRE(cli.has_value());
   auto l = net::listener::bind(net::socket_address::ipv4_loopback(0));
   BOOST_REQUIRE(l.has_value());
-  task_scope scope;
+  task_scope scope{no_parent};
   scope.spawn(echo_tls(&*l, *srv, 1));
   auto s = co_await net::stream::connect(*l->local_address());
   BOOST_REQUIRE(s.has_value());
@@ -182,7 +182,7 @@ BROOD_RT_TEST(a_silent_server_hits_the_handshake_deadline) {
   BOOST_REQUIRE(cli.has_value());
   auto l = net::listener::bind(net::socket_address::ipv4_loopback(0));
   BOOST_REQUIRE(l.has_value());
-  task_scope scope;
+  task_scope scope{no_parent};
   scope.spawn(accept_and_stay_silent(&*l));
   auto s = co_await net::stream::connect(*l->local_address());
   BOOST_REQUIRE(s.has_value());
@@ -232,8 +232,8 @@ BROOD_RT_TEST(a_renewed_certificate_is_served_to_new_connections_only) {
   BOOST_REQUIRE(cli.has_value());
   auto l = net::listener::bind(net::socket_address::ipv4_loopback(0));
   BOOST_REQUIRE(l.has_value());
-  task_scope conns;
-  task_scope acceptor;
+  task_scope conns{no_parent};
+  task_scope acceptor{no_parent};
   acceptor.spawn(serve_with(&*l, &*creds, 2, &conns));
 
   auto s1 = co_await net::stream::connect(*l->local_address());

@@ -136,7 +136,7 @@ task<int> demo_main(clock::duration length) {
   signal_set sigs{SIGINT, SIGTERM};
   cancel_source root;
   figures f;
-  task_scope watcher;
+  task_scope watcher{no_parent};
   watcher.spawn(stop_on_signal(&sigs, &root));
   auto start = clock::now();
   co_await run_demo(length, &root, &f);

@@ -102,7 +102,7 @@ class h2_client {
   client_options _opts;
   std::map<std::string, std::shared_ptr<detail::h2_connection>> _conns;
   rt::async_mutex _connect_lock;
-  rt::task_scope _scope;
+  rt::task_scope _scope{rt::no_parent};
   client_stats _stats;
 };
 
