@@ -9,9 +9,6 @@
 # (skipped) without it or without WireGuard in the kernel, unless BROOD_KERNEL_WG=required.
 # Cleans up (lab down) however it ends.
 set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-: "${BROOD_LAB_BUILD:?the build directory whose binaries the lab runs}"
-
 skip() {
   if [[ ${BROOD_KERNEL_WG:-} == required ]]; then echo "FAIL: $* (BROOD_KERNEL_WG=required)"; exit 1; fi
   echo "skipped: $*"
@@ -20,15 +17,9 @@ skip() {
 [[ $(id -u) -eq 0 ]] || skip "needs root"
 unshare -n ip link add wg0 type wireguard 2>/dev/null || skip "this kernel has no WireGuard"
 
-export BROOD_LAB_BUILD
-export BROOD_LAB_DIR=/tmp/brood-klab-$$
-export BROOD_LAB_PREFIX=bk$(($$ % 1000))
+source "$(dirname "$0")/lab_test.sh" klab bk
 export BROOD_LAB_SYNC=2s
-P=$BROOD_LAB_PREFIX
 N=3
-lab() { "$ROOT/tools/brood-lab" "$@"; }
-trap 'lab down' EXIT
-ms() { date +%s%3N; }
 fail() {  # the logs stay in the guest: a sanitizer report is printed whole
   echo "FAIL: $*"
   for f in "$BROOD_LAB_DIR"/n*/agent.log "$BROOD_LAB_DIR"/n1/api.log; do
@@ -39,12 +30,6 @@ fail() {  # the logs stay in the guest: a sanitizer report is printed whole
   done
   exit 1
 }
-PY=$(command -v /usr/bin/python3 || command -v python3)
-st() {  # st NODE EXPR: a field of the node's status.json
-  $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
-    "$BROOD_LAB_DIR/n$1/status.json" "$2"
-}
-in_node() { local i=$1; shift; nsenter -t "$(cat "$BROOD_LAB_DIR/n$i/anchor.pid")" -m -n "$@"; }
 kernel_wg0() { ip -n "$P$1" -d link show wg0 2>/dev/null | grep -qw wireguard; }
 until_ok() {  # until_ok SECONDS WHAT CMD...: polls CMD every 0.05 s
   local end=$(($(ms) + $1 * 1000)) what=$2
@@ -54,8 +39,6 @@ until_ok() {  # until_ok SECONDS WHAT CMD...: polls CMD every 0.05 s
     sleep 0.05
   done
 }
-checks=0
-ok() { checks=$((checks + 1)); echo "ok $checks - $*"; }
 
 t0=$(ms)
 lab up $N || fail "the lab did not come up"

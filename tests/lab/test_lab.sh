@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Integration test of issue 6, on the lab (tools/brood-lab) with this build's binaries: 4 nodes
+# The lab as an integration test, on the lab (tools/brood-lab) with this build's binaries: 4 nodes
 # in network namespaces with real wireguard-go, knotd behind dnsdist's DoH, coturn, brood-api.
 #   register → approve → full-mesh ping;
 #   the DoH server stopped for more than two sync intervals → no peer removed, traffic flows;
@@ -10,24 +10,9 @@
 # Needs root; exits 77 (skipped) without it. Cleans up (lab down) however it ends.
 set -euo pipefail
 [[ $(id -u) -eq 0 ]] || { echo "skipped: needs root"; exit 77; }
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-: "${BROOD_LAB_BUILD:?the build directory whose binaries the lab runs}"
-export BROOD_LAB_BUILD
-export BROOD_LAB_DIR=/tmp/brood-lab-test-$$
-export BROOD_LAB_PREFIX=bt$(($$ % 1000))
+source "$(dirname "$0")/lab_test.sh" lab-test bt
 export BROOD_LAB_SYNC=2s
-P=$BROOD_LAB_PREFIX
-lab() { "$ROOT/tools/brood-lab" "$@"; }
-trap 'lab down' EXIT
-ms() { date +%s%3N; }
 fail() { echo "FAIL: $*"; for f in "$BROOD_LAB_DIR"/n*/agent.log; do echo "== $f"; grep -v '[│┌└]' "$f" | tail -15; done; exit 1; }
-PY=$(command -v /usr/bin/python3 || command -v python3)
-st() {  # st NODE EXPR: a field of the node's status.json
-  $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
-    "$BROOD_LAB_DIR/n$1/status.json" "$2"
-}
-checks=0
-ok() { checks=$((checks + 1)); echo "ok $checks - $*"; }
 
 lab up 4 || fail "the lab did not come up"
 for i in 1 2 3 4; do [[ $(st "$i" 'len(d["peers"])') -eq 3 ]] || fail "node$i has $(st "$i" 'len(d["peers"])') peers"; done

@@ -12,33 +12,18 @@
 # Needs root; exits 77 (skipped) without it. Cleans up (lab down) however it ends.
 set -euo pipefail
 [[ $(id -u) -eq 0 ]] || { echo "skipped: needs root"; exit 77; }
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-: "${BROOD_LAB_BUILD:?the build directory whose binaries the lab runs}"
-export BROOD_LAB_BUILD
-export BROOD_LAB_DIR=/tmp/brood-lab-faults-$$
-export BROOD_LAB_PREFIX=bf$(($$ % 1000))
+source "$(dirname "$0")/lab_test.sh" lab-faults bf
 export BROOD_LAB_SYNC=2s BROOD_LAB_KEEPALIVE=2s BROOD_LAB_STALE=6s
 STALE=6
-P=$BROOD_LAB_PREFIX
-lab() { "$ROOT/tools/brood-lab" "$@"; }
-trap 'lab down' EXIT
-ms() { date +%s%3N; }
 fail() {
   echo "FAIL: $*"
   for f in "$BROOD_LAB_DIR"/n*/agent.log "$BROOD_LAB_DIR"/n1/api.log; do echo "== $f"; grep -v '[│┌└]' "$f" | tail -15; done
   exit 1
 }
-PY=$(command -v /usr/bin/python3 || command -v python3)
-st() {  # st NODE EXPR: a field of the node's status.json
-  $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
-    "$BROOD_LAB_DIR/n$1/status.json" "$2"
-}
 scout_status() {  # scout_status EXPR: a field of the scout's GET /status (whatever its certificate)
   ip netns exec "${P}r" curl -sk --max-time 3 -H "authorization: Bearer $(cat "$BROOD_LAB_DIR/operator.token")" \
-    https://10.99.1.2:8443/status | $PY -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"
+    https://10.99.1.2:8443/status | field "$1"
 }
-checks=0
-ok() { checks=$((checks + 1)); echo "ok $checks - $*"; }
 all_meshed() {  # every node still has its 3 peers, none excluded
   for i in 1 2 3 4; do
     [[ $(st "$i" 'len(d["peers"])') -eq 3 ]] || return 1
