@@ -12,6 +12,8 @@
 #include <netlink/attr.h>
 #include <netlink/msg.h>
 
+#include <arpa/inet.h>
+
 #include <cstring>
 
 namespace brood::netlink::detail {
@@ -42,12 +44,42 @@ rt::task<rt::result<void>> request_ack(nl_msg* m, call_options o) {
   co_return co_await s->exchange(bytes_of(m), deadline(o), acked);
 }
 
+namespace {
+/// IFLA_INFO_DATA of a VXLAN link.
+std::optional<vxlan_settings> parse_vxlan(nlattr* data) {
+  nla_policy policy[IFLA_VXLAN_MAX + 1] = {};
+  policy[IFLA_VXLAN_ID].type = NLA_U32;
+  policy[IFLA_VXLAN_LOCAL] = {NLA_UNSPEC, 4, 4};
+  policy[IFLA_VXLAN_LOCAL6] = {NLA_UNSPEC, 16, 16};
+  policy[IFLA_VXLAN_PORT].type = NLA_U16;
+  policy[IFLA_VXLAN_LEARNING].type = NLA_U8;
+  nlattr* tb[IFLA_VXLAN_MAX + 1] = {};
+  if (nla_parse_nested(tb, IFLA_VXLAN_MAX, data, policy) != 0 || !tb[IFLA_VXLAN_ID]) return std::nullopt;
+  vxlan_settings v;
+  v.vni = nla_get_u32(tb[IFLA_VXLAN_ID]);
+  if (tb[IFLA_VXLAN_LOCAL]) {
+    v.local.family = AF_INET;
+    v.local.length = 32;
+    std::memcpy(v.local.addr.data(), nla_data(tb[IFLA_VXLAN_LOCAL]), 4);
+  } else if (tb[IFLA_VXLAN_LOCAL6]) {
+    v.local.family = AF_INET6;
+    v.local.length = 128;
+    std::memcpy(v.local.addr.data(), nla_data(tb[IFLA_VXLAN_LOCAL6]), 16);
+  }
+  if (tb[IFLA_VXLAN_PORT]) v.port = ntohs(nla_get_u16(tb[IFLA_VXLAN_PORT]));
+  v.learning = tb[IFLA_VXLAN_LEARNING] && nla_get_u8(tb[IFLA_VXLAN_LEARNING]) != 0;
+  return v;
+}
+}  // namespace
+
 rt::result<link_info> parse_link(std::span<const std::uint8_t> m) {
   if (m.size() < NLMSG_LENGTH(sizeof(ifinfomsg))) return std::errc::bad_message;
   aligned a(m);
   nla_policy policy[IFLA_MAX + 1] = {};
   policy[IFLA_IFNAME].type = NLA_STRING;
   policy[IFLA_MTU].type = NLA_U32;
+  policy[IFLA_MASTER].type = NLA_U32;
+  policy[IFLA_IFALIAS].type = NLA_STRING;
   policy[IFLA_LINKINFO].type = NLA_NESTED;
   nlattr* tb[IFLA_MAX + 1] = {};
   if (nlmsg_parse(a.h, sizeof(ifinfomsg), tb, IFLA_MAX, policy) < 0) return std::errc::bad_message;
@@ -57,12 +89,22 @@ rt::result<link_info> parse_link(std::span<const std::uint8_t> m) {
   l.up = (ifi->ifi_flags & IFF_UP) != 0;
   if (tb[IFLA_IFNAME]) l.name = nla_get_string(tb[IFLA_IFNAME]);
   if (tb[IFLA_MTU]) l.mtu = nla_get_u32(tb[IFLA_MTU]);
+  if (tb[IFLA_MASTER]) l.master = static_cast<int>(nla_get_u32(tb[IFLA_MASTER]));
+  if (tb[IFLA_IFALIAS]) l.alias = nla_get_string(tb[IFLA_IFALIAS]);
+  if (tb[IFLA_ADDRESS] && nla_len(tb[IFLA_ADDRESS]) == 6) {
+    mac_address mac;
+    std::memcpy(mac.data(), nla_data(tb[IFLA_ADDRESS]), mac.size());
+    l.mac = mac;
+  }
   if (tb[IFLA_LINKINFO]) {
     nla_policy info_policy[IFLA_INFO_MAX + 1] = {};
     info_policy[IFLA_INFO_KIND].type = NLA_STRING;
+    info_policy[IFLA_INFO_DATA].type = NLA_NESTED;
     nlattr* info[IFLA_INFO_MAX + 1] = {};
-    if (nla_parse_nested(info, IFLA_INFO_MAX, tb[IFLA_LINKINFO], info_policy) == 0 && info[IFLA_INFO_KIND])
+    if (nla_parse_nested(info, IFLA_INFO_MAX, tb[IFLA_LINKINFO], info_policy) == 0 && info[IFLA_INFO_KIND]) {
       l.kind = nla_get_string(info[IFLA_INFO_KIND]);
+      if (l.kind == "vxlan" && info[IFLA_INFO_DATA]) l.vxlan = parse_vxlan(info[IFLA_INFO_DATA]);
+    }
   }
   return l;
 }
