@@ -35,6 +35,7 @@ rt::task<void> agent::link_loop() {
     if (!events) {
       if (events.error() == std::errc::operation_canceled) co_return;
       _mesh->link_changed();
+      _segments.link_changed();
       kick();  // events were lost: look at everything
       _endpoints_pending = true;
       _endpoints_wake.notify();
@@ -47,6 +48,10 @@ rt::task<void> agent::link_loop() {
         _mesh->link_changed();
         kick();
       }
+      if (e.kind == what::link_new || e.kind == what::link_del || e.kind == what::addr_del) {
+        _segments.link_changed();  // a vlan device changed or went (brood's own changes too)
+        kick();
+      }
       if (e.kind == what::addr_new || e.kind == what::addr_del) {
         _endpoints_pending = true;  // remembered if the endpoint task is busy probing
         _endpoints_wake.notify();
@@ -56,6 +61,28 @@ rt::task<void> agent::link_loop() {
 }
 
 rt::task<bool> agent::reconcile() {
+  // The mesh first: a vlan's VXLAN port carries its frames over wg0.
+  const bool mesh_changed = co_await reconcile_mesh();
+  const bool segments_changed = co_await reconcile_segments();
+  co_return mesh_changed || segments_changed;
+}
+
+rt::task<bool> agent::reconcile_segments() {
+  const auto p = plan_segments(_view, _id.pk());
+  if (p.refused != _segments_refused) {
+    for (auto& why : p.refused) note("vlan refused: " + why);
+    _segments_refused = p.refused;
+    _status_dirty = true;
+  }
+  auto r = co_await _segments.apply(p);
+  if (!r) {
+    note("vlans: " + r.error().message());
+    co_return true;
+  }
+  co_return *r;
+}
+
+rt::task<bool> agent::reconcile_mesh() {
   auto current = co_await _mesh->device();
   if (!current) {
     note("WireGuard " + _c.wg_interface + ": " + current.error().message());

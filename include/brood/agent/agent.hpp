@@ -1,8 +1,8 @@
 // agent: brood-agent's work on one reactor (SPEC §5) — enrolment (STUN, /register, waiting
 // for approval, picking up _k), then as concurrent tasks: the DNS sync every interval, the
 // /watch fast path, heartbeats, netlink events, the node's own endpoints (STUN again when an
-// address changes), and one reconciler that makes WireGuard match the view, woken by any of
-// them and at least twice a second. DNS stays the source of truth; the
+// address changes), and one reconciler that makes WireGuard and the vlans' devices match the
+// view, woken by any of them and at least twice a second. DNS stays the source of truth; the
 // view only ever loses something through a valid, signed, newer record, so losing DNS or every
 // scout leaves the mesh as it is (fail static).
 // Lifetime: run() until its task is cancelled (SIGTERM); the identity outlives the agent.
@@ -11,6 +11,7 @@
 #include <brood/agent/api_client.hpp>
 #include <brood/agent/config.hpp>
 #include <brood/agent/mesh.hpp>
+#include <brood/agent/segments.hpp>
 #include <brood/agent/node_state.hpp>
 #include <brood/crypto/identity.hpp>
 #include <brood/dns/doh_client.hpp>
@@ -67,8 +68,10 @@ class agent {
   // Making the node match (agent_reconcile.cpp).
   rt::task<void> link_loop();
   rt::task<void> reconcile_loop();
-  /// True when the device or the link changed (or could not be read).
+  /// True when anything changed (or could not be read): the mesh, then the vlans' devices.
   rt::task<bool> reconcile();
+  rt::task<bool> reconcile_mesh();
+  rt::task<bool> reconcile_segments();
   void kick() noexcept;
   void note(std::string problem);
   rt::task<void> save();  // agent.json, one writer at a time
@@ -82,6 +85,8 @@ class agent {
   std::unique_ptr<dns::doh_client> _doh;
   std::unique_ptr<api_client> _api;
   std::unique_ptr<mesh> _mesh;
+  segments _segments;
+  std::vector<std::string> _segments_refused;  // the plan's refusals last noted
   node_state _state;
   records::trust_store _trust;
   records::view _view;

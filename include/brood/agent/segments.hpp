@@ -1,0 +1,43 @@
+// segments: the node's vlan devices made to match a segment_plan through netlink — per vlan a
+// bridge with the node's MAC and vlan address, and a VXLAN port on it (VNI, the overlay address
+// as VTEP, learning off, neigh_suppress on), all at segment_mtu and up. By difference only;
+// devices of vlans no longer planned go only when the plan is complete; a device brood did not
+// make (no brood alias) is never touched, and the vlan it blocks is named in status.
+// Lifetime: one apply at a time.
+#pragma once
+
+#include <brood/agent/segment_plan.hpp>
+#include <brood/json/writer.hpp>
+#include <brood/rt/result.hpp>
+#include <brood/rt/task.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace brood::agent {
+
+class segments {
+ public:
+  /// True when anything changed. Reads the devices again only when the plan changed, a link
+  /// event came (link_changed), or every few seconds.
+  rt::task<rt::result<bool>> apply(const segment_plan& p);
+  void link_changed() noexcept { _dirty = true; }
+
+  /// Its section of status.json: "vlans" (the segments in place) and "vlan_problems".
+  void describe(json::writer& w) const;
+  std::uint64_t restores() const noexcept { return _restores; }
+
+ private:
+  rt::task<rt::result<bool>> converge(const segment_plan& p);
+
+  std::vector<segment> _planned;  // the plan last converged to
+  std::vector<segment> _applied;  // what of it is in place (not blocked by a foreign device)
+  std::vector<std::string> _problems;  // conflicts and refusals of the last apply
+  bool _dirty = true;
+  std::int64_t _checked_ms = 0;
+  std::uint64_t _restores = 0;  // devices created or put right after the first apply
+  bool _first = true;
+};
+
+}  // namespace brood::agent

@@ -1,0 +1,143 @@
+// segments: vxlan<vni> on br<vni>, made, put right and taken away by difference.
+#include <brood/agent/segments.hpp>
+
+#include <brood/netlink/address.hpp>
+#include <brood/netlink/bridge.hpp>
+#include <brood/netlink/link.hpp>
+#include <brood/rt/wall_clock.hpp>
+
+#include <algorithm>
+#include <map>
+
+namespace brood::agent {
+
+namespace {
+/// With no event, the devices are read again this often (an event is missed only if the
+/// kernel drops it, and link_watcher then says so).
+constexpr std::int64_t recheck_ms = 10'000;
+constexpr netlink::bridge_port_flags vxlan_port_flags{false, true};
+
+const netlink::link_info* find(const std::vector<netlink::link_info>& links, const std::string& name) {
+  auto it = std::find_if(links.begin(), links.end(), [&](const netlink::link_info& l) { return l.name == name; });
+  return it == links.end() ? nullptr : &*it;
+}
+bool ours(const netlink::link_info& l, const char* kind) { return l.kind == kind && is_segment_alias(l.alias); }
+}  // namespace
+
+rt::task<rt::result<bool>> segments::apply(const segment_plan& p) {
+  const auto now = rt::unix_ms();
+  if (!_dirty && p.segments == _planned && now - _checked_ms < recheck_ms) co_return false;
+  _dirty = false;
+  _checked_ms = now;
+  auto r = co_await converge(p);
+  if (r) _planned = p.segments;
+  else _dirty = true;  // try again at the next pass
+  co_return r;
+}
+
+rt::task<rt::result<bool>> segments::converge(const segment_plan& p) {
+  auto links = co_await netlink::list_links();
+  if (!links) co_return links.error();
+  auto ports = co_await netlink::bridge_ports();
+  if (!ports) co_return ports.error();
+  bool changed = false;
+  std::vector<std::string> problems = p.refused;
+
+  // Vlans no longer planned: their devices go (the VXLAN port first), once the plan is known.
+  if (p.complete) {
+    auto planned = [&](const std::string& name) {
+      return std::any_of(p.segments.begin(), p.segments.end(),
+                         [&](const segment& s) { return s.vxlan == name || s.bridge == name; });
+    };
+    for (const char* kind : {"vxlan", "bridge"})
+      for (auto& l : *links) {
+        if (!ours(l, kind) || planned(l.name)) continue;
+        auto d = co_await netlink::delete_link(l.index);
+        if (!d && d.error() != std::errc::no_such_device) co_return d.error();
+        changed = true;
+      }
+  }
+
+  std::vector<segment> applied;
+  for (auto& s : p.segments) {
+    const auto* br = find(*links, s.bridge);
+    const auto* vx = find(*links, s.vxlan);
+    if ((br && !ours(*br, "bridge")) || (vx && !ours(*vx, "vxlan"))) {
+      problems.push_back("vlan " + std::to_string(s.vni) + ": " + (br && !ours(*br, "bridge") ? s.bridge : s.vxlan) +
+                         " exists and was not made by brood; left alone");
+      continue;
+    }
+    bool made = false;
+    if (!br) {
+      netlink::new_link l{s.bridge, "bridge", segment_mtu, s.mac, segment_alias(s.vni), 0, std::nullopt};
+      auto c = co_await netlink::create_link(l);
+      if (!c) co_return c.error();
+      made = true;
+    } else if (br->mac != s.mac) {
+      auto m = co_await netlink::set_link_mac(br->index, s.mac);
+      if (!m) co_return m.error();
+      made = true;
+    }
+    auto bridge = co_await netlink::get_link(s.bridge);
+    if (!bridge) co_return bridge.error();
+    const netlink::vxlan_settings want{s.vni, s.vtep, vxlan_port, false};
+    if (vx && vx->vxlan != want) {  // VNI, VTEP, port or learning changed: made again
+      auto d = co_await netlink::delete_link(vx->index);
+      if (!d && d.error() != std::errc::no_such_device) co_return d.error();
+      vx = nullptr;
+    }
+    if (!vx) {
+      netlink::new_link l{s.vxlan, "vxlan", segment_mtu, std::nullopt, segment_alias(s.vni), bridge->index, want};
+      auto c = co_await netlink::create_link(l);
+      if (!c) co_return c.error();
+      made = true;
+    } else if (vx->master != bridge->index) {
+      auto m = co_await netlink::set_link_master(vx->index, bridge->index);
+      if (!m) co_return m.error();
+      made = true;
+    }
+    auto port = co_await netlink::get_link(s.vxlan);
+    if (!port) co_return port.error();
+    const auto flags = made ? std::optional<netlink::bridge_port_flags>{} : [&]() -> std::optional<netlink::bridge_port_flags> {
+      auto it = ports->find(port->index);
+      return it == ports->end() ? std::nullopt : std::optional{it->second};
+    }();
+    if (flags != vxlan_port_flags) {
+      auto f = co_await netlink::set_bridge_port(port->index, vxlan_port_flags);
+      if (!f) co_return f.error();
+      made = true;
+    }
+    std::vector<net::ip_prefix> no_addresses;
+    auto up = co_await netlink::converge_link(port->index, std::move(no_addresses), segment_mtu);
+    if (!up) co_return up.error();
+    std::vector<net::ip_prefix> svi{s.svi};
+    auto addressed = co_await netlink::converge_link(bridge->index, std::move(svi), segment_mtu);
+    if (!addressed) co_return addressed.error();
+    if (made || *up || *addressed) {
+      changed = true;
+      if (!_first) ++_restores;
+    }
+    applied.push_back(s);
+  }
+  _applied = std::move(applied);
+  _problems = std::move(problems);
+  _first = false;
+  co_return changed;
+}
+
+void segments::describe(json::writer& w) const {
+  w.key("vlans").begin_array();
+  for (auto& s : _applied)
+    w.begin_object()
+        .key("vni").number(static_cast<std::int64_t>(s.vni))
+        .key("bridge").string(s.bridge)
+        .key("vxlan").string(s.vxlan)
+        .key("ip").string(s.svi.to_string())
+        .key("vtep").string(s.vtep.address_string())
+        .end_object();
+  w.end_array().key("vlan_problems").begin_array();
+  for (auto& p : _problems) w.string(p);
+  w.end_array();
+}
+
+}  // namespace brood::agent
