@@ -1,0 +1,116 @@
+// frr::render: config → frr.conf text. The layout follows FRR 8.4's own `show running-config`
+// (one space per nesting level, "exit" closing each block), so what is read back compares.
+#include <brood/frr/render.hpp>
+
+#include <brood/net/ip_prefix.hpp>
+
+#include <algorithm>
+#include <set>
+
+namespace brood::frr {
+
+namespace {
+bool safe_word(std::string_view s, std::size_t max) {
+  return !s.empty() && s.size() <= max && std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_' || c == '.';
+  });
+}
+bool safe_text(std::string_view s) {  // a description: printable, no line breaks
+  return s.size() <= 80 && std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+}
+bool ipv4(const std::string& s) {
+  auto a = net::ip_prefix::parse_address(s);
+  return a && a->family == AF_INET;
+}
+}  // namespace
+
+std::string route_map_name(const neighbor& n) { return "brood-to-" + n.name; }
+std::string vni_list_name(std::uint32_t vni) { return "brood-vni-" + std::to_string(vni); }
+
+rt::result<std::string> render(const config& c) {
+  if (!safe_word(c.hostname, 63) || c.asn == 0 || !ipv4(c.router_id)) return std::errc::invalid_argument;
+  std::set<std::string> seen;
+  for (auto& n : c.neighbors) {
+    if (!ipv4(n.address) || n.address == c.router_id || !seen.insert(n.address).second || !safe_text(n.description))
+      return std::errc::invalid_argument;
+    if (c.route_reflector && n.client && !safe_word(n.name, 40)) return std::errc::invalid_argument;
+    for (auto v : n.vnis)
+      if (v == 0 || v > 16'777'215) return std::errc::invalid_argument;
+  }
+  const auto asn = std::to_string(c.asn);
+  std::string t;
+  auto line = [&t](std::string_view s) {
+    t.append(s);
+    t.push_back('\n');
+  };
+  line("frr version 8.4");
+  line("frr defaults datacenter");
+  line("hostname " + c.hostname);
+  line("service integrated-vtysh-config");
+  line("!");
+
+  // Zero leakage: a reflector sends each client only the routes whose route target is one of
+  // its vlans' (<asn>:<vni>, FRR's own for iBGP); everything else stops at the reflector.
+  if (c.route_reflector) {
+    std::set<std::uint32_t> vnis;
+    for (auto& n : c.neighbors)
+      if (n.client) vnis.insert(n.vnis.begin(), n.vnis.end());
+    for (auto v : vnis)
+      line("bgp extcommunity-list standard " + vni_list_name(v) + " seq 5 permit rt " + asn + ":" + std::to_string(v));
+    if (!vnis.empty()) line("!");
+    for (auto& n : c.neighbors) {
+      if (!n.client) continue;
+      std::vector<std::uint32_t> mine(n.vnis);
+      std::sort(mine.begin(), mine.end());
+      mine.erase(std::unique(mine.begin(), mine.end()), mine.end());
+      unsigned seq = 10;
+      for (auto v : mine) {
+        line("route-map " + route_map_name(n) + " permit " + std::to_string(seq));
+        line(" match extcommunity " + vni_list_name(v));
+        line("exit");
+        line("!");
+        seq += 10;
+      }
+      line("route-map " + route_map_name(n) + " deny 65535");
+      line("exit");
+      line("!");
+    }
+  }
+
+  line("router bgp " + asn);
+  line(" bgp router-id " + c.router_id);
+  line(" no bgp default ipv4-unicast");
+  if (c.route_reflector) line(" bgp cluster-id " + c.router_id);
+  for (auto& n : c.neighbors) {
+    line(" neighbor " + n.address + " remote-as internal");
+    if (!n.description.empty()) line(" neighbor " + n.address + " description " + n.description);
+    line(" neighbor " + n.address + " bfd");
+    line(" neighbor " + n.address + " bfd profile brood");
+  }
+  line(" !");
+  line(" address-family l2vpn evpn");
+  for (auto& n : c.neighbors) {
+    line("  neighbor " + n.address + " activate");
+    if (c.route_reflector && n.client) {
+      line("  neighbor " + n.address + " route-reflector-client");
+      line("  neighbor " + n.address + " route-map " + route_map_name(n) + " out");
+    }
+  }
+  line("  advertise-all-vni");
+  line("  advertise-svi-ip");
+  line(" exit-address-family");
+  line("exit");
+  line("!");
+  line("bfd");
+  line(" profile brood");
+  line("  detect-multiplier " + std::to_string(c.bfd.detect_multiplier));
+  line("  receive-interval " + std::to_string(c.bfd.receive_ms));
+  line("  transmit-interval " + std::to_string(c.bfd.transmit_ms));
+  line(" exit");
+  line(" !");
+  line("exit");
+  line("!");
+  return t;
+}
+
+}  // namespace brood::frr
