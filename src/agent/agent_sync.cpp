@@ -32,6 +32,9 @@ rt::task<void> agent::sync_once() {
   _last_sync_ms = rt::unix_ms();
   records::read_options o;
   o.timeout = std::chrono::milliseconds(std::min<std::int64_t>(5000, _c.sync_interval.count()));
+  // A scout's reflector sends each member only its vlans' routes: it reads every _m shard.
+  const auto* self = _view.find_node(_id.pk());
+  o.all_member_shards = self && self->role == "scout";
   auto report = co_await records::read_view(*_doh, _n, _id.pk(), _trust, _view, o);
   // Queries that timed out or lost their connection: the path to the DoH server may be dead
   // (this node's address changed) and TCP would take minutes to say so. Connect afresh.

@@ -65,9 +65,17 @@ void add_node_shards(std::vector<lookup>& wave, const names& n, unsigned shards)
   for (auto& s : all_shards(shards)) wave.push_back({part::node_shard, n.node_shard(s), s});
 }
 
-void add_member_shards(std::vector<lookup>& wave, const names& n, const std::string& own_shard,
+void add_member_shards(std::vector<lookup>& wave, const names& n, const std::vector<std::string>& shards,
                        const std::set<std::uint32_t>& vnis) {
-  for (auto vni : vnis) wave.push_back({part::member_shard, n.member_shard(own_shard, vni), own_shard, vni});
+  for (auto vni : vnis)
+    for (auto& shard : shards) wave.push_back({part::member_shard, n.member_shard(shard, vni), shard, vni});
+}
+
+/// The _m shards a reader asks for: its own, or every one (a scout, whose reflector filters
+/// what each member is sent by that member's vlans).
+std::vector<std::string> member_shards_of(const crypto::public_key& self, unsigned shards, const read_options& o) {
+  if (o.all_member_shards) return all_shards(shards);
+  return {shard_of(self, shards)};
 }
 
 std::set<std::uint32_t> vnis_of(const view& v) {
@@ -92,7 +100,7 @@ rt::task<read_report> read_view(dns::doh_client& doh, const names& n, const cryp
   wave.push_back({part::liveness, n.liveness()});
   if (o.trails) wave.push_back({part::trails, n.trails()});
   add_node_shards(wave, n, shards_before);
-  add_member_shards(wave, n, shard_of(self, shards_before), vnis_before);
+  add_member_shards(wave, n, member_shards_of(self, shards_before, o), vnis_before);
   co_await ask_all(&doh, &wave, o.timeout);
   ++report.round_trips;
   fold(wave, v, t, n, report, now);
@@ -104,7 +112,7 @@ rt::task<read_report> read_view(dns::doh_client& doh, const names& n, const cryp
   for (auto vni : vnis_of(v))
     if (shards_now != shards_before || !vnis_before.count(vni)) new_vnis.insert(vni);
   if (shards_now != shards_before) add_node_shards(second, n, shards_now);
-  add_member_shards(second, n, shard_of(self, shards_now), new_vnis);
+  add_member_shards(second, n, member_shards_of(self, shards_now, o), new_vnis);
   if (!second.empty()) {
     co_await ask_all(&doh, &second, o.timeout);
     ++report.round_trips;

@@ -12,6 +12,7 @@ namespace brood::records {
 
 struct read_options {
   bool trails = false;  // scouts also read _t
+  bool all_member_shards = false;  // every _m shard of every vlan, not only the reader's own
   std::chrono::milliseconds timeout{5000};  // per query
   std::int64_t now_ms = 0;                  // the wall clock liveness is judged by; 0: rt::unix_ms()
 };
@@ -23,7 +24,7 @@ struct read_report {
   std::vector<problem> problems;
 };
 
-/// Reads _meta, every _n shard, _vl, _l (and _t), and `self`'s own _m shard of every vlan into
+/// Reads _meta, every _n shard, _vl, _l (and _t), and `self`'s own _m shard of every vlan (or all) into
 /// `v`. Names known from the previous view go out in one wave; a second wave asks for what the
 /// first revealed (new vlans, a changed shard count).
 rt::task<read_report> read_view(dns::doh_client& doh, const names& n, const crypto::public_key& self, trust_store& t,

@@ -1,0 +1,45 @@
+// routing_plan: view + mesh plan → frr::config.
+#include <brood/agent/routing_plan.hpp>
+
+#include <map>
+
+namespace brood::agent {
+
+std::optional<frr::config> plan_routing(const records::view& v, const crypto::public_key& self, const plan& mesh) {
+  const auto* me = v.find_node(self);
+  if (!v.meta || v.meta->asn == 0 || !me) return std::nullopt;
+  std::map<std::string, const records::node_record*> by_id;
+  for (auto& [_, shard] : v.node_shards)
+    for (auto& n : shard.members) by_id.emplace(crypto::id10(n.pk), &n);
+
+  frr::config c;
+  c.hostname = crypto::id10(self);
+  c.asn = v.meta->asn;
+  c.router_id = me->ip;
+  c.route_reflector = me->role == "scout";
+  for (auto& p : mesh.peers) {
+    auto it = by_id.find(p.id10);
+    if (p.id10.empty() || it == by_id.end()) continue;  // a peer the view does not hold: no session
+    const auto& node = *it->second;
+    const bool scout = node.role == "scout";
+    if (!c.route_reflector && !scout) continue;  // workers talk to the reflectors only
+    frr::neighbor n;
+    n.address = node.ip;
+    n.description = node.role + " " + p.id10;
+    n.name = p.id10;
+    n.client = c.route_reflector && !scout;
+    if (n.client && v.vlans)
+      for (auto& vlan : v.vlans->members) {
+        auto shards = v.members.find(vlan.vni);
+        if (shards == v.members.end()) continue;
+        bool member = false;
+        for (auto& [_, shard] : shards->second)
+          for (auto& m : shard.members) member = member || m.pk == node.pk;
+        if (member) n.vnis.push_back(vlan.vni);
+      }
+    c.neighbors.push_back(std::move(n));
+  }
+  return c;
+}
+
+}  // namespace brood::agent
