@@ -5,7 +5,8 @@
 
 namespace brood::agent {
 
-std::optional<frr::config> plan_routing(const records::view& v, const crypto::public_key& self, const plan& mesh) {
+std::optional<frr::config> plan_routing(const records::view& v, const crypto::public_key& self, const plan& mesh,
+                                        std::string hostname) {
   const auto* me = v.find_node(self);
   if (!v.meta || v.meta->asn == 0 || !me) return std::nullopt;
   std::map<std::string, const records::node_record*> by_id;
@@ -13,7 +14,7 @@ std::optional<frr::config> plan_routing(const records::view& v, const crypto::pu
     for (auto& n : shard.members) by_id.emplace(crypto::id10(n.pk), &n);
 
   frr::config c;
-  c.hostname = crypto::id10(self);
+  c.hostname = std::move(hostname);
   c.asn = v.meta->asn;
   c.router_id = me->ip;
   c.route_reflector = me->role == "scout";

@@ -1,5 +1,6 @@
 // frr::render: config → frr.conf text. The layout follows FRR 8.4's own `show running-config`
-// (one space per nesting level, "exit" closing each block), so what is read back compares.
+// (one space per nesting level, "exit" closing each block, defaults left out), so that
+// frr-reload.py finds nothing to change in a config that is applied already.
 #include <brood/frr/render.hpp>
 
 #include <brood/net/ip_prefix.hpp>
@@ -28,7 +29,7 @@ std::string route_map_name(const neighbor& n) { return "brood-to-" + n.name; }
 std::string vni_list_name(std::uint32_t vni) { return "brood-vni-" + std::to_string(vni); }
 
 rt::result<std::string> render(const config& c) {
-  if (!safe_word(c.hostname, 63) || c.asn == 0 || !ipv4(c.router_id)) return std::errc::invalid_argument;
+  if ((!c.hostname.empty() && !safe_word(c.hostname, 63)) || c.asn == 0 || !ipv4(c.router_id)) return std::errc::invalid_argument;
   std::set<std::string> seen;
   for (auto& n : c.neighbors) {
     if (!ipv4(n.address) || n.address == c.router_id || !seen.insert(n.address).second || !safe_text(n.description))
@@ -43,9 +44,10 @@ rt::result<std::string> render(const config& c) {
     t.append(s);
     t.push_back('\n');
   };
-  line("frr version 8.4");
+  // No "frr version": FRR prints its own, and frr-reload.py would see a difference at every
+  // reload. The hostname is the host's (FRR's own default), for the same reason.
   line("frr defaults datacenter");
-  line("hostname " + c.hostname);
+  if (!c.hostname.empty()) line("hostname " + c.hostname);
   line("service integrated-vtysh-config");
   line("!");
 
@@ -103,7 +105,8 @@ rt::result<std::string> render(const config& c) {
   line("!");
   line("bfd");
   line(" profile brood");
-  line("  detect-multiplier " + std::to_string(c.bfd.detect_multiplier));
+  if (c.bfd.detect_multiplier != 3)  // FRR's default, which show running-config leaves out
+    line("  detect-multiplier " + std::to_string(c.bfd.detect_multiplier));
   line("  receive-interval " + std::to_string(c.bfd.receive_ms));
   line("  transmit-interval " + std::to_string(c.bfd.transmit_ms));
   line(" exit");

@@ -50,11 +50,11 @@ struct routing_fixture {
 }  // namespace
 
 BOOST_FIXTURE_TEST_CASE(a_worker_peers_with_every_scout_and_no_worker, routing_fixture) {
-  auto c = agent::plan_routing(v, a.pk(), peers_of(a));
+  auto c = agent::plan_routing(v, a.pk(), peers_of(a), "host-a");
   BOOST_REQUIRE(c.has_value());
   BOOST_TEST(c->asn == 65000u);
   BOOST_TEST(c->router_id == "10.100.0.3");
-  BOOST_TEST(c->hostname == a.id10());
+  BOOST_TEST(c->hostname == "host-a");
   BOOST_TEST(!c->route_reflector);
   BOOST_REQUIRE_EQUAL(c->neighbors.size(), 2u);
   BOOST_TEST(c->neighbors[0].address == "10.100.0.1");

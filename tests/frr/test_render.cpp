@@ -36,7 +36,7 @@ void frr_accepts(const std::string& name) {
 
 frr::config worker() {
   frr::config c;
-  c.hostname = "a1b2c3d4e5";
+  c.hostname = "vm";
   c.asn = 65000;
   c.router_id = "10.100.0.7";
   c.neighbors = {{"10.100.0.1", "scout 0a0b0c0d0e", false, {}, ""}, {"10.100.0.2", "scout 1f2e3d4c5b", false, {}, ""}};
@@ -45,7 +45,7 @@ frr::config worker() {
 
 frr::config reflector() {
   frr::config c;
-  c.hostname = "0a0b0c0d0e";
+  c.hostname = "vm";
   c.asn = 65000;
   c.router_id = "10.100.0.1";
   c.route_reflector = true;
@@ -95,7 +95,7 @@ BOOST_AUTO_TEST_CASE(what_frr_could_misread_is_refused) {
     return !frr::render(c).has_value();
   };
   BOOST_TEST(bad([](frr::config& c) { c.hostname = "a b"; }));
-  BOOST_TEST(bad([](frr::config& c) { c.hostname = ""; }));
+  BOOST_TEST(bad([](frr::config& c) { c.hostname = "a\nrouter bgp 1"; }));
   BOOST_TEST(bad([](frr::config& c) { c.asn = 0; }));
   BOOST_TEST(bad([](frr::config& c) { c.router_id = "fd00::1"; }));
   BOOST_TEST(bad([](frr::config& c) { c.neighbors[0].address = "10.100.0.1"; }));  // itself

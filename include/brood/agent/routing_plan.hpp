@@ -13,7 +13,9 @@
 
 namespace brood::agent {
 
-/// Nothing while the view lacks _meta, an ASN or this node's own record.
-std::optional<frr::config> plan_routing(const records::view& v, const crypto::public_key& self, const plan& mesh);
+/// Nothing while the view lacks _meta, an ASN or this node's own record. `hostname` is the
+/// host's, which FRR's daemons hold already (so that a reload finds nothing to change there).
+std::optional<frr::config> plan_routing(const records::view& v, const crypto::public_key& self, const plan& mesh,
+                                        std::string hostname = {});
 
 }  // namespace brood::agent

@@ -30,7 +30,7 @@ struct neighbor {
 };
 
 struct config {
-  std::string hostname;
+  std::string hostname;  // the host's, as FRR's daemons take it by default ("": none rendered)
   std::uint32_t asn = 0;
   std::string router_id;  // the node's overlay address
   bool route_reflector = false;

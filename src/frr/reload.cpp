@@ -1,0 +1,90 @@
+// frr::reloader: frr.conf written, frr-reload.py --reload run on a pidfd with a deadline, its
+// log kept for the error; FRR's restarts told by its pid files.
+#include <brood/frr/reload.hpp>
+
+#include <brood/rt/file.hpp>
+#include <brood/rt/process.hpp>
+#include <brood/rt/timer.hpp>
+#include <brood/rt/wall_clock.hpp>
+#include <brood/rt/with_timeout.hpp>
+
+#include <sys/stat.h>
+
+#include <csignal>
+#include <vector>
+
+namespace brood::frr {
+
+namespace {
+bool exists(const std::string& path) {
+  struct stat st{};
+  return ::stat(path.c_str(), &st) == 0;
+}
+/// The last lines of a log, for a status line.
+std::string tail_of(const std::string& log, std::size_t max = 600) {
+  std::string t = log.size() > max ? log.substr(log.size() - max) : log;
+  while (!t.empty() && (t.back() == '\n' || t.back() == ' ')) t.pop_back();
+  return t;
+}
+}  // namespace
+
+bool reloader::present() const {
+  for (const char* d : {"zebra", "bgpd", "bfdd"})
+    if (!exists(_o.run_dir + "/" + d + ".vty")) return false;
+  return true;
+}
+
+rt::task<std::string> reloader::daemon_pids() {
+  std::string pids;
+  for (const char* d : {"bgpd", "bfdd"}) {
+    auto p = co_await rt::read_file(_o.run_dir + "/" + d + ".pid", 64);
+    if (!p) co_return std::string{};
+    pids += *p + " ";
+  }
+  co_return pids;
+}
+
+rt::task<rt::result<bool>> reloader::apply(const std::string& text) {
+  auto pids = co_await daemon_pids();
+  if (pids.empty() || !present()) co_return std::errc::no_such_process;
+  if (text == _applied_text && pids == _applied_pids) co_return false;
+  const auto now = rt::unix_ms();
+  if (now < _retry_at_ms) co_return std::errc::resource_unavailable_try_again;
+
+  const std::string conf = _o.work_dir + "/frr.conf", log = _o.work_dir + "/frr-reload.log";
+  auto written = co_await rt::write_file_atomic(conf, text, 0640, rt::durability::relaxed);
+  if (!written) co_return written.error();
+  // A shell only to send the reload's output to its log; the arguments go as they are.
+  std::vector<std::string> argv{"/bin/sh", "-c", "log=$1; shift; exec \"$@\" >\"$log\" 2>&1", "sh", log,
+                                _o.program, "--reload", "--stdout", "--rundir", _o.work_dir, "--bindir", "/usr/bin"};
+  if (!_o.pathspace.empty()) {
+    argv.push_back("--pathspace");
+    argv.push_back(_o.pathspace);
+  }
+  argv.push_back(conf);
+  rt::process_options po;
+  po.in = rt::process_options::stdio::null;
+  const auto start = rt::clock::now();
+  auto p = rt::process::spawn(argv, po);
+  if (!p) co_return p.error();
+  auto st = co_await rt::with_timeout(_o.timeout, p->wait());
+  _last_duration = std::chrono::duration_cast<std::chrono::milliseconds>(rt::clock::now() - start);
+  if (!st || !st->success()) {
+    if (!st) (void)p->kill(SIGKILL);  // reaped when `p` goes
+    ++_failures;
+    _retry_at_ms = rt::unix_ms() + _o.retry_after.count();
+    auto out = co_await rt::read_file(log, 1 << 20);
+    _last_error = !st ? "frr-reload.py: " + st.error().message()
+                      : "frr-reload.py exited " + std::to_string(st->exited ? st->code : 128 + st->signal);
+    if (out && !out->empty()) _last_error += ": " + tail_of(*out);
+    co_return std::errc::io_error;
+  }
+  _applied_text = text;
+  _applied_pids = pids;
+  _last_error.clear();
+  ++_applies;
+  _last_applied_ms = rt::unix_ms();
+  co_return true;
+}
+
+}  // namespace brood::frr

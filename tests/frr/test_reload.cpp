@@ -1,0 +1,174 @@
+// frr::reloader: against a stand-in for frr-reload.py (a script: what it was given, its exit
+// codes, a slow one cut by the deadline, its output kept as the error), and against real FRR
+// daemons (zebra, bgpd, bfdd) in a network namespace of the test's own: a config applied and
+// read back with vtysh, applied again only when it changed, and put back after bgpd restarts.
+#include <brood/frr/reload.hpp>
+#include <brood/frr/render.hpp>
+
+#include "support/netns.hpp"
+#include "support/rt_test.hpp"
+
+#include <brood/rt/file.hpp>
+#include <brood/rt/timer.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+using namespace brood;
+
+BOOST_AUTO_TEST_SUITE(frr_reload)
+
+namespace {
+struct scratch {
+  std::string dir;
+  scratch() {
+    char t[] = "/tmp/brood-frr-XXXXXX";
+    dir = ::mkdtemp(t);
+  }
+  ~scratch() { std::filesystem::remove_all(dir); }
+  void write(const std::string& name, const std::string& text, bool exec = false) const {
+    std::ofstream(dir + "/" + name) << text;
+    if (exec) std::filesystem::permissions(dir + "/" + name, std::filesystem::perms::owner_all);
+  }
+  std::string read(const std::string& name) const {
+    std::ifstream in(dir + "/" + name);
+    return {std::istreambuf_iterator<char>(in), {}};
+  }
+};
+
+/// A run directory that looks like FRR's, and a program that stands in for frr-reload.py.
+frr::reload_options fake(const scratch& s, const std::string& script) {
+  std::filesystem::create_directories(s.dir + "/run");
+  for (const char* d : {"zebra", "bgpd", "bfdd"}) s.write(std::string("run/") + d + ".vty", "");
+  s.write("run/bgpd.pid", "100\n");
+  s.write("run/bfdd.pid", "101\n");
+  s.write("reload", "#!/bin/sh\n" + script, true);
+  frr::reload_options o;
+  o.run_dir = s.dir + "/run";
+  o.work_dir = s.dir;
+  o.program = s.dir + "/reload";
+  o.pathspace = "ps1";
+  o.timeout = std::chrono::milliseconds(500);
+  o.retry_after = std::chrono::milliseconds(0);
+  return o;
+}
+}  // namespace
+
+BROOD_RT_TEST(applied_once_per_text_and_again_after_a_restart) {
+  scratch s;
+  frr::reloader r(fake(s, "echo \"$@\" >>\"$(dirname \"$0\")/calls\"\n"));
+  BOOST_TEST(r.present());
+  auto a = co_await r.apply("router bgp 1\n");
+  BOOST_REQUIRE_MESSAGE(a.has_value(), r.last_error());
+  BOOST_TEST(*a);
+  BOOST_TEST(s.read("frr.conf") == "router bgp 1\n");
+  BOOST_TEST(s.read("calls") == "--reload --stdout --rundir " + s.dir + " --bindir /usr/bin --pathspace ps1 " + s.dir + "/frr.conf\n");
+  a = co_await r.apply("router bgp 1\n");
+  BOOST_TEST((a.has_value() && !*a));  // unchanged: not run
+  a = co_await r.apply("router bgp 2\n");
+  BOOST_TEST((a.has_value() && *a));
+  s.write("run/bgpd.pid", "200\n");  // bgpd restarted: its config is gone
+  a = co_await r.apply("router bgp 2\n");
+  BOOST_TEST((a.has_value() && *a));
+  BOOST_TEST(r.applies() == 3u);
+  std::filesystem::remove(s.dir + "/run/bgpd.vty");  // FRR gone
+  a = co_await r.apply("router bgp 3\n");
+  BOOST_TEST((a.error() == std::errc::no_such_process));
+}
+
+BROOD_RT_TEST(a_failed_or_slow_reload_is_an_error_with_its_output) {
+  scratch s;
+  frr::reloader r(fake(s, "echo 'line 3: % Unknown command: neighbor x' >&2\nexit 1\n"));
+  auto a = co_await r.apply("bad\n");
+  BOOST_TEST((a.error() == std::errc::io_error));
+  BOOST_TEST(r.last_error().find("exited 1") != std::string::npos, r.last_error());
+  BOOST_TEST(r.last_error().find("% Unknown command") != std::string::npos, r.last_error());
+  BOOST_TEST(r.failures() == 1u);
+
+  scratch slow;
+  frr::reloader late(fake(slow, "exec sleep 30\n"));
+  const auto start = rt::clock::now();
+  a = co_await late.apply("router bgp 1\n");
+  BOOST_TEST((a.error() == std::errc::io_error));
+  BOOST_TEST(late.last_error().find("timed out") != std::string::npos, late.last_error());
+  BOOST_TEST((rt::clock::now() - start < std::chrono::seconds(5)));
+}
+
+namespace {
+/// FRR's daemons in namespace `ns`, with pathspace `ns`; stopped by the destructor.
+struct frr_daemons {
+  std::string ns;
+  bool ok = false;
+  explicit frr_daemons(std::string n) : ns(std::move(n)) {}
+  rt::task<bool> start() {
+    std::string cmd = "set -e; mkdir -p /run/frr/" + ns + "; chown frr:frr /run/frr/" + ns + "; ";
+    for (const char* d : {"zebra", "bfdd", "bgpd"})
+      cmd += std::string("ip netns exec ") + ns + " /usr/lib/frr/" + d + " -d -N " + ns + " -P 0 -f /dev/null" +
+             (std::string(d) == "zebra" ? " -s 90000000" : "") + " >/dev/null 2>&1; ";
+    cmd += "for i in $(seq 100); do [ -S /run/frr/" + ns + "/bgpd.vty ] && [ -S /run/frr/" + ns +
+           "/bfdd.vty ] && exit 0; sleep 0.05; done; exit 1";
+    ok = co_await test::netns_lab::sh(cmd);
+    co_return ok;
+  }
+  ~frr_daemons() {
+    const std::string cmd = "for d in bgpd bfdd zebra; do f=/run/frr/" + ns + "/$d.pid; [ -f $f ] && kill $(cat $f) 2>/dev/null; done; sleep 0.3; rm -rf /run/frr/" + ns;
+    (void)std::system(cmd.c_str());
+  }
+};
+}  // namespace
+
+BROOD_RT_TEST(real_frr_takes_the_config_and_gets_it_back_after_a_restart) {
+  if (!test::netns_lab::available() || ::access("/usr/lib/frr/bgpd", X_OK) != 0 ||
+      ::access("/usr/lib/frr/frr-reload.py", R_OK) != 0)
+    BROOD_SKIP("needs root, ip netns and FRR");
+  test::netns_lab lab("bfr");
+  BOOST_REQUIRE(co_await lab.add("x"));
+  const auto ns = lab.name("x");
+  frr_daemons frr(ns);
+  BOOST_REQUIRE_MESSAGE(co_await frr.start(), "FRR's daemons did not start in " << ns);
+  scratch s;
+  frr::reload_options o;
+  o.run_dir = "/run/frr/" + ns;
+  o.pathspace = ns;
+  o.work_dir = s.dir;
+  frr::reloader r(o);
+  BOOST_TEST(r.present());
+
+  frr::config c;
+  c.asn = 65000;
+  c.router_id = "10.100.0.1";
+  c.route_reflector = true;
+  c.neighbors = {{"10.100.0.7", "worker a", true, {100}, "aaaaaaaaaa"}};
+  auto text = frr::render(c);
+  BOOST_REQUIRE(text.has_value());
+  auto a = co_await r.apply(*text);
+  BOOST_REQUIRE_MESSAGE(a.has_value(), r.last_error());
+  const std::string show = "vtysh -N " + ns + " -c 'show running-config' 2>/dev/null";
+  BOOST_TEST(co_await lab.sh(show + " | grep -q '^  neighbor 10.100.0.7 route-map brood-to-aaaaaaaaaa out'"));
+  BOOST_TEST(co_await lab.sh(show + " | grep -q '^ match extcommunity brood-vni-100'"));
+  BOOST_TEST(co_await lab.sh(show + " | grep -q '^  receive-interval 200'"));
+  BOOST_TEST(co_await lab.sh(show + " | grep -q '^ neighbor 10.100.0.7 bfd profile brood'"));
+
+  // A membership more: the route-map grows, the session stays configured.
+  c.neighbors[0].vnis = {100, 200};
+  text = frr::render(c);
+  a = co_await r.apply(*text);
+  BOOST_REQUIRE_MESSAGE(a.has_value(), r.last_error());
+  BOOST_TEST(co_await lab.sh(show + " | grep -q '^ match extcommunity brood-vni-200'"));
+  a = co_await r.apply(*text);
+  BOOST_TEST((a.has_value() && !*a));
+
+  // bgpd killed and started again, empty: the next apply gives it its config back.
+  BOOST_REQUIRE(co_await lab.sh("kill $(cat /run/frr/" + ns + "/bgpd.pid); for i in $(seq 100); do [ -f /run/frr/" + ns +
+                                "/bgpd.pid ] || break; sleep 0.05; done; ip netns exec " + ns + " /usr/lib/frr/bgpd -d -N " + ns +
+                                " -P 0 -f /dev/null; for i in $(seq 100); do [ -S /run/frr/" + ns + "/bgpd.vty ] && exit 0; sleep 0.05; done; exit 1"));
+  BOOST_TEST(!(co_await lab.sh(show + " | grep -q 'router bgp 65000'")));
+  a = co_await r.apply(*text);
+  BOOST_REQUIRE_MESSAGE(a.has_value(), r.last_error());
+  BOOST_TEST(*a);
+  BOOST_TEST(co_await lab.sh(show + " | grep -q '^  neighbor 10.100.0.7 route-map brood-to-aaaaaaaaaa out'"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
