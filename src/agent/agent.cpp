@@ -1,6 +1,7 @@
 // agent: the tasks of one scope on the reactor and their wiring — start-up, enrolment, then the
 // sync and /watch (agent_sync.cpp), the reconciler and netlink events (agent_reconcile.cpp),
-// heartbeats and the node's own endpoints (here); status.json (agent_status.cpp).
+// FRR (agent_routing.cpp), heartbeats and the node's own endpoints (here); status.json
+// (agent_status.cpp).
 #include <brood/agent/agent.hpp>
 
 #include <brood/json/value.hpp>
@@ -148,6 +149,14 @@ rt::task<int> agent::run() {
   wg::backend_options bo{_c.wg_interface, _c.uapi_dir, std::chrono::milliseconds(2000)};
   auto backend = co_await wg::detect(bo);
   _mesh = std::make_unique<mesh>(_c, std::move(backend));
+  if (_c.frr) {
+    frr::reload_options fo;
+    fo.run_dir = _c.frr_run_dir;
+    fo.pathspace = _c.frr_pathspace;
+    fo.work_dir = _c.state_dir;
+    fo.program = _c.frr_reload;
+    _frr = std::make_unique<frr::reloader>(std::move(fo));
+  }
 
   int status = 0;
   const bool enrolled = co_await enrol();
@@ -160,6 +169,7 @@ rt::task<int> agent::run() {
     scope.spawn(heartbeat_loop());
     scope.spawn(link_loop());
     scope.spawn(endpoint_loop());
+    scope.spawn(routing_loop());
     if (_c.watch) scope.spawn(watch_loop());
     co_await scope.join();
   }

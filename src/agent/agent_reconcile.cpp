@@ -102,6 +102,7 @@ rt::task<bool> agent::reconcile_mesh() {
   if (p.excluded != _liveness.excluded || p.kept_alive != _liveness.kept_alive || p.liveness_refused != _liveness.refused)
     _status_dirty = true;
   _liveness = {p.excluded, p.kept_alive, p.duplicate_ip, p.liveness_refused};
+  plan_frr(p);  // BGP sessions follow the WireGuard peers
   auto r = co_await _mesh->apply(*current, p);
   if (!r) {
     note("apply: " + r.error().message());

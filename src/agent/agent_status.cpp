@@ -41,6 +41,7 @@ rt::task<void> agent::write_status() {
   w.key("interface").string(_c.wg_interface);
   if (_mesh) _mesh->describe(w);
   _segments.describe(w);
+  describe_routing(w);
   w.key("errors").begin_array();
   for (auto& e : _errors) w.string(e);
   w.end_array().key("written_ms").number(rt::unix_ms()).end_object();

@@ -55,6 +55,12 @@ std::optional<config> config_from_env(std::string* error) {
   char host[256] = {};
   if (::gethostname(host, sizeof host - 1) != 0) host[0] = 0;
   c.hostname = e.string("BROOD_HOSTNAME", host[0] ? host : "node");
+  c.frr = e.choice("BROOD_FRR", "auto", {"auto", "off"}) == "auto";
+  c.frr_pathspace = e.string("BROOD_FRR_PATHSPACE", "");
+  if (c.frr_pathspace.find('/') != std::string::npos || c.frr_pathspace == "." || c.frr_pathspace == "..")
+    e.fail("BROOD_FRR_PATHSPACE", "a name, not a path");
+  c.frr_run_dir = e.string("BROOD_FRR_RUN_DIR", c.frr_pathspace.empty() ? "/run/frr" : "/run/frr/" + c.frr_pathspace);
+  c.frr_reload = e.string("BROOD_FRR_RELOAD", c.frr_reload);
   if (!e.ok()) {
     if (error) *error = e.error();
     return std::nullopt;

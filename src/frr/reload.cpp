@@ -44,7 +44,7 @@ rt::task<std::string> reloader::daemon_pids() {
   co_return pids;
 }
 
-rt::task<rt::result<bool>> reloader::apply(const std::string& text) {
+rt::task<rt::result<bool>> reloader::apply(std::string text) {
   auto pids = co_await daemon_pids();
   if (pids.empty() || !present()) co_return std::errc::no_such_process;
   if (text == _applied_text && pids == _applied_pids) co_return false;
@@ -79,8 +79,8 @@ rt::task<rt::result<bool>> reloader::apply(const std::string& text) {
     if (out && !out->empty()) _last_error += ": " + tail_of(*out);
     co_return std::errc::io_error;
   }
-  _applied_text = text;
-  _applied_pids = pids;
+  _applied_text = std::move(text);
+  _applied_pids = std::move(pids);
   _last_error.clear();
   ++_applies;
   _last_applied_ms = rt::unix_ms();

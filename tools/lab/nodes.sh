@@ -4,11 +4,13 @@
 agent_env() {  # agent_env I: the environment of node I's agent
   echo BROOD_DOMAIN=$DOMAIN BROOD_STATE_DIR=$LAB/n$1 BROOD_DOH=https://$SVC/dns-query \
     BROOD_CA_FILE=$LAB/pki/ca.crt BROOD_STUN=$SVC:3478 BROOD_SYNC_INTERVAL=${BROOD_LAB_SYNC:-10s} \
-    BROOD_WATCH=${BROOD_LAB_WATCH:-on} BROOD_HOSTNAME=node$1
+    BROOD_WATCH=${BROOD_LAB_WATCH:-on} BROOD_HOSTNAME=node$1 \
+    BROOD_FRR=$(frr_on && echo auto || echo off) BROOD_FRR_PATHSPACE=$P$1
 }
 
-start_agent() {  # start_agent I [extra env...]
+start_agent() {  # start_agent I [extra env...]: FRR first, then the agent that drives it
   local i=$1; shift
+  [[ -S /run/frr/$P$i/bgpd.vty ]] || frr_start "$i"
   # shellcheck disable=SC2046
   bg "$LAB/n$i/agent.log" nsenter -t "$(anchor "$i")" -m -n env $(agent_env "$i") "$@" "$(bin brood-agent)" run
   echo $! >"$LAB/n$i/agent.pid"

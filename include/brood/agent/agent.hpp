@@ -15,6 +15,8 @@
 #include <brood/agent/node_state.hpp>
 #include <brood/crypto/identity.hpp>
 #include <brood/dns/doh_client.hpp>
+#include <brood/frr/reload.hpp>
+#include <brood/json/writer.hpp>
 #include <brood/records/names.hpp>
 #include <brood/records/trust_store.hpp>
 #include <brood/records/view.hpp>
@@ -72,6 +74,11 @@ class agent {
   rt::task<bool> reconcile();
   rt::task<bool> reconcile_mesh();
   rt::task<bool> reconcile_segments();
+  // Routing (agent_routing.cpp).
+  /// The FRR text for the view and this mesh plan; the routing task is woken when it changed.
+  void plan_frr(const plan& mesh);
+  rt::task<void> routing_loop();
+  void describe_routing(json::writer& w) const;
   void kick() noexcept;
   void note(std::string problem);
   rt::task<void> save();  // agent.json, one writer at a time
@@ -87,6 +94,10 @@ class agent {
   std::unique_ptr<mesh> _mesh;
   segments _segments;
   std::vector<std::string> _segments_refused;  // the plan's refusals last noted
+  std::unique_ptr<frr::reloader> _frr;  // none with BROOD_FRR=off
+  std::string _frr_text;                // what FRR should run ("": nothing yet)
+  rt::wait_slot _frr_wake;
+  std::string _frr_state = "waiting";
   node_state _state;
   records::trust_store _trust;
   records::view _view;

@@ -28,6 +28,11 @@ struct config {
   bool watch = true;                           // BROOD_WATCH (on|off): the /watch fast path
   std::string key_file;                        // BROOD_KEY_FILE: a scout's brood.key
   std::string hostname;                        // BROOD_HOSTNAME (the host's name)
+  // FRR beside the agent (docs/frr.md): found through its run directory, driven when it is there.
+  bool frr = true;                             // BROOD_FRR (auto|off)
+  std::string frr_pathspace;                   // BROOD_FRR_PATHSPACE: FRR's -N, if it runs with one
+  std::string frr_run_dir;                     // BROOD_FRR_RUN_DIR (/run/frr[/<pathspace>]): vty sockets, pid files
+  std::string frr_reload = "/usr/lib/frr/frr-reload.py";  // BROOD_FRR_RELOAD
 };
 
 /// The configuration from the environment, or why not ("BROOD_X: ...").

@@ -37,7 +37,8 @@ class reloader {
   /// Applies `text` if needed; true when it was applied now. std::errc::no_such_process when
   /// FRR is not running; std::errc::resource_unavailable_try_again while pausing after a
   /// failure; std::errc::io_error when frr-reload.py failed (last_error() says why).
-  rt::task<rt::result<bool>> apply(const std::string& text);
+  /// Taken by value: the caller's text may change while this waits for FRR.
+  rt::task<rt::result<bool>> apply(std::string text);
 
   const std::string& last_error() const noexcept { return _last_error; }
   std::uint64_t applies() const noexcept { return _applies; }

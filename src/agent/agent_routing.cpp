@@ -1,0 +1,71 @@
+// agent, routing: the FRR configuration planned from the view and the mesh plan at every
+// reconcile, and applied by a task of its own (frr-reload.py takes half a second, which the
+// WireGuard reconciler must never wait for), when it changed or FRR restarted.
+#include <brood/agent/agent.hpp>
+
+#include <brood/agent/routing_plan.hpp>
+#include <brood/frr/render.hpp>
+#include <brood/rt/with_timeout.hpp>
+
+namespace brood::agent {
+
+namespace {
+/// With nothing new planned, FRR's pid files are looked at this often: a restarted bgpd gets
+/// its config back within it.
+constexpr auto frr_check = std::chrono::seconds(2);
+}  // namespace
+
+void agent::plan_frr(const plan& mesh) {
+  if (!_frr) return;
+  auto c = plan_routing(_view, _id.pk(), mesh, _c.hostname);
+  std::string text;
+  if (c) {
+    auto r = frr::render(*c);
+    if (r) {
+      text = std::move(*r);
+    } else {  // a host name FRR could misread: leave FRR's own
+      c->hostname.clear();
+      auto again = frr::render(*c);
+      if (again) text = std::move(*again);
+      else note("frr: the planned configuration does not render; FRR keeps what it runs");
+    }
+  }
+  if (text.empty() || text == _frr_text) return;  // nothing planned: FRR keeps what it runs
+  _frr_text = std::move(text);
+  _frr_wake.notify();
+}
+
+rt::task<void> agent::routing_loop() {
+  if (!_frr) co_return;
+  for (;;) {
+    (void)co_await rt::with_timeout(frr_check, [this] { return _frr_wake.wait(); });
+    auto token = co_await rt::current_token();
+    if (token.cancelled()) co_return;
+    if (_frr_text.empty()) continue;  // nothing planned yet (no ASN, not a member)
+    std::string text = _frr_text;  // a copy: plan_frr may replace it while FRR reloads
+    auto r = co_await _frr->apply(std::move(text));
+    std::string state;
+    if (r) state = "applied";
+    else if (r.error() == std::errc::no_such_process) state = "no FRR at " + _c.frr_run_dir;
+    else if (r.error() == std::errc::resource_unavailable_try_again) state = _frr_state;  // pausing after a failure
+    else state = "apply failed: " + _frr->last_error();
+    if (state != _frr_state) {
+      if (!r && r.error() != std::errc::resource_unavailable_try_again) note("frr: " + state);
+      _frr_state = std::move(state);
+      _status_dirty = true;
+    }
+    if (r && *r) _status_dirty = true;
+  }
+}
+
+void agent::describe_routing(json::writer& w) const {
+  w.key("frr").begin_object().key("state").string(_frr ? _frr_state : "off");
+  if (_frr)
+    w.key("applies").number(static_cast<std::int64_t>(_frr->applies()))
+        .key("failures").number(static_cast<std::int64_t>(_frr->failures()))
+        .key("last_applied_ms").number(_frr->last_applied_ms())
+        .key("last_reload_ms").number(static_cast<std::int64_t>(_frr->last_duration().count()));
+  w.end_object();
+}
+
+}  // namespace brood::agent
