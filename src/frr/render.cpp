@@ -79,6 +79,12 @@ rt::result<std::string> render(const config& c) {
     }
   }
 
+  // A changed route-map (a member joined a vlan) is applied within a second, not after FRR's
+  // default 5 s batch (0 would stop applying route-map changes by themselves).
+  if (c.route_reflector) {
+    line("bgp route-map delay-timer 1");
+    line("!");
+  }
   line("router bgp " + asn);
   line(" bgp router-id " + c.router_id);
   line(" no bgp default ipv4-unicast");
