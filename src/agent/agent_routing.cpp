@@ -5,6 +5,8 @@
 
 #include <brood/agent/routing_plan.hpp>
 #include <brood/frr/render.hpp>
+#include <brood/frr/sessions.hpp>
+#include <brood/rt/wall_clock.hpp>
 #include <brood/rt/with_timeout.hpp>
 
 namespace brood::agent {
@@ -13,6 +15,8 @@ namespace {
 /// With nothing new planned, FRR's pid files are looked at this often: a restarted bgpd gets
 /// its config back within it.
 constexpr auto frr_check = std::chrono::seconds(2);
+/// How often the sessions' state is asked of FRR for status.json (and after every apply).
+constexpr std::int64_t sessions_every_ms = 10'000;
 }  // namespace
 
 void agent::plan_frr(const plan& mesh) {
@@ -55,7 +59,21 @@ rt::task<void> agent::routing_loop() {
       _status_dirty = true;
     }
     if (r && *r) _status_dirty = true;
+    if ((r && *r) || rt::unix_ms() - _frr_sessions_ms >= sessions_every_ms) co_await read_frr_sessions();
   }
+}
+
+rt::task<void> agent::read_frr_sessions() {
+  _frr_sessions_ms = rt::unix_ms();
+  frr::vtysh_options o;
+  o.pathspace = _c.frr_pathspace;
+  auto s = co_await frr::read_sessions(o);
+  if (!s) {
+    _frr_sessions.clear();
+    co_return;
+  }
+  if (*s != _frr_sessions) _status_dirty = true;
+  _frr_sessions = std::move(*s);
 }
 
 void agent::describe_routing(json::writer& w) const {
@@ -65,7 +83,11 @@ void agent::describe_routing(json::writer& w) const {
         .key("failures").number(static_cast<std::int64_t>(_frr->failures()))
         .key("last_applied_ms").number(_frr->last_applied_ms())
         .key("last_reload_ms").number(static_cast<std::int64_t>(_frr->last_duration().count()));
-  w.end_object();
+  w.key("sessions").begin_array();
+  for (auto& s : _frr_sessions)
+    w.begin_object().key("peer").string(s.peer).key("bgp").string(s.bgp).key("bfd").string(s.bfd)
+        .key("prefixes").number(s.prefixes).end_object();
+  w.end_array().end_object();
 }
 
 }  // namespace brood::agent

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 namespace brood::agent {
 
@@ -119,6 +120,24 @@ rt::task<rt::result<bool>> segments::converge(const segment_plan& p) {
     }
     applied.push_back(s);
   }
+  // What EVPN put in each vlan's forwarding database, for status.
+  std::map<std::uint32_t, learnt> learned;
+  if (auto fdb = co_await netlink::fdb_entries(); fdb) {
+    for (auto& s : applied) {
+      auto port = co_await netlink::get_link(s.vxlan);
+      if (!port) continue;
+      auto& l = learned[s.vni];
+      std::set<netlink::mac_address> macs;
+      for (auto& e : *fdb) {
+        if (e.index != port->index || !e.dst) continue;
+        if (e.mac == netlink::mac_address{}) l.vteps.push_back(e.dst->address_string());
+        else macs.insert(e.mac);
+      }
+      std::sort(l.vteps.begin(), l.vteps.end());
+      l.macs = macs.size();
+    }
+  }
+  _learnt = std::move(learned);
   _applied = std::move(applied);
   _problems = std::move(problems);
   _first = false;
@@ -127,14 +146,20 @@ rt::task<rt::result<bool>> segments::converge(const segment_plan& p) {
 
 void segments::describe(json::writer& w) const {
   w.key("vlans").begin_array();
-  for (auto& s : _applied)
+  for (auto& s : _applied) {
     w.begin_object()
         .key("vni").number(static_cast<std::int64_t>(s.vni))
         .key("bridge").string(s.bridge)
         .key("vxlan").string(s.vxlan)
         .key("ip").string(s.svi.to_string())
-        .key("vtep").string(s.vtep.address_string())
-        .end_object();
+        .key("vtep").string(s.vtep.address_string());
+    auto l = _learnt.find(s.vni);
+    w.key("remote_vteps").begin_array();
+    if (l != _learnt.end())
+      for (auto& v : l->second.vteps) w.string(v);
+    w.end_array().key("remote_macs").number(static_cast<std::int64_t>(l == _learnt.end() ? 0 : l->second.macs));
+    w.end_object();
+  }
   w.end_array().key("vlan_problems").begin_array();
   for (auto& p : _problems) w.string(p);
   w.end_array();

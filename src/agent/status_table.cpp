@@ -1,4 +1,4 @@
-// render_status: status.json as a table for people.
+// render_status: status.json as tables for people — the node, its peers, its vlans, FRR's sessions.
 #include <brood/agent/status_table.hpp>
 
 #include <brood/rt/wall_clock.hpp>
@@ -79,6 +79,32 @@ std::string render_status(const json::value& st) {
                     str(p, "rx_bytes").c_str(), str(p, "tx_bytes").c_str());
       out += line;
     }
+  if (const auto* vlans = st.find("vlans"); vlans && vlans->as_array() && !vlans->as_array()->empty()) {
+    out += "\nVLAN      BRIDGE      IP                  REMOTE VTEPS                      MACS\n";
+    for (auto& v : *vlans->as_array()) {
+      std::string vteps;
+      if (const auto* r = v.find("remote_vteps"); r && r->as_array())
+        for (auto& x : *r->as_array())
+          if (x.as_string()) vteps += (vteps.empty() ? "" : ",") + *x.as_string();
+      std::snprintf(line, sizeof line, "%-9s %-11s %-19s %-33s %s\n", str(v, "vni").c_str(), str(v, "bridge").c_str(),
+                    str(v, "ip").c_str(), vteps.empty() ? "-" : vteps.c_str(), str(v, "remote_macs").c_str());
+      out += line;
+    }
+  }
+  if (const auto* problems = st.find("vlan_problems"); problems && problems->as_array())
+    for (auto& p : *problems->as_array())
+      if (p.as_string()) out += "vlan: " + *p.as_string() + "\n";
+  if (const auto* frr = st.find("frr"); frr && frr->is_object()) {
+    out += "\nfrr " + str(*frr, "state") + "\n";
+    if (const auto* sessions = frr->find("sessions"); sessions && sessions->as_array() && !sessions->as_array()->empty()) {
+      out += "SESSION          BGP          BFD    PREFIXES\n";
+      for (auto& x : *sessions->as_array()) {
+        std::snprintf(line, sizeof line, "%-16s %-12s %-6s %s\n", str(x, "peer").c_str(), str(x, "bgp").c_str(),
+                      str(x, "bfd").c_str(), str(x, "prefixes").c_str());
+        out += line;
+      }
+    }
+  }
   if (const auto* errors = st.find("errors"); errors && errors->as_array() && !errors->as_array()->empty()) {
     out += "\nrecent errors:\n";
     for (auto& e : *errors->as_array())

@@ -9,9 +9,12 @@
 
 #include <linux/if_bridge.h>
 #include <linux/if_link.h>
+#include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <netlink/attr.h>
 #include <netlink/msg.h>
+
+#include <cstring>
 
 namespace brood::netlink {
 
@@ -37,7 +40,54 @@ std::optional<std::pair<int, bridge_port_flags>> parse_port(std::span<const std:
   const auto* ifi = static_cast<const ifinfomsg*>(nlmsg_data(a.h));
   return std::pair{ifi->ifi_index, f};
 }
+std::optional<fdb_entry> parse_fdb(std::span<const std::uint8_t> m) {
+  if (m.size() < NLMSG_LENGTH(sizeof(ndmsg))) return std::nullopt;
+  aligned a(m);
+  nla_policy policy[NDA_MAX + 1] = {};
+  policy[NDA_LLADDR] = {NLA_UNSPEC, 6, 6};
+  policy[NDA_DST] = {NLA_UNSPEC, 4, 16};
+  nlattr* tb[NDA_MAX + 1] = {};
+  if (nlmsg_parse(a.h, sizeof(ndmsg), tb, NDA_MAX, policy) < 0 || !tb[NDA_LLADDR]) return std::nullopt;
+  const auto* nd = static_cast<const ndmsg*>(nlmsg_data(a.h));
+  fdb_entry e;
+  e.index = nd->ndm_ifindex;
+  std::memcpy(e.mac.data(), nla_data(tb[NDA_LLADDR]), e.mac.size());
+  e.extern_learn = (nd->ndm_flags & NTF_EXT_LEARNED) != 0;
+  if (tb[NDA_DST]) {
+    const int len = nla_len(tb[NDA_DST]);
+    if (len != 4 && len != 16) return std::nullopt;
+    net::ip_prefix d;
+    d.family = len == 4 ? AF_INET : AF_INET6;
+    d.length = static_cast<std::uint8_t>(len * 8);
+    std::memcpy(d.addr.data(), nla_data(tb[NDA_DST]), static_cast<std::size_t>(len));
+    e.dst = d;
+  }
+  return e;
+}
 }  // namespace
+
+rt::task<rt::result<std::vector<fdb_entry>>> fdb_entries(call_options o) {
+  msg_ptr m(nlmsg_alloc_simple(RTM_GETNEIGH, NLM_F_REQUEST | NLM_F_DUMP));
+  ndmsg nd{};
+  nd.ndm_family = AF_BRIDGE;
+  nlmsg_append(m.get(), &nd, sizeof nd, NLMSG_ALIGNTO);
+  auto s = socket::open(NETLINK_ROUTE);
+  if (!s) co_return s.error();
+  std::vector<fdb_entry> out;
+  auto take = [&out](std::span<const std::uint8_t> a, std::uint16_t type) -> rt::result<bool> {
+    if (type == NLMSG_DONE) return true;
+    if (type == NLMSG_ERROR) {
+      auto r = ack_result(a);
+      return r ? rt::result<bool>(true) : rt::result<bool>(r.error());
+    }
+    if (type != RTM_NEWNEIGH) return false;
+    if (auto e = parse_fdb(a)) out.push_back(*e);
+    return false;
+  };
+  auto r = co_await s->exchange(bytes_of(m.get()), deadline(o), take);
+  if (!r) co_return r.error();
+  co_return out;
+}
 
 rt::task<rt::result<std::map<int, bridge_port_flags>>> bridge_ports(call_options o) {
   msg_ptr m(nlmsg_alloc_simple(RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP));

@@ -263,13 +263,20 @@ BOOST_AUTO_TEST_CASE(status_table) {
     "interface":"wg0","backend":"wireguard-go","endpoints":["10.99.2.2:51820"],"nat":"endpoint-independent",
     "syncs":4,"sync_failures":1,"watch":"connected","pushes":2,"scout":"s:8443",
     "peers":[{"id":"abcdefabcd","ip":"10.100.0.3","endpoint":"10.99.3.2:51820","last_handshake_ms":0,
-              "rx_bytes":10,"tx_bytes":20}],"errors":["1 sync: x"]})");
+              "rx_bytes":10,"tx_bytes":20}],"errors":["1 sync: x"],
+    "vlans":[{"vni":100,"bridge":"br100","ip":"10.200.0.2/24","remote_vteps":["10.100.0.3","10.100.0.4"],"remote_macs":5}],
+    "vlan_problems":["vlan 7: 10.9.0.1 is not in 10.7.0.0/24"],
+    "frr":{"state":"applied","sessions":[{"peer":"10.100.0.1","bgp":"Established","bfd":"up","prefixes":12}]}})");
   BOOST_REQUIRE(j.has_value());
   auto t = agent::render_status(*j);
   BOOST_TEST(t.find("node 0123456789  running  ip 10.100.0.2  kv 3") != std::string::npos, t);
   BOOST_TEST(t.find("abcdefabcd  10.100.0.3       10.99.3.2:51820") != std::string::npos, t);
   BOOST_TEST(t.find("never") != std::string::npos);
   BOOST_TEST(t.find("recent errors") != std::string::npos);
+  BOOST_TEST(t.find("100       br100       10.200.0.2/24       10.100.0.3,10.100.0.4             5") != std::string::npos, t);
+  BOOST_TEST(t.find("vlan: vlan 7: 10.9.0.1 is not in") != std::string::npos, t);
+  BOOST_TEST(t.find("frr applied") != std::string::npos, t);
+  BOOST_TEST(t.find("10.100.0.1       Established  up     12") != std::string::npos, t);
   // Missing fields print as "-", never crash.
   BOOST_TEST(agent::render_status(*json::parse("{}")).find("node -") != std::string::npos);
 }

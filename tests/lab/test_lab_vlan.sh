@@ -78,6 +78,13 @@ ok "vlan 100 on nodes 2, 3, 4: every SVI reaches every other ($(( $(ms) - t0 )) 
 bridge -n "${P}2" -d link show dev vxlan100 | grep -q "neigh_suppress on" || fail "neigh_suppress is off on node2's vxlan100"
 [[ $(ip -n "${P}2" link show vxlan100) == *"mtu 1370"* ]] || fail "vxlan100's MTU is not 1370"
 ok "vxlan100: VTEP on the overlay address, dstport 4789, nolearning, neigh_suppress on, MTU 1370"
+vteps_seen() { [[ $(st 2 'len(d["vlans"][0]["remote_vteps"])') -eq 2 ]]; }
+sessions_seen() { [[ $(st 1 'len([s for s in d["frr"]["sessions"] if s["bgp"] == "Established" and s["bfd"] == "up"])') -eq 4 ]]; }
+until_ok 15 "node2's status listing vlan 100's two remote VTEPs" vteps_seen
+until_ok 15 "the scout's status listing 4 sessions Established with BFD up" sessions_seen
+BROOD_STATE_DIR=$BROOD_LAB_DIR/n2 "$BROOD_LAB_BUILD/src/brood-agent" status | grep -q '^100 .*br100 .*10.200.0.2/24' ||
+  fail "brood-agent status on node2 shows no vlan 100"
+ok "status: node2 lists vlan 100 with its 2 remote VTEPs, the scout its 4 sessions with BFD up"
 
 ip netns add "${P}t4"
 trap 'ip netns del "${P}t4" 2>/dev/null; lab down' EXIT

@@ -1,7 +1,8 @@
 // VXLAN devices and bridges through netlink, inside a network namespace of the test's own, read
 // back by netlink and by iproute2 (`ip -d link`, `bridge -d link`): a bridge with its MAC, MTU
 // and alias; a VXLAN port with its VNI, local VTEP, port and learning off, enslaved at creation;
-// bridge port flags set and read; a VXLAN changed by hand seen as changed.
+// bridge port flags set and read; FDB entries with their remote VTEPs; a VXLAN changed by hand
+// seen as changed.
 #include <brood/netlink/bridge.hpp>
 #include <brood/netlink/link.hpp>
 
@@ -85,6 +86,20 @@ static rt::task<void> vxlan_on_a_bridge() {
   BOOST_TEST((ports->at(lv->index) == netlink::bridge_port_flags{false, true}));
   BOOST_TEST(co_await lab.sh("bridge -n " + x + " -d link show dev vxlan100 | grep -q 'learning off'"));
   BOOST_TEST(co_await lab.sh("bridge -n " + x + " -d link show dev vxlan100 | grep -q 'neigh_suppress on'"));
+
+  // The forwarding database: a flood entry and a MAC behind a remote VTEP, as FRR installs them.
+  BOOST_REQUIRE(co_await lab.sh("set -e; bridge -n " + x + " fdb append 00:00:00:00:00:00 dev vxlan100 dst 10.100.0.9; bridge -n " +
+                                x + " fdb add 02:00:00:00:00:09 dev vxlan100 dst 10.100.0.9 self"));
+  auto fdb = co_await netlink::fdb_entries();
+  BOOST_REQUIRE(fdb.has_value());
+  bool flood = false, mac = false;
+  for (auto& e : *fdb) {
+    if (e.index != lv->index || !e.dst) continue;
+    flood = flood || (e.mac == netlink::mac_address{} && e.dst->address_string() == "10.100.0.9");
+    mac = mac || (e.mac == netlink::mac_address{2, 0, 0, 0, 0, 9} && e.dst->address_string() == "10.100.0.9");
+  }
+  BOOST_TEST(flood);
+  BOOST_TEST(mac);
 
   // Changed by hand: seen.
   BOOST_REQUIRE(co_await lab.sh("set -e; ip -n " + x + " link set vxlan100 nomaster; ip -n " + x +

@@ -16,6 +16,7 @@
 #include <brood/crypto/identity.hpp>
 #include <brood/dns/doh_client.hpp>
 #include <brood/frr/reload.hpp>
+#include <brood/frr/sessions.hpp>
 #include <brood/json/writer.hpp>
 #include <brood/records/names.hpp>
 #include <brood/records/trust_store.hpp>
@@ -78,6 +79,7 @@ class agent {
   /// The FRR text for the view and this mesh plan; the routing task is woken when it changed.
   void plan_frr(const plan& mesh);
   rt::task<void> routing_loop();
+  rt::task<void> read_frr_sessions();  // BGP and BFD state for status
   void describe_routing(json::writer& w) const;
   void kick() noexcept;
   void note(std::string problem);
@@ -98,6 +100,8 @@ class agent {
   std::string _frr_text;                // what FRR should run ("": nothing yet)
   rt::wait_slot _frr_wake;
   std::string _frr_state = "waiting";
+  std::vector<frr::session> _frr_sessions;  // as FRR last reported them
+  std::int64_t _frr_sessions_ms = 0;
   node_state _state;
   records::trust_store _trust;
   records::view _view;

@@ -12,6 +12,7 @@
 #include <brood/rt/task.hpp>
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,11 @@ class segments {
 
   std::vector<segment> _planned;  // the plan last converged to
   std::vector<segment> _applied;  // what of it is in place (not blocked by a foreign device)
+  struct learnt {
+    std::vector<std::string> vteps;  // remote VTEPs the vlan floods to (EVPN type-3 routes)
+    std::size_t macs = 0;            // remote MACs (type-2 routes)
+  };
+  std::map<std::uint32_t, learnt> _learnt;  // by vni, at the last pass
   std::vector<std::string> _problems;  // conflicts and refusals of the last apply
   bool _dirty = true;
   std::int64_t _checked_ms = 0;

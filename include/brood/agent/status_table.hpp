@@ -1,4 +1,5 @@
-// The human form of status.json (`brood-agent status`): the node, then one line per peer.
+// The human form of status.json (`brood-agent status`): the node, then one line per peer, per
+// vlan and per BGP session.
 #pragma once
 
 #include <brood/json/value.hpp>
