@@ -13,6 +13,12 @@
 
 namespace brood::agent {
 
+bool agent::reads_every_member_shard() const {
+  // A scout's reflector sends each member only its vlans' routes, so it knows every membership.
+  const auto* me = _view.find_node(_id.pk());
+  return me && me->role == "scout";
+}
+
 rt::task<bool> agent::catch_up_key(const std::vector<records::problem>& problems) {
   // A record none of our keys opens, or a newer kv: a rotation is under way.
   const bool unreadable = std::any_of(problems.begin(), problems.end(), [](const records::problem& p) {
@@ -32,9 +38,7 @@ rt::task<void> agent::sync_once() {
   _last_sync_ms = rt::unix_ms();
   records::read_options o;
   o.timeout = std::chrono::milliseconds(std::min<std::int64_t>(5000, _c.sync_interval.count()));
-  // A scout's reflector sends each member only its vlans' routes: it reads every _m shard.
-  const auto* self = _view.find_node(_id.pk());
-  o.all_member_shards = self && self->role == "scout";
+  o.all_member_shards = reads_every_member_shard();
   auto report = co_await records::read_view(*_doh, _n, _id.pk(), _trust, _view, o);
   // Queries that timed out or lost their connection: the path to the DoH server may be dead
   // (this node's address changed) and TCP would take minutes to say so. Connect afresh.
@@ -132,7 +136,8 @@ rt::task<std::vector<records::problem>> agent::refold(std::vector<std::string> o
     sets.push_back(std::move(set));
   }
   const auto self = _id.pk();
-  (void)records::apply_pushed(_view, _trust, _n, &self, std::move(sets), problems, rt::unix_ms());
+  const auto* shard_owner = reads_every_member_shard() ? nullptr : &self;
+  (void)records::apply_pushed(_view, _trust, _n, shard_owner, std::move(sets), problems, rt::unix_ms());
   co_return problems;
 }
 
@@ -197,11 +202,12 @@ rt::task<void> agent::fold_pushed(std::vector<records::pushed_set> sets) {
   auto again = sets;
   std::vector<records::problem> problems;
   const auto self = _id.pk();
-  auto folded = records::apply_pushed(_view, _trust, _n, &self, std::move(sets), problems, rt::unix_ms());
+  const auto* shard_owner = reads_every_member_shard() ? nullptr : &self;
+  auto folded = records::apply_pushed(_view, _trust, _n, shard_owner, std::move(sets), problems, rt::unix_ms());
   const bool picked = co_await catch_up_key(problems);
   if (picked) {
     problems.clear();
-    folded = records::apply_pushed(_view, _trust, _n, &self, std::move(again), problems, rt::unix_ms());
+    folded = records::apply_pushed(_view, _trust, _n, shard_owner, std::move(again), problems, rt::unix_ms());
   }
   for (auto& p : problems)
     if (!p.ignored) note("watch: " + p.owner + ": " + p.reason.message());

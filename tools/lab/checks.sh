@@ -10,8 +10,13 @@ wait_mesh() {  # wait_mesh NODES... : until every listed node has all the others
   done
 }
 
-ping_matrix() {  # ping_matrix NODES... : prints the matrix; non-zero if any pair failed
-  local nodes=("$@") bad=0
+ping_matrix() {  # ping_matrix NODES... : over wg0; prints the matrix, non-zero if any pair failed
+  address_matrix ip_of "$@"
+}
+
+address_matrix() {  # address_matrix ADDRESS_OF NODES... : each node pings ADDRESS_OF of each other
+  local address_of=$1 bad=0; shift
+  local nodes=("$@")
   printf '%-8s' "from\\to"
   for j in "${nodes[@]}"; do printf '%-8s' "node$j"; done
   printf '\n'
@@ -21,7 +26,7 @@ ping_matrix() {  # ping_matrix NODES... : prints the matrix; non-zero if any pai
       if [[ $i == "$j" ]]; then printf '%-8s' "-"; continue; fi
       # -W 6: a first packet waits in WireGuard for the handshake, which is retried after 5 s
       # when its first initiation reached a peer that did not know this node yet.
-      if in_ns "$i" ping -c1 -W6 -q "$(ip_of "$j")" >/dev/null 2>&1; then printf '%-8s' ok
+      if in_ns "$i" ping -c1 -W6 -q "$("$address_of" "$j")" >/dev/null 2>&1; then printf '%-8s' ok
       else printf '%-8s' FAIL; bad=1; fi
     done
     printf '\n'

@@ -50,6 +50,8 @@ class agent {
   bool adopt_keys(const std::vector<std::string>& texts);
   rt::task<bool> pick_up_key();
   // Reading the brood (agent_sync.cpp).
+  /// A scout's agent folds every _m shard, read or pushed; a worker's only its own.
+  bool reads_every_member_shard() const;
   /// After a fold that met a record none of our keys opens, or a _meta whose kv is ahead of
   /// ours: the rotation's key picked up; true if it was (the caller folds again).
   rt::task<bool> catch_up_key(const std::vector<records::problem>& problems);
