@@ -21,6 +21,11 @@ constexpr std::int64_t sessions_every_ms = 10'000;
 
 void agent::plan_frr(const plan& mesh) {
   if (!_frr) return;
+  // Fail static: FRR keeps what it runs until the view is whole — every _n shard (sessions) and,
+  // on a reflector, every _m shard (each client's filter). A restart with DNS down, or a first
+  // read that has not reached every shard yet, takes no session and no route away.
+  if (!mesh_known()) return;
+  if (reads_every_member_shard() && !every_member_shard_known()) return;
   auto c = plan_routing(_view, _id.pk(), mesh, _c.hostname);
   std::string text;
   if (c) {
@@ -42,7 +47,9 @@ void agent::plan_frr(const plan& mesh) {
 rt::task<void> agent::routing_loop() {
   if (!_frr) co_return;
   for (;;) {
-    (void)co_await rt::with_timeout(frr_check, [this] { return _frr_wake.wait(); });
+    auto wake = [this] { return _frr_wake.wait(); };
+    auto woke = co_await rt::with_timeout(frr_check, wake);
+    (void)woke;  // woken or not: the pid files are looked at either way
     auto token = co_await rt::current_token();
     if (token.cancelled()) co_return;
     if (_frr_text.empty()) continue;  // nothing planned yet (no ASN, not a member)
@@ -66,6 +73,7 @@ rt::task<void> agent::routing_loop() {
 rt::task<void> agent::read_frr_sessions() {
   _frr_sessions_ms = rt::unix_ms();
   frr::vtysh_options o;
+  o.run_dir = _c.frr_run_dir;
   o.pathspace = _c.frr_pathspace;
   auto s = co_await frr::read_sessions(o);
   if (!s) {

@@ -15,8 +15,22 @@ namespace brood::agent {
 
 bool agent::reads_every_member_shard() const {
   // A scout's reflector sends each member only its vlans' routes, so it knows every membership.
-  const auto* me = _view.find_node(_id.pk());
-  return me && me->role == "scout";
+  // Before its own record is read (a restart), the pinned scout set says whether it is one.
+  const auto self = _id.pk();
+  if (const auto* me = _view.find_node(self)) return me->role == "scout";
+  return std::find(_state.scouts.begin(), _state.scouts.end(), self) != _state.scouts.end();
+}
+
+bool agent::every_member_shard_known() const {
+  if (!_view.meta || !_view.vlans) return false;
+  const auto labels = records::all_shards(_view.meta->shards);
+  for (auto& vlan : _view.vlans->members) {
+    auto shards = _view.members.find(vlan.vni);
+    if (shards == _view.members.end()) return false;
+    for (auto& l : labels)
+      if (!shards->second.count(l)) return false;
+  }
+  return true;
 }
 
 rt::task<bool> agent::catch_up_key(const std::vector<records::problem>& problems) {

@@ -2,6 +2,7 @@
 #include <brood/agent/routing_plan.hpp>
 
 #include <map>
+#include <set>
 
 namespace brood::agent {
 
@@ -18,10 +19,14 @@ std::optional<frr::config> plan_routing(const records::view& v, const crypto::pu
   c.asn = v.meta->asn;
   c.router_id = me->ip;
   c.route_reflector = me->role == "scout";
+  std::set<std::string> addresses{me->ip};
   for (auto& p : mesh.peers) {
     auto it = by_id.find(p.id10);
     if (p.id10.empty() || it == by_id.end()) continue;  // a peer the view does not hold: no session
     const auto& node = *it->second;
+    // One session per address, never to this node's own: a duplicate (which the mesh plan
+    // resolves for WireGuard) gets none rather than a configuration FRR refuses whole.
+    if (!addresses.insert(node.ip).second) continue;
     const bool scout = node.role == "scout";
     if (!c.route_reflector && !scout) continue;  // workers talk to the reflectors only
     frr::neighbor n;

@@ -28,6 +28,15 @@ std::string tail_of(const std::string& log, std::size_t max = 600) {
 }
 }  // namespace
 
+std::vector<std::string> location_args(const std::string& run_dir, const std::string& pathspace) {
+  const std::string own = pathspace.empty() ? "/run/frr" : "/run/frr/" + pathspace;
+  if (run_dir.empty() || run_dir == own) {
+    if (pathspace.empty()) return {};
+    return {"--pathspace", pathspace};
+  }
+  return {"--vty_socket", run_dir};  // (with a pathspace too, vtysh would look below it)
+}
+
 bool reloader::present() const {
   for (const char* d : {"zebra", "bgpd", "bfdd"})
     if (!exists(_o.run_dir + "/" + d + ".vty")) return false;
@@ -35,9 +44,12 @@ bool reloader::present() const {
 }
 
 rt::task<std::string> reloader::daemon_pids() {
+  // The daemons whose configuration is lost when they restart (zebra's is none of brood's).
+  static constexpr const char* configured[] = {"bgpd", "bfdd"};
   std::string pids;
-  for (const char* d : {"bgpd", "bfdd"}) {
-    auto p = co_await rt::read_file(_o.run_dir + "/" + d + ".pid", 64);
+  for (const char* d : configured) {
+    std::string path = _o.run_dir + "/" + d + ".pid";
+    auto p = co_await rt::read_file(std::move(path), 64);
     if (!p) co_return std::string{};
     pids += *p + " ";
   }
@@ -54,23 +66,23 @@ rt::task<rt::result<bool>> reloader::apply(std::string text) {
   const std::string conf = _o.work_dir + "/frr.conf", log = _o.work_dir + "/frr-reload.log";
   auto written = co_await rt::write_file_atomic(conf, text, 0640, rt::durability::relaxed);
   if (!written) co_return written.error();
-  // A shell only to send the reload's output to its log; the arguments go as they are.
-  std::vector<std::string> argv{"/bin/sh", "-c", "log=$1; shift; exec \"$@\" >\"$log\" 2>&1", "sh", log,
+  // In a session of its own (setsid), so that a reload cut by the deadline is killed with the
+  // vtysh processes it started; a shell only to send its output to the log; the arguments go
+  // as they are.
+  std::vector<std::string> argv{"setsid", "/bin/sh", "-c", "log=$1; shift; exec \"$@\" >\"$log\" 2>&1", "sh", log,
                                 _o.program, "--reload", "--stdout", "--rundir", _o.work_dir, "--bindir", "/usr/bin"};
-  if (!_o.pathspace.empty()) {
-    argv.push_back("--pathspace");
-    argv.push_back(_o.pathspace);
-  }
+  for (auto& a : location_args(_o.run_dir, _o.pathspace)) argv.push_back(a);
   argv.push_back(conf);
   rt::process_options po;
   po.in = rt::process_options::stdio::null;
   const auto start = rt::clock::now();
   auto p = rt::process::spawn(argv, po);
   if (!p) co_return p.error();
-  auto st = co_await rt::with_timeout(_o.timeout, p->wait());
+  auto waiting = p->wait();
+  auto st = co_await rt::with_timeout(_o.timeout, std::move(waiting));
   _last_duration = std::chrono::duration_cast<std::chrono::milliseconds>(rt::clock::now() - start);
   if (!st || !st->success()) {
-    if (!st) (void)p->kill(SIGKILL);  // reaped when `p` goes
+    if (!st) ::kill(-p->pid(), SIGKILL);  // the whole session; the shell is reaped when `p` goes
     ++_failures;
     _retry_at_ms = rt::unix_ms() + _o.retry_after.count();
     auto out = co_await rt::read_file(log, 1 << 20);

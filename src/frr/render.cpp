@@ -11,6 +11,8 @@
 namespace brood::frr {
 
 namespace {
+constexpr std::size_t max_vnis_per_neighbor = 6'000;  // 10 apart, below the deny at 65535
+
 bool safe_word(std::string_view s, std::size_t max) {
   return !s.empty() && s.size() <= max && std::all_of(s.begin(), s.end(), [](char c) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_' || c == '.';
@@ -26,6 +28,7 @@ bool ipv4(const std::string& s) {
 }  // namespace
 
 std::string route_map_name(const neighbor& n) { return "brood-to-" + n.name; }
+std::string route_map_name_in(const neighbor& n) { return "brood-from-" + n.name; }
 std::string vni_list_name(std::uint32_t vni) { return "brood-vni-" + std::to_string(vni); }
 
 rt::result<std::string> render(const config& c) {
@@ -35,6 +38,7 @@ rt::result<std::string> render(const config& c) {
     if (!ipv4(n.address) || n.address == c.router_id || !seen.insert(n.address).second || !safe_text(n.description))
       return std::errc::invalid_argument;
     if (c.route_reflector && n.client && !safe_word(n.name, 40)) return std::errc::invalid_argument;
+    if (n.vnis.size() > max_vnis_per_neighbor) return std::errc::invalid_argument;  // route-map sequences
     for (auto v : n.vnis)
       if (v == 0 || v > 16'777'215) return std::errc::invalid_argument;
   }
@@ -52,30 +56,34 @@ rt::result<std::string> render(const config& c) {
   line("!");
 
   // Zero leakage: a reflector sends each client only the routes whose route target is one of
-  // its vlans' (<asn>:<vni>, FRR's own for iBGP); everything else stops at the reflector.
+  // its vlans', and takes from it only those; everything else stops at the reflector. The route
+  // targets are FRR's own (auto-derived: the low 16 bits of the ASN, and the VNI).
+  const auto rt_asn = std::to_string(c.asn & 0xFFFFu);
   if (c.route_reflector) {
     std::set<std::uint32_t> vnis;
     for (auto& n : c.neighbors)
       if (n.client) vnis.insert(n.vnis.begin(), n.vnis.end());
     for (auto v : vnis)
-      line("bgp extcommunity-list standard " + vni_list_name(v) + " seq 5 permit rt " + asn + ":" + std::to_string(v));
+      line("bgp extcommunity-list standard " + vni_list_name(v) + " seq 5 permit rt " + rt_asn + ":" + std::to_string(v));
     if (!vnis.empty()) line("!");
     for (auto& n : c.neighbors) {
       if (!n.client) continue;
       std::vector<std::uint32_t> mine(n.vnis);
       std::sort(mine.begin(), mine.end());
       mine.erase(std::unique(mine.begin(), mine.end()), mine.end());
-      unsigned seq = 10;
-      for (auto v : mine) {
-        line("route-map " + route_map_name(n) + " permit " + std::to_string(seq));
-        line(" match extcommunity " + vni_list_name(v));
+      for (const auto& map : {route_map_name(n), route_map_name_in(n)}) {
+        unsigned seq = 10;
+        for (auto v : mine) {
+          line("route-map " + map + " permit " + std::to_string(seq));
+          line(" match extcommunity " + vni_list_name(v));
+          line("exit");
+          line("!");
+          seq += 10;
+        }
+        line("route-map " + map + " deny 65535");
         line("exit");
         line("!");
-        seq += 10;
       }
-      line("route-map " + route_map_name(n) + " deny 65535");
-      line("exit");
-      line("!");
     }
   }
 
@@ -101,6 +109,7 @@ rt::result<std::string> render(const config& c) {
     line("  neighbor " + n.address + " activate");
     if (c.route_reflector && n.client) {
       line("  neighbor " + n.address + " route-reflector-client");
+      line("  neighbor " + n.address + " route-map " + route_map_name_in(n) + " in");
       line("  neighbor " + n.address + " route-map " + route_map_name(n) + " out");
     }
   }

@@ -2,6 +2,7 @@
 // size and time); parsed by session_json.cpp.
 #include <brood/frr/sessions.hpp>
 
+#include <brood/frr/reload.hpp>
 #include <brood/rt/ops.hpp>
 #include <brood/rt/process.hpp>
 #include <brood/rt/timer.hpp>
@@ -18,10 +19,7 @@ namespace {
 /// One vtysh command's output (at most 4 MiB), or the error.
 rt::task<rt::result<std::string>> vtysh(const vtysh_options& o, std::string command, rt::clock::time_point deadline) {
   std::vector<std::string> argv{"vtysh"};
-  if (!o.pathspace.empty()) {
-    argv.push_back("-N");
-    argv.push_back(o.pathspace);
-  }
+  for (auto& a : location_args(o.run_dir, o.pathspace)) argv.push_back(a);
   argv.push_back("-c");
   argv.push_back(std::move(command));
   rt::process_options po;
@@ -47,7 +45,8 @@ rt::task<rt::result<std::string>> vtysh(const vtysh_options& o, std::string comm
       co_return std::errc::message_size;
     }
   }
-  auto st = co_await rt::with_deadline(deadline, p->wait());
+  auto waiting = p->wait();
+  auto st = co_await rt::with_deadline(deadline, std::move(waiting));
   if (!st) {
     (void)p->kill(SIGKILL);
     co_return st.error();
@@ -59,9 +58,10 @@ rt::task<rt::result<std::string>> vtysh(const vtysh_options& o, std::string comm
 
 rt::task<rt::result<std::vector<session>>> read_sessions(vtysh_options o) {
   const auto deadline = rt::clock::now() + o.timeout;
-  auto bgp = co_await vtysh(o, "show bgp l2vpn evpn summary json", deadline);
+  std::string bgp_command = "show bgp l2vpn evpn summary json", bfd_command = "show bfd peers json";
+  auto bgp = co_await vtysh(o, std::move(bgp_command), deadline);
   if (!bgp) co_return bgp.error();
-  auto bfd = co_await vtysh(o, "show bfd peers json", deadline);
+  auto bfd = co_await vtysh(o, std::move(bfd_command), deadline);
   if (!bfd) co_return bfd.error();
   co_return parse_sessions(*bgp, *bfd);
 }

@@ -85,10 +85,6 @@ rt::task<rt::result<bool>> converge_link(int index, std::vector<net::ip_prefix> 
     changed = true;
   }
   // The link itself: MTU and up.
-  auto s = socket::open(NETLINK_ROUTE);
-  if (!s) co_return s.error();
-  msg_ptr q(nlmsg_alloc_simple(RTM_GETLINK, NLM_F_REQUEST));
-  // The link itself: MTU and up.
   auto l = co_await get_link(index, o);
   if (!l) co_return l.error();
   if (!l->up || (mtu && l->mtu != mtu)) {

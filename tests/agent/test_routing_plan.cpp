@@ -89,6 +89,16 @@ BOOST_FIXTURE_TEST_CASE(a_node_left_out_of_the_mesh_has_no_session, routing_fixt
   for (auto& n : c->neighbors) BOOST_TEST((n.address != "10.100.0.4" && n.address != "10.100.0.99"));
 }
 
+BOOST_FIXTURE_TEST_CASE(a_peer_on_a_taken_address_gets_no_session, routing_fixture) {
+  v.node_shards["0"].members[3].ip = "10.100.0.1";  // b claims the scout's address
+  auto c = agent::plan_routing(v, s1.pk(), peers_of(s1));
+  BOOST_REQUIRE(c.has_value());
+  BOOST_TEST(c->neighbors.size() == 2u);  // s2 and a; not b, whose address is this node's
+  v.node_shards["0"].members[3].ip = "10.100.0.3";  // b claims a's
+  c = agent::plan_routing(v, s1.pk(), peers_of(s1));
+  BOOST_TEST(c->neighbors.size() == 2u);
+}
+
 BOOST_FIXTURE_TEST_CASE(no_config_without_an_asn_or_an_own_record, routing_fixture) {
   auto no_asn = v;
   no_asn.meta->asn = 0;

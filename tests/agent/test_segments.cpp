@@ -1,7 +1,8 @@
 // segments against the kernel, in a network namespace of the test's own: a plan's vlans made as
 // vxlan/bridge pairs with every attribute (read back by iproute2); applied again, nothing
 // changes; a VXLAN deleted or changed by hand is put back; a device brood did not make is left
-// alone and named; an incomplete plan takes nothing away, a complete one exactly its vlan's.
+// alone and named, and a vlan it blocks stops no other; a bridge brood made but could not name is
+// taken back; an incomplete plan takes nothing away, a complete one exactly its vlan's.
 #include <brood/agent/segments.hpp>
 #include <brood/netlink/bridge.hpp>
 #include <brood/netlink/link.hpp>
@@ -84,10 +85,31 @@ static rt::task<void> segments_by_difference() {
   const auto status = w.take();
   BOOST_TEST(status.find("br300 exists and was not made by brood") != std::string::npos, status);
 
+  // One vlan blocked (another's VXLAN holds its VNI) stops no other; a bridge brood made but
+  // could not name (a crash between the two requests) is taken back.
+  BOOST_REQUIRE(co_await lab.sh("set -e; " + ipx + "link add vx-other type vxlan id 400 dstport 4789 local 10.100.0.2 nolearning; " +
+                                ipx + "link add br500 address 02:aa:bb:cc:dd:ee type bridge"));
+  p.segments = {seg(100, "10.200.0.10/24"), seg(200, "10.201.0.7/24"), seg(400, "10.204.0.1/24"), seg(500, "10.205.0.1/24")};
+  r = co_await s.apply(p);
+  BOOST_REQUIRE(r.has_value());
+  BOOST_TEST(!(co_await exists("vxlan400")));
+  BOOST_TEST((co_await exists("vxlan500")));
+  BOOST_TEST(co_await lab.sh(ipx + "addr show br500 | grep -q 'inet 10.205.0.1/24'"));
+  BOOST_TEST(co_await lab.sh(ipx + "-d link show br500 | grep -q 'alias brood vlan 500'"));
+  json::writer w2;
+  w2.begin_object();
+  s.describe(w2);
+  w2.end_object();
+  const auto status2 = w2.take();
+  BOOST_TEST(status2.find("vlan 400: another VXLAN device holds VNI 400") != std::string::npos, status2);
+  BOOST_TEST(status2.find("\"vni\":500") != std::string::npos, status2);
+  p.segments.resize(2);
+
   // Vlan 200 planned away: kept while the plan is incomplete, gone (both devices) when complete;
   // br300, not brood's, stays either way.
   p.segments = {seg(100, "10.200.0.10/24")};
   p.complete = false;
+  s.link_changed();
   r = co_await s.apply(p);
   BOOST_TEST((co_await exists("vxlan200")));
   BOOST_TEST((co_await exists("br200")));

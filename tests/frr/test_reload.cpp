@@ -64,7 +64,10 @@ BROOD_RT_TEST(applied_once_per_text_and_again_after_a_restart) {
   BOOST_REQUIRE_MESSAGE(a.has_value(), r.last_error());
   BOOST_TEST(*a);
   BOOST_TEST(s.read("frr.conf") == "router bgp 1\n");
-  BOOST_TEST(s.read("calls") == "--reload --stdout --rundir " + s.dir + " --bindir /usr/bin --pathspace ps1 " + s.dir + "/frr.conf\n");
+  BOOST_TEST(s.read("calls") == "--reload --stdout --rundir " + s.dir + " --bindir /usr/bin --vty_socket " + s.dir +
+                                    "/run " + s.dir + "/frr.conf\n");
+  BOOST_TEST((frr::location_args("/run/frr/ps1", "ps1") == std::vector<std::string>{"--pathspace", "ps1"}));
+  BOOST_TEST(frr::location_args("/run/frr", "").empty());
   a = co_await r.apply("router bgp 1\n");
   BOOST_TEST((a.has_value() && !*a));  // unchanged: not run
   a = co_await r.apply("router bgp 2\n");
@@ -146,6 +149,7 @@ BROOD_RT_TEST(real_frr_takes_the_config_and_gets_it_back_after_a_restart) {
   auto a = co_await r.apply(*text);
   BOOST_REQUIRE_MESSAGE(a.has_value(), r.last_error());
   const std::string show = "vtysh -N " + ns + " -c 'show running-config' 2>/dev/null";
+  BOOST_TEST(r.last_error().empty());
   BOOST_TEST(co_await lab.sh(show + " | grep -q '^  neighbor 10.100.0.7 route-map brood-to-aaaaaaaaaa out'"));
   BOOST_TEST(co_await lab.sh(show + " | grep -q '^ match extcommunity brood-vni-100'"));
   BOOST_TEST(co_await lab.sh(show + " | grep -q '^  receive-interval 200'"));

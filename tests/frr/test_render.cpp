@@ -78,7 +78,25 @@ BOOST_AUTO_TEST_CASE(a_reflector_sends_each_client_only_its_vlans) {
   BOOST_TEST(text->find("route-map brood-to-1234567890 permit") == std::string::npos);
   BOOST_TEST(text->find("neighbor 10.100.0.2 route-map") == std::string::npos);
   BOOST_TEST(text->find("bgp extcommunity-list standard brood-vni-200 seq 5 permit rt 65000:200") != std::string::npos);
+  // And takes from each client only its own vlans' routes (a client making a VXLAN of a vlan it
+  // is not in announces it to nobody).
+  BOOST_TEST(text->find("  neighbor 10.100.0.8 route-map brood-from-9988776655 in\n") != std::string::npos);
+  BOOST_TEST(text->find("route-map brood-from-9988776655 permit 10\n match extcommunity brood-vni-100\n") != std::string::npos);
+  BOOST_TEST(text->find("route-map brood-from-1234567890 deny 65535") != std::string::npos);
+  BOOST_TEST(text->find("neighbor 10.100.0.2 route-map brood-from") == std::string::npos);
   frr_accepts("reflector");
+}
+
+BOOST_AUTO_TEST_CASE(route_targets_are_frr_s_own_for_a_four_byte_asn) {
+  // FRR derives a VNI's route target from the low 16 bits of the ASN (bgp_evpn_evi_form_auto_rt).
+  auto c = reflector();
+  c.asn = 4'200'000'001;
+  auto text = frr::render(c);
+  BOOST_REQUIRE(text.has_value());
+  BOOST_TEST(*text == golden("reflector-asn4", *text));
+  BOOST_TEST(text->find("router bgp 4200000001\n") != std::string::npos);
+  BOOST_TEST(text->find("permit rt " + std::to_string(4'200'000'001u & 0xFFFF) + ":100\n") != std::string::npos);
+  frr_accepts("reflector-asn4");
 }
 
 BOOST_AUTO_TEST_CASE(the_same_config_renders_the_same_text) {
@@ -103,6 +121,7 @@ BOOST_AUTO_TEST_CASE(what_frr_could_misread_is_refused) {
   BOOST_TEST(bad([](frr::config& c) { c.neighbors[1].description = "x\n!\nrouter bgp 1"; }));
   BOOST_TEST(bad([](frr::config& c) { c.neighbors[1].name = "a;b"; }));
   BOOST_TEST(bad([](frr::config& c) { c.neighbors[1].vnis = {16'777'216}; }));
+  BOOST_TEST(bad([](frr::config& c) { c.neighbors[1].vnis.assign(6'001, 7); }));
   BOOST_TEST(!bad([](frr::config&) {}));
 }
 

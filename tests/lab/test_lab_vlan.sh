@@ -10,6 +10,7 @@
 #     node outside it;
 #   malformed changes (a bad VNI, an address outside the subnet, one in use) refused, nothing
 #     changed; the DoH server stopped for two sync intervals → no device, session or route lost;
+#     the scout's agent restarted → no client loses a route while it reads every _m shard again;
 #   vxlan100 deleted by hand → back within a second; bgpd killed and started empty → its config,
 #     sessions and routes back; node 3's membership removed → its devices gone and its routes
 #     withdrawn everywhere; node 4 removed → its BGP session gone and its MACs withdrawn;
@@ -139,6 +140,20 @@ established 1 4 || fail "the reflector lost a session without DNS"
 matrix 100 2 3 4 || fail "vlan 100 without DNS"
 lab doh start
 ok "the DoH server stopped for two sync intervals: no device, session or route removed"
+
+# The scout's agent restarted: until it has read every _m shard again, its reflector keeps the
+# filters it has — no client loses a route, not for a moment.
+paths_2=$(routes_with_rt 2 100)
+lab agent stop 1
+lab agent start 1
+end=$(($(ms) + 6000))
+while (($(ms) < end)); do
+  now_2=$(routes_with_rt 2 100)
+  ((now_2 >= paths_2)) || fail "node2's vlan 100 routes fell from $paths_2 to $now_2 while the scout's agent restarted"
+  sleep 0.2
+done
+until_ok 20 "the scout's agent running again" bash -c "[[ \$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[\"phase\"])' $BROOD_LAB_DIR/n1/status.json) == running ]]"
+ok "the scout's agent restarted: no client lost a route of vlan 100 while it read the brood again"
 
 t0=$(ms)
 ip -n "${P}2" link del vxlan100

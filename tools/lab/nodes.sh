@@ -56,7 +56,8 @@ api() {  # api start|stop [VAR=VALUE...]: the scout's brood-api (stop it to see 
 agent() {  # agent start|stop I: node I's agent alone (its WireGuard stays up)
   local i=${2:?agent start|stop I}
   case $1 in
-    start) start_agent "$i" ;;
+    start)  # the scout's agent reads the brood key from its file
+      if [[ $i == 1 ]]; then start_agent 1 BROOD_KEY_FILE="$LAB/n1/brood.key"; else start_agent "$i"; fi ;;
     stop) stop_pid "$LAB/n$i/agent.pid" ;;
     *) die "agent start|stop I" ;;
   esac

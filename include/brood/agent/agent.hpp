@@ -52,6 +52,8 @@ class agent {
   // Reading the brood (agent_sync.cpp).
   /// A scout's agent folds every _m shard, read or pushed; a worker's only its own.
   bool reads_every_member_shard() const;
+  /// _vl and every _m shard of every vlan have been read (what a reflector's filters need).
+  bool every_member_shard_known() const;
   /// After a fold that met a record none of our keys opens, or a _meta whose kv is ahead of
   /// ours: the rotation's key picked up; true if it was (the caller folds again).
   rt::task<bool> catch_up_key(const std::vector<records::problem>& problems);

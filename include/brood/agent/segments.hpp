@@ -2,12 +2,15 @@
 // bridge with the node's MAC and vlan address, and a VXLAN port on it (VNI, the overlay address
 // as VTEP, learning off, neigh_suppress on), all at segment_mtu and up. By difference only;
 // devices of vlans no longer planned go only when the plan is complete; a device brood did not
-// make (no brood alias) is never touched, and the vlan it blocks is named in status.
+// make (no brood alias) is never touched, and the vlan it blocks is named in status; each vlan
+// on its own, so one that fails stops no other.
 // Lifetime: one apply at a time.
 #pragma once
 
 #include <brood/agent/segment_plan.hpp>
 #include <brood/json/writer.hpp>
+#include <brood/netlink/bridge.hpp>
+#include <brood/netlink/link.hpp>
 #include <brood/rt/result.hpp>
 #include <brood/rt/task.hpp>
 
@@ -31,8 +34,14 @@ class segments {
 
  private:
   rt::task<rt::result<bool>> converge(const segment_plan& p);
+  /// One vlan's pair; `why` says, for people, what stopped it.
+  rt::task<rt::result<bool>> converge_one(const segment& s, const std::vector<netlink::link_info>& links,
+                                          const std::map<int, netlink::bridge_port_flags>& ports, std::string& why);
 
   std::vector<segment> _planned;  // the plan last converged to
+  bool _planned_complete = false;
+  std::vector<std::string> _planned_refused;
+  std::int64_t _retry_at_ms = 0;  // after a failed pass
   std::vector<segment> _applied;  // what of it is in place (not blocked by a foreign device)
   struct learnt {
     std::vector<std::string> vteps;  // remote VTEPs the vlan floods to (EVPN type-3 routes)

@@ -21,8 +21,8 @@ struct bfd_timers {
 struct neighbor {
   std::string address;      // the peer's overlay address
   std::string description;  // "scout <id10>", "worker <id10>"
-  /// On a route reflector: a client, sent the routes of exactly these VNIs (its vlans); a peer
-  /// that is no client (another reflector) is sent everything.
+  /// On a route reflector: a client, sent and taken from the routes of exactly these VNIs (its
+  /// vlans); a peer that is no client (another reflector) exchanges everything.
   bool client = false;
   std::vector<std::uint32_t> vnis;
   std::string name;  // names its route-map ("<id10>"): [0-9a-z] only

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace brood::frr {
 
@@ -27,6 +28,10 @@ struct reload_options {
   std::chrono::milliseconds timeout{30'000};
   std::chrono::milliseconds retry_after{5'000};  // after a failed apply
 };
+
+/// How vtysh and frr-reload.py are pointed at FRR: its pathspace when the run directory is the
+/// one FRR gives that pathspace (/run/frr[/<pathspace>]), else that directory's vty sockets.
+std::vector<std::string> location_args(const std::string& run_dir, const std::string& pathspace);
 
 class reloader {
  public:

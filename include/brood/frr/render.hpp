@@ -14,8 +14,10 @@ namespace brood::frr {
 /// a router id or neighbour address that is not an IPv4 address.
 rt::result<std::string> render(const config& c);
 
-/// Names of what render() writes per neighbour and per VNI on a route reflector.
+/// Names of what render() writes per neighbour and per VNI on a route reflector: a client is
+/// sent (route_map_name) and taken from (route_map_name_in) only its own vlans' routes.
 std::string route_map_name(const neighbor& n);
+std::string route_map_name_in(const neighbor& n);
 std::string vni_list_name(std::uint32_t vni);
 
 }  // namespace brood::frr

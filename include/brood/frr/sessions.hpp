@@ -27,6 +27,7 @@ struct session {
 rt::result<std::vector<session>> parse_sessions(std::string_view bgp_summary_json, std::string_view bfd_peers_json);
 
 struct vtysh_options {
+  std::string run_dir;    // the daemons' vty sockets (vtysh --vty_socket); "" for vtysh's own
   std::string pathspace;  // FRR's -N, if any
   std::chrono::milliseconds timeout{5'000};
 };
