@@ -66,7 +66,8 @@ rt::task<void> agent::routing_loop() {
       _status_dirty = true;
     }
     if (r && *r) _status_dirty = true;
-    if ((r && *r) || rt::unix_ms() - _frr_sessions_ms >= sessions_every_ms) co_await read_frr_sessions();
+    const bool due = (r && *r) || rt::unix_ms() - _frr_sessions_ms >= sessions_every_ms;
+    if (due && _frr->present()) co_await read_frr_sessions();
   }
 }
 
