@@ -134,11 +134,11 @@ std::optional<call> parse_command(std::vector<std::string> a) {
   const auto n = a.size();
   const auto& c = a[0];
   if (c == "pending" && n == 1) return call{"GET", "/pending", ""};
-  if (c == "approve" && n == 2) return call{"POST", "/approve/" + a[1], "{\"role\":" + quoted(role.value_or("worker")) + "}"};
-  if (c == "reject" && n == 2) return call{"DELETE", "/pending/" + a[1], ""};
-  if (c == "remove" && n == 2) return call{"DELETE", "/nodes/" + a[1], ""};
+  if (c == "approve" && n == 2) return call{"POST", "/approve/" + http::url_encode(a[1]), "{\"role\":" + quoted(role.value_or("worker")) + "}"};
+  if (c == "reject" && n == 2) return call{"DELETE", "/pending/" + http::url_encode(a[1]), ""};
+  if (c == "remove" && n == 2) return call{"DELETE", "/nodes/" + http::url_encode(a[1]), ""};
   if (c == "members" && n == 1) return call{"GET", "/members", ""};
-  if (c == "node" && n == 2) return call{"GET", "/nodes/" + a[1], ""};
+  if (c == "node" && n == 2) return call{"GET", "/nodes/" + http::url_encode(a[1]), ""};
   if (c == "status" && n == 1) return call{"GET", "/status", ""};
   if (c == "vlan" && n >= 2) {
     const auto& s = a[1];

@@ -3,9 +3,6 @@
 
 #include "rtnl_request.hpp"
 
-#include <brood/netlink/message.hpp>
-#include <brood/netlink/socket.hpp>
-
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include <netlink/attr.h>
@@ -36,21 +33,12 @@ rt::task<rt::result<std::vector<net::ip_prefix>>> addresses(int index, call_opti
   msg_ptr m(nlmsg_alloc_simple(RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP));
   ifaddrmsg ifa{};
   nlmsg_append(m.get(), &ifa, sizeof ifa, NLMSG_ALIGNTO);
-  auto s = socket::open(NETLINK_ROUTE);
-  if (!s) co_return s.error();
   std::vector<net::ip_prefix> out;
-  auto take = [&](std::span<const std::uint8_t> a, std::uint16_t type) -> rt::result<bool> {
-    if (type == NLMSG_DONE) return true;
-    if (type == NLMSG_ERROR) {
-      auto r = ack_result(a);
-      return r ? rt::result<bool>(true) : rt::result<bool>(r.error());
-    }
-    if (type != RTM_NEWADDR) return false;
+  std::function<void(std::span<const std::uint8_t>)> each = [&out, index](std::span<const std::uint8_t> a) {
     auto p = parse_addr(a);
     if (p && p->first == index) out.push_back(p->second);
-    return false;
   };
-  auto r = co_await s->exchange(bytes_of(m.get()), deadline(o), take);
+  auto r = co_await dump(m.get(), RTM_NEWADDR, each, o);
   if (!r) co_return r.error();
   co_return out;
 }

@@ -4,9 +4,6 @@
 
 #include "rtnl_request.hpp"
 
-#include <brood/netlink/message.hpp>
-#include <brood/netlink/socket.hpp>
-
 #include <linux/if_bridge.h>
 #include <linux/if_link.h>
 #include <linux/neighbour.h>
@@ -71,20 +68,11 @@ rt::task<rt::result<std::vector<fdb_entry>>> fdb_entries(call_options o) {
   ndmsg nd{};
   nd.ndm_family = AF_BRIDGE;
   nlmsg_append(m.get(), &nd, sizeof nd, NLMSG_ALIGNTO);
-  auto s = socket::open(NETLINK_ROUTE);
-  if (!s) co_return s.error();
   std::vector<fdb_entry> out;
-  auto take = [&out](std::span<const std::uint8_t> a, std::uint16_t type) -> rt::result<bool> {
-    if (type == NLMSG_DONE) return true;
-    if (type == NLMSG_ERROR) {
-      auto r = ack_result(a);
-      return r ? rt::result<bool>(true) : rt::result<bool>(r.error());
-    }
-    if (type != RTM_NEWNEIGH) return false;
+  std::function<void(std::span<const std::uint8_t>)> each = [&out](std::span<const std::uint8_t> a) {
     if (auto e = parse_fdb(a)) out.push_back(*e);
-    return false;
   };
-  auto r = co_await s->exchange(bytes_of(m.get()), deadline(o), take);
+  auto r = co_await dump(m.get(), RTM_NEWNEIGH, each, o);
   if (!r) co_return r.error();
   co_return out;
 }
@@ -94,20 +82,11 @@ rt::task<rt::result<std::map<int, bridge_port_flags>>> bridge_ports(call_options
   ifinfomsg ifi{};
   ifi.ifi_family = AF_BRIDGE;
   nlmsg_append(m.get(), &ifi, sizeof ifi, NLMSG_ALIGNTO);
-  auto s = socket::open(NETLINK_ROUTE);
-  if (!s) co_return s.error();
   std::map<int, bridge_port_flags> out;
-  auto take = [&out](std::span<const std::uint8_t> a, std::uint16_t type) -> rt::result<bool> {
-    if (type == NLMSG_DONE) return true;
-    if (type == NLMSG_ERROR) {
-      auto r = ack_result(a);
-      return r ? rt::result<bool>(true) : rt::result<bool>(r.error());
-    }
-    if (type != RTM_NEWLINK) return false;
+  std::function<void(std::span<const std::uint8_t>)> each = [&out](std::span<const std::uint8_t> a) {
     if (auto p = parse_port(a)) out[p->first] = p->second;
-    return false;
   };
-  auto r = co_await s->exchange(bytes_of(m.get()), deadline(o), take);
+  auto r = co_await dump(m.get(), RTM_NEWLINK, each, o);
   if (!r) co_return r.error();
   co_return out;
 }

@@ -62,20 +62,11 @@ rt::task<rt::result<std::vector<link_info>>> list_links(call_options o) {
   msg_ptr m(nlmsg_alloc_simple(RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP));
   ifinfomsg ifi{};
   nlmsg_append(m.get(), &ifi, sizeof ifi, NLMSG_ALIGNTO);
-  auto s = socket::open(NETLINK_ROUTE);
-  if (!s) co_return s.error();
   std::vector<link_info> out;
-  auto take = [&out](std::span<const std::uint8_t> a, std::uint16_t type) -> rt::result<bool> {
-    if (type == NLMSG_DONE) return true;
-    if (type == NLMSG_ERROR) {
-      auto r = ack_result(a);
-      return r ? rt::result<bool>(true) : rt::result<bool>(r.error());
-    }
-    if (type != RTM_NEWLINK) return false;
+  std::function<void(std::span<const std::uint8_t>)> each = [&out](std::span<const std::uint8_t> a) {
     if (auto l = parse_link(a)) out.push_back(std::move(*l));
-    return false;
   };
-  auto r = co_await s->exchange(bytes_of(m.get()), deadline(o), take);
+  auto r = co_await dump(m.get(), RTM_NEWLINK, each, o);
   if (!r) co_return r.error();
   co_return out;
 }
@@ -139,29 +130,20 @@ rt::task<rt::result<void>> set_link(int index, std::uint32_t mtu, bool up, call_
 }
 
 rt::task<rt::result<void>> set_link_master(int index, int master, call_options o) {
-  msg_ptr m(nlmsg_alloc_simple(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK));
-  ifinfomsg ifi{};
-  ifi.ifi_index = index;
-  nlmsg_append(m.get(), &ifi, sizeof ifi, NLMSG_ALIGNTO);
+  auto m = link_change(index);
   nla_put_u32(m.get(), IFLA_MASTER, static_cast<std::uint32_t>(master));
   co_return co_await request_ack(m.get(), o);
 }
 
 rt::task<rt::result<void>> set_link_alias(int index, std::string alias, call_options o) {
   if (alias.size() >= 128) co_return std::errc::invalid_argument;
-  msg_ptr m(nlmsg_alloc_simple(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK));
-  ifinfomsg ifi{};
-  ifi.ifi_index = index;
-  nlmsg_append(m.get(), &ifi, sizeof ifi, NLMSG_ALIGNTO);
+  auto m = link_change(index);
   nla_put_string(m.get(), IFLA_IFALIAS, alias.c_str());
   co_return co_await request_ack(m.get(), o);
 }
 
 rt::task<rt::result<void>> set_link_mac(int index, mac_address mac, call_options o) {
-  msg_ptr m(nlmsg_alloc_simple(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK));
-  ifinfomsg ifi{};
-  ifi.ifi_index = index;
-  nlmsg_append(m.get(), &ifi, sizeof ifi, NLMSG_ALIGNTO);
+  auto m = link_change(index);
   nla_put(m.get(), IFLA_ADDRESS, static_cast<int>(mac.size()), mac.data());
   co_return co_await request_ack(m.get(), o);
 }

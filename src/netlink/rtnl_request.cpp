@@ -44,6 +44,30 @@ rt::task<rt::result<void>> request_ack(nl_msg* m, call_options o) {
   co_return co_await s->exchange(bytes_of(m), deadline(o), acked);
 }
 
+rt::task<rt::result<void>> dump(nl_msg* m, std::uint16_t type, std::function<void(std::span<const std::uint8_t>)> each,
+                                call_options o) {
+  auto s = socket::open(NETLINK_ROUTE);
+  if (!s) co_return s.error();
+  auto take = [type, &each](std::span<const std::uint8_t> a, std::uint16_t t) -> rt::result<bool> {
+    if (t == NLMSG_DONE) return true;
+    if (t == NLMSG_ERROR) {
+      auto r = ack_result(a);
+      return r ? rt::result<bool>(true) : rt::result<bool>(r.error());
+    }
+    if (t == type) each(a);
+    return false;
+  };
+  co_return co_await s->exchange(bytes_of(m), deadline(o), take);
+}
+
+msg_ptr link_change(int index) {
+  msg_ptr m(nlmsg_alloc_simple(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK));
+  ifinfomsg ifi{};
+  ifi.ifi_index = index;
+  nlmsg_append(m.get(), &ifi, sizeof ifi, NLMSG_ALIGNTO);
+  return m;
+}
+
 namespace {
 /// IFLA_INFO_DATA of a VXLAN link.
 std::optional<vxlan_settings> parse_vxlan(nlattr* data) {

@@ -8,6 +8,7 @@
 #include <brood/rt/io_op.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <utility>
@@ -35,6 +36,14 @@ struct aligned {
 
 /// Sends `m` (which asks for an ACK) and waits for the ACK.
 rt::task<rt::result<void>> request_ack(nl_msg* m, call_options o);
+
+/// Sends the dump request `m` and hands each answer of message type `type` to `each`, until
+/// the kernel's NLMSG_DONE; an error the kernel answers ends it.
+rt::task<rt::result<void>> dump(nl_msg* m, std::uint16_t type, std::function<void(std::span<const std::uint8_t>)> each,
+                                call_options o);
+
+/// An RTM_NEWLINK request that changes link `index` (attributes to be added), asking for an ACK.
+msg_ptr link_change(int index);
 
 /// An RTM_NEWLINK message.
 rt::result<link_info> parse_link(std::span<const std::uint8_t> m);

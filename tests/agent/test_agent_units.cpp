@@ -6,6 +6,8 @@
 #include <brood/agent/peer_plan.hpp>
 #include <brood/agent/status_table.hpp>
 
+#include "support/identity.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
@@ -17,14 +19,9 @@ using namespace brood;
 BOOST_AUTO_TEST_SUITE(agent_units)
 
 namespace {
-crypto::identity seeded(std::uint8_t b) {
-  std::array<std::uint8_t, 32> seed;
-  seed.fill(b);
-  return crypto::identity::from_seed(seed);
-}
-
 struct brood_fixture {
-  crypto::identity scout = seeded(1), self = seeded(2), a = seeded(3), b = seeded(4);
+  crypto::identity scout = test::identity_of(1), self = test::identity_of(2);
+  crypto::identity a = test::identity_of(3), b = test::identity_of(4);
   records::view v;
   brood_fixture() {
     records::meta_record m;
@@ -151,7 +148,7 @@ BOOST_AUTO_TEST_CASE(down_only_on_fresh_evidence_from_every_scout) {
   BOOST_TEST(p.excluded.empty());
   // A second scout without evidence: not down either (every scout must say so).
   record.ts = now;
-  auto second = seeded(9);
+  auto second = test::identity_of(9);
   f.v.meta->scouts.push_back(second.pk());
   BOOST_TEST(f.plan(now).device.peers.size() == 3u);
 }
@@ -248,7 +245,7 @@ BOOST_AUTO_TEST_CASE(node_state_round_trip) {
   BOOST_TEST((s.ring() == std::vector<crypto::secret_key>{k2, k1}));
   s.add_key({3, k3});  // the newest two are kept
   BOOST_TEST((s.ring() == std::vector<crypto::secret_key>{k3, k2}));
-  s.scouts = {seeded(1).pk()};
+  s.scouts = {test::identity_of(1).pk()};
   auto back = agent::node_state::from_json(s.to_json());
   BOOST_REQUIRE(back.has_value());
   BOOST_TEST((back->keys == s.keys));

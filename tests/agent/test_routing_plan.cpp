@@ -4,6 +4,8 @@
 #include <brood/agent/routing_plan.hpp>
 #include <brood/records/names.hpp>
 
+#include "support/identity.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 using namespace brood;
@@ -11,14 +13,9 @@ using namespace brood;
 BOOST_AUTO_TEST_SUITE(routing_plan)
 
 namespace {
-crypto::identity seeded(std::uint8_t b) {
-  std::array<std::uint8_t, 32> seed;
-  seed.fill(b);
-  return crypto::identity::from_seed(seed);
-}
-
 struct routing_fixture {
-  crypto::identity s1 = seeded(1), s2 = seeded(5), a = seeded(3), b = seeded(4);
+  crypto::identity s1 = test::identity_of(1), s2 = test::identity_of(5);
+  crypto::identity a = test::identity_of(3), b = test::identity_of(4);
   records::view v;
   agent::plan everyone;  // the mesh plan with every other node a peer
   routing_fixture() {
@@ -103,7 +100,7 @@ BOOST_FIXTURE_TEST_CASE(no_config_without_an_asn_or_an_own_record, routing_fixtu
   auto no_asn = v;
   no_asn.meta->asn = 0;
   BOOST_TEST(!agent::plan_routing(no_asn, a.pk(), peers_of(a)).has_value());
-  BOOST_TEST(!agent::plan_routing(v, seeded(9).pk(), peers_of(a)).has_value());
+  BOOST_TEST(!agent::plan_routing(v, test::identity_of(9).pk(), peers_of(a)).has_value());
   records::view empty;
   BOOST_TEST(!agent::plan_routing(empty, a.pk(), peers_of(a)).has_value());
 }

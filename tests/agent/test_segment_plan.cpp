@@ -5,6 +5,8 @@
 #include <brood/agent/segment_plan.hpp>
 #include <brood/records/names.hpp>
 
+#include "support/identity.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
@@ -15,19 +17,13 @@ using namespace brood;
 BOOST_AUTO_TEST_SUITE(segment_plan)
 
 namespace {
-crypto::identity seeded(std::uint8_t b) {
-  std::array<std::uint8_t, 32> seed;
-  seed.fill(b);
-  return crypto::identity::from_seed(seed);
-}
-
 struct vlan_fixture {
-  crypto::identity self = seeded(2), other = seeded(3);
+  crypto::identity self = test::identity_of(2), other = test::identity_of(3);
   records::view v;
   vlan_fixture() {
     records::meta_record m;
     m.subnet = "10.100.0.0/16";
-    m.scouts = {seeded(1).pk()};
+    m.scouts = {test::identity_of(1).pk()};
     v.meta = m;
     v.node_shards["0"].members = {{self.pk(), "worker", "10.100.0.2", {}, 1}, {other.pk(), "worker", "10.100.0.3", {}, 1}};
     v.vlans.emplace();

@@ -6,6 +6,7 @@
 
 #include "support/api_request.hpp"
 #include "support/dns_lab.hpp"
+#include "support/identity.hpp"
 #include "support/rt_test.hpp"
 
 #include <brood/rt/wall_clock.hpp>
@@ -24,11 +25,7 @@ namespace brood::test {
 inline const std::string secret(32, '\x33');
 inline const std::string token = "operator-token-for-tests";
 
-inline crypto::identity seeded(std::uint8_t b) {
-  std::array<std::uint8_t, 32> seed{};
-  seed.fill(b);
-  return crypto::identity::from_seed(seed);
-}
+inline crypto::identity seeded(std::uint8_t b) { return identity_of(b); }
 
 struct client {
   http::h2_client http;

@@ -28,14 +28,6 @@ fail() {
   for i in 1 2 3 4 5; do echo "== node$i FRR"; vt "$i" -c 'show bgp l2vpn evpn summary' | tail -8; done
   exit 1
 }
-until_ok() {  # until_ok SECONDS WHAT CMD...: polls CMD every 0.1 s
-  local end=$(($(ms) + $1 * 1000)) what=$2
-  shift 2
-  until "$@" >/dev/null 2>&1; do
-    (($(ms) < end)) || fail "$what"
-    sleep 0.1
-  done
-}
 id_of() { st "$1" 'd["id"]'; }
 vtep_of() { st "$1" 'd["ip"]'; }
 reaches() { ip netns exec "$P$1" ping -c1 -W1 -q "$2" >/dev/null 2>&1; }     # reaches NODE IP

@@ -115,8 +115,9 @@ static rt::task<void> vxlan_on_a_bridge() {
   BOOST_TEST(enslaved.has_value());
   auto remac = co_await netlink::set_link_mac(lb->index, *br.mac);
   BOOST_TEST(remac.has_value());
+  const int bridge_index = lb->index;  // lb points into `after`, which is read again
   after = co_await netlink::list_links();
-  BOOST_TEST(named(*after, "vxlan100")->master == lb->index);
+  BOOST_TEST(named(*after, "vxlan100")->master == bridge_index);
   BOOST_TEST((named(*after, "br100")->mac == br.mac));
 }
 
