@@ -25,6 +25,14 @@ agent::segment seg(std::uint32_t vni, const char* svi) {
   s.mac = {0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0xee};
   return s;
 }
+/// The applier's section of status.json, as an object of its own.
+std::string status_of(const agent::segments& s) {
+  json::writer w;
+  w.begin_object();
+  s.describe(w);
+  w.end_object();
+  return w.take();
+}
 rt::task<bool> exists(std::string name) {
   auto l = co_await netlink::get_link(std::move(name));
   co_return l.has_value();
@@ -78,11 +86,7 @@ static rt::task<void> segments_by_difference() {
   r = co_await s.apply(p);
   BOOST_REQUIRE(r.has_value());
   BOOST_TEST(!(co_await exists("vxlan300")));
-  json::writer w;
-  w.begin_object();
-  s.describe(w);
-  w.end_object();
-  const auto status = w.take();
+  const auto status = status_of(s);
   BOOST_TEST(status.find("br300 exists and was not made by brood") != std::string::npos, status);
 
   // One vlan blocked (another's VXLAN holds its VNI) stops no other; a bridge brood made but
@@ -96,11 +100,7 @@ static rt::task<void> segments_by_difference() {
   BOOST_TEST((co_await exists("vxlan500")));
   BOOST_TEST(co_await lab.sh(ipx + "addr show br500 | grep -q 'inet 10.205.0.1/24'"));
   BOOST_TEST(co_await lab.sh(ipx + "-d link show br500 | grep -q 'alias brood vlan 500'"));
-  json::writer w2;
-  w2.begin_object();
-  s.describe(w2);
-  w2.end_object();
-  const auto status2 = w2.take();
+  const auto status2 = status_of(s);
   BOOST_TEST(status2.find("vlan 400: another VXLAN device holds VNI 400") != std::string::npos, status2);
   BOOST_TEST(status2.find("\"vni\":500") != std::string::npos, status2);
   p.segments.resize(2);
