@@ -40,6 +40,7 @@ void agent::plan_frr(const plan& mesh) {
     }
   }
   if (text.empty() || text == _frr_text) return;  // nothing planned: FRR keeps what it runs
+  _frr_config = std::move(*c);
   _frr_text = std::move(text);
   _frr_wake.notify();
 }
@@ -53,8 +54,9 @@ rt::task<void> agent::routing_loop() {
     auto token = co_await rt::current_token();
     if (token.cancelled()) co_return;
     if (_frr_text.empty()) continue;  // nothing planned yet (no ASN, not a member)
-    std::string text = _frr_text;  // a copy: plan_frr may replace it while FRR reloads
-    auto r = co_await _frr->apply(std::move(text));
+    frr::config c = _frr_config;  // copies: plan_frr may replace them while FRR reloads
+    std::string text = _frr_text;
+    auto r = co_await _frr->apply(std::move(c), std::move(text));
     std::string state;
     if (r) state = "applied";
     else if (r.error() == std::errc::no_such_process) state = "no FRR at " + _c.frr_run_dir;
@@ -90,6 +92,7 @@ void agent::describe_routing(json::writer& w) const {
   if (_frr)
     w.key("applies").number(static_cast<std::int64_t>(_frr->applies()))
         .key("failures").number(static_cast<std::int64_t>(_frr->failures()))
+        .key("policy_changes").number(static_cast<std::int64_t>(_frr->policy_changes()))
         .key("last_applied_ms").number(_frr->last_applied_ms())
         .key("last_reload_ms").number(static_cast<std::int64_t>(_frr->last_duration().count()));
   w.key("sessions").begin_array();

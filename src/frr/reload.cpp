@@ -1,6 +1,9 @@
-// frr::reloader: frr.conf written, frr-reload.py --reload run on a pidfd with a deadline, its
-// log kept for the error; FRR's restarts told by its pid files.
+// frr::reloader: frr.conf written; a change of filters alone sent through vtysh, anything else
+// through frr-reload.py --reload; each run on a pidfd with a deadline, its log kept for the
+// error; FRR's restarts told by its pid files.
 #include <brood/frr/reload.hpp>
+
+#include <brood/frr/policy_change.hpp>
 
 #include <brood/rt/file.hpp>
 #include <brood/rt/process.hpp>
@@ -56,23 +59,12 @@ rt::task<std::string> reloader::daemon_pids() {
   co_return pids;
 }
 
-rt::task<rt::result<bool>> reloader::apply(std::string text) {
-  auto pids = co_await daemon_pids();
-  if (pids.empty() || !present()) co_return std::errc::no_such_process;
-  if (text == _applied_text && pids == _applied_pids) co_return false;
-  const auto now = rt::unix_ms();
-  if (now < _retry_at_ms) co_return std::errc::resource_unavailable_try_again;
-
-  const std::string conf = _o.work_dir + "/frr.conf", log = _o.work_dir + "/frr-reload.log";
-  auto written = co_await rt::write_file_atomic(conf, text, 0640, rt::durability::relaxed);
-  if (!written) co_return written.error();
-  // In a session of its own (setsid), so that a reload cut by the deadline is killed with the
-  // vtysh processes it started; a shell only to send its output to the log; the arguments go
-  // as they are.
-  std::vector<std::string> argv{"setsid", "/bin/sh", "-c", "log=$1; shift; exec \"$@\" >\"$log\" 2>&1", "sh", log,
-                                _o.program, "--reload", "--stdout", "--rundir", _o.work_dir, "--bindir", "/usr/bin"};
-  for (auto& a : location_args(_o.run_dir, _o.pathspace)) argv.push_back(a);
-  argv.push_back(conf);
+rt::task<rt::result<bool>> reloader::run(std::vector<std::string> command, std::string log) {
+  // In a session of its own (setsid), so that a run cut by the deadline is killed with the
+  // vtysh processes frr-reload.py started; a shell only to send its output to the log; the
+  // arguments go as they are.
+  std::vector<std::string> argv{"setsid", "/bin/sh", "-c", "log=$1; shift; exec \"$@\" >\"$log\" 2>&1", "sh", log};
+  argv.insert(argv.end(), command.begin(), command.end());
   rt::process_options po;
   po.in = rt::process_options::stdio::null;
   const auto start = rt::clock::now();
@@ -81,16 +73,57 @@ rt::task<rt::result<bool>> reloader::apply(std::string text) {
   auto waiting = p->wait();
   auto st = co_await rt::with_timeout(_o.timeout, std::move(waiting));
   _last_duration = std::chrono::duration_cast<std::chrono::milliseconds>(rt::clock::now() - start);
-  if (!st || !st->success()) {
-    if (!st) ::kill(-p->pid(), SIGKILL);  // the whole session; the shell is reaped when `p` goes
-    ++_failures;
-    _retry_at_ms = rt::unix_ms() + _o.retry_after.count();
-    auto out = co_await rt::read_file(log, 1 << 20);
-    _last_error = !st ? "frr-reload.py: " + st.error().message()
-                      : "frr-reload.py exited " + std::to_string(st->exited ? st->code : 128 + st->signal);
-    if (out && !out->empty()) _last_error += ": " + tail_of(*out);
-    co_return std::errc::io_error;
+  if (st && st->success()) co_return true;
+  if (!st) ::kill(-p->pid(), SIGKILL);  // the whole session; the shell is reaped when `p` goes
+  auto out = co_await rt::read_file(log, 1 << 20);
+  const std::string name = command.front() == _o.program ? std::string("frr-reload.py") : command.front();
+  _last_error = !st ? name + ": " + st.error().message()
+                    : name + " exited " + std::to_string(st->exited ? st->code : 128 + st->signal);
+  if (out && !out->empty()) _last_error += ": " + tail_of(*out);
+  co_return false;
+}
+
+rt::task<rt::result<bool>> reloader::apply(config c, std::string text) {
+  auto pids = co_await daemon_pids();
+  if (pids.empty() || !present()) co_return std::errc::no_such_process;
+  if (text == _applied_text && pids == _applied_pids) co_return false;
+  const auto now = rt::unix_ms();
+  if (now < _retry_at_ms) co_return std::errc::resource_unavailable_try_again;
+
+  const std::string conf = _o.work_dir + "/frr.conf";
+  auto written = co_await rt::write_file_atomic(conf, text, 0640, rt::durability::relaxed);
+  if (!written) co_return written.error();
+  bool done = false;
+  // The same daemons, running what was applied last, and only filters differ: the change alone.
+  // If vtysh refuses it, the full reload below puts everything right.
+  if (_applied && pids == _applied_pids) {
+    auto change = plan_policy_change(*_applied, c);
+    if (change && !change->empty()) {
+      std::vector<std::string> argv{"vtysh"};
+      for (auto& a : location_args(_o.run_dir, _o.pathspace)) argv.push_back(a);
+      for (auto& a : vtysh_args(*change)) argv.push_back(std::move(a));
+      std::string log = _o.work_dir + "/frr-policy.log";
+      auto ran = co_await run(std::move(argv), std::move(log));
+      if (!ran) co_return ran.error();
+      done = *ran;
+      if (done) ++_policy_changes;
+    }
   }
+  if (!done) {
+    std::vector<std::string> argv{_o.program, "--reload", "--stdout", "--rundir", _o.work_dir, "--bindir", "/usr/bin"};
+    for (auto& a : location_args(_o.run_dir, _o.pathspace)) argv.push_back(a);
+    argv.push_back(conf);
+    std::string log = _o.work_dir + "/frr-reload.log";
+    auto ran = co_await run(std::move(argv), std::move(log));
+    if (!ran) co_return ran.error();
+    if (!*ran) {
+      ++_failures;
+      _retry_at_ms = rt::unix_ms() + _o.retry_after.count();
+      _applied.reset();  // what runs now is neither the old config nor the new
+      co_return std::errc::io_error;
+    }
+  }
+  _applied = std::move(c);
   _applied_text = std::move(text);
   _applied_pids = std::move(pids);
   _last_error.clear();

@@ -11,7 +11,8 @@
 namespace brood::frr {
 
 namespace {
-constexpr std::size_t max_vnis_per_neighbor = 6'000;  // 10 apart, below the deny at 65535
+/// A bound on what one client's list may hold (the whole config stays a few MB at most).
+constexpr std::size_t max_vnis_per_neighbor = 16'384;
 
 bool safe_word(std::string_view s, std::size_t max) {
   return !s.empty() && s.size() <= max && std::all_of(s.begin(), s.end(), [](char c) {
@@ -27,9 +28,15 @@ bool ipv4(const std::string& s) {
 }
 }  // namespace
 
-std::string route_map_name(const neighbor& n) { return "brood-to-" + n.name; }
-std::string route_map_name_in(const neighbor& n) { return "brood-from-" + n.name; }
-std::string vni_list_name(std::uint32_t vni) { return "brood-vni-" + std::to_string(vni); }
+std::string route_map_name(const neighbor& n) { return "brood-" + n.name; }
+std::string vni_list_name(const neighbor& n) { return "brood-" + n.name + "-vnis"; }
+std::string vni_list_entry(const config& c, const neighbor& n, std::uint32_t vni) {
+  // The route targets are FRR's own (auto-derived: the low 16 bits of the ASN, and the VNI); the
+  // sequence number is the VNI, so that one member more or less is one line more or less.
+  const auto v = std::to_string(vni);
+  return "bgp extcommunity-list standard " + vni_list_name(n) + " seq " + v + " permit rt " +
+         std::to_string(c.asn & 0xFFFFu) + ":" + v;
+}
 
 rt::result<std::string> render(const config& c) {
   if ((!c.hostname.empty() && !safe_word(c.hostname, 63)) || c.asn == 0 || !ipv4(c.router_id)) return std::errc::invalid_argument;
@@ -56,39 +63,33 @@ rt::result<std::string> render(const config& c) {
   line("!");
 
   // Zero leakage: a reflector sends each client only the routes whose route target is one of
-  // its vlans', and takes from it only those; everything else stops at the reflector. The route
-  // targets are FRR's own (auto-derived: the low 16 bits of the ASN, and the VNI).
-  const auto rt_asn = std::to_string(c.asn & 0xFFFFu);
+  // its vlans', and takes from it only those; everything else stops at the reflector. Each
+  // client's vlans are one list of its own, matched by one route-map both ways: a client with no
+  // vlans has no list, matches nothing, and the route-map's implicit deny drops everything.
   if (c.route_reflector) {
-    std::set<std::uint32_t> vnis;
-    for (auto& n : c.neighbors)
-      if (n.client) vnis.insert(n.vnis.begin(), n.vnis.end());
-    for (auto v : vnis)
-      line("bgp extcommunity-list standard " + vni_list_name(v) + " seq 5 permit rt " + rt_asn + ":" + std::to_string(v));
-    if (!vnis.empty()) line("!");
+    bool any = false;
     for (auto& n : c.neighbors) {
       if (!n.client) continue;
       std::vector<std::uint32_t> mine(n.vnis);
       std::sort(mine.begin(), mine.end());
       mine.erase(std::unique(mine.begin(), mine.end()), mine.end());
-      for (const auto& map : {route_map_name(n), route_map_name_in(n)}) {
-        unsigned seq = 10;
-        for (auto v : mine) {
-          line("route-map " + map + " permit " + std::to_string(seq));
-          line(" match extcommunity " + vni_list_name(v));
-          line("exit");
-          line("!");
-          seq += 10;
-        }
-        line("route-map " + map + " deny 65535");
-        line("exit");
-        line("!");
-      }
+      for (auto v : mine) line(vni_list_entry(c, n, v));
+      any = any || !mine.empty();
+    }
+    if (any) line("!");
+    for (auto& n : c.neighbors) {
+      if (!n.client) continue;
+      line("route-map " + route_map_name(n) + " permit 10");
+      line(" match extcommunity " + vni_list_name(n));
+      line("exit");
+      line("!");
     }
   }
 
-  // A changed route-map (a member joined a vlan) is applied within a second, not after FRR's
-  // default 5 s batch (0 would stop applying route-map changes by themselves).
+  // A filter changed by a full reload (a member joined a vlan while other things changed too)
+  // is applied within a second, not after FRR's default 5 s batch (0 would stop applying
+  // route-map changes by themselves); a change of filters alone is applied at once
+  // (policy_change).
   if (c.route_reflector) {
     line("bgp route-map delay-timer 1");
     line("!");
@@ -109,7 +110,7 @@ rt::result<std::string> render(const config& c) {
     line("  neighbor " + n.address + " activate");
     if (c.route_reflector && n.client) {
       line("  neighbor " + n.address + " route-reflector-client");
-      line("  neighbor " + n.address + " route-map " + route_map_name_in(n) + " in");
+      line("  neighbor " + n.address + " route-map " + route_map_name(n) + " in");
       line("  neighbor " + n.address + " route-map " + route_map_name(n) + " out");
     }
   }

@@ -1,7 +1,9 @@
 // frr::reloader: against a stand-in for frr-reload.py (a script: what it was given, its exit
-// codes, a slow one cut by the deadline, its output kept as the error), and against real FRR
-// daemons (zebra, bgpd, bfdd) in a network namespace of the test's own: a config applied and
-// read back with vtysh, applied again only when it changed, and put back after bgpd restarts.
+// codes, a slow one cut by the deadline, its output kept as the error, a policy change vtysh
+// refuses), and against real FRR daemons (zebra, bgpd, bfdd) in a network namespace of the
+// test's own: a config applied and read back with vtysh, applied again only when it changed,
+// clients' vlans changed through vtysh alone to exactly the rendered text, and the config put
+// back after bgpd restarts.
 #include <brood/frr/reload.hpp>
 #include <brood/frr/render.hpp>
 
@@ -60,7 +62,8 @@ BROOD_RT_TEST(applied_once_per_text_and_again_after_a_restart) {
   scratch s;
   frr::reloader r(fake(s, "echo \"$@\" >>\"$(dirname \"$0\")/calls\"\n"));
   BOOST_TEST(r.present());
-  auto a = co_await r.apply("router bgp 1\n");
+  const frr::config c;  // (the text is what is compared; the config plans policy changes)
+  auto a = co_await r.apply(c, "router bgp 1\n");
   BOOST_REQUIRE_MESSAGE(a.has_value(), r.last_error());
   BOOST_TEST(*a);
   BOOST_TEST(s.read("frr.conf") == "router bgp 1\n");
@@ -68,23 +71,24 @@ BROOD_RT_TEST(applied_once_per_text_and_again_after_a_restart) {
                                     "/run " + s.dir + "/frr.conf\n");
   BOOST_TEST((frr::location_args("/run/frr/ps1", "ps1") == std::vector<std::string>{"--pathspace", "ps1"}));
   BOOST_TEST(frr::location_args("/run/frr", "").empty());
-  a = co_await r.apply("router bgp 1\n");
+  a = co_await r.apply(c, "router bgp 1\n");
   BOOST_TEST((a.has_value() && !*a));  // unchanged: not run
-  a = co_await r.apply("router bgp 2\n");
+  a = co_await r.apply(c, "router bgp 2\n");
   BOOST_TEST((a.has_value() && *a));
   s.write("run/bgpd.pid", "200\n");  // bgpd restarted: its config is gone
-  a = co_await r.apply("router bgp 2\n");
+  a = co_await r.apply(c, "router bgp 2\n");
   BOOST_TEST((a.has_value() && *a));
   BOOST_TEST(r.applies() == 3u);
   std::filesystem::remove(s.dir + "/run/bgpd.vty");  // FRR gone
-  a = co_await r.apply("router bgp 3\n");
+  a = co_await r.apply(c, "router bgp 3\n");
   BOOST_TEST((a.error() == std::errc::no_such_process));
 }
 
 BROOD_RT_TEST(a_failed_or_slow_reload_is_an_error_with_its_output) {
+  const frr::config c;
   scratch s;
   frr::reloader r(fake(s, "echo 'line 3: % Unknown command: neighbor x' >&2\nexit 1\n"));
-  auto a = co_await r.apply("bad\n");
+  auto a = co_await r.apply(c, "bad\n");
   BOOST_TEST((a.error() == std::errc::io_error));
   BOOST_TEST(r.last_error().find("exited 1") != std::string::npos, r.last_error());
   BOOST_TEST(r.last_error().find("% Unknown command") != std::string::npos, r.last_error());
@@ -93,10 +97,40 @@ BROOD_RT_TEST(a_failed_or_slow_reload_is_an_error_with_its_output) {
   scratch slow;
   frr::reloader late(fake(slow, "exec sleep 30\n"));
   const auto start = rt::clock::now();
-  a = co_await late.apply("router bgp 1\n");
+  a = co_await late.apply(c, "router bgp 1\n");
   BOOST_TEST((a.error() == std::errc::io_error));
   BOOST_TEST(late.last_error().find("timed out") != std::string::npos, late.last_error());
   BOOST_TEST((rt::clock::now() - start < std::chrono::seconds(5)));
+}
+
+namespace {
+frr::config reflector_with(std::vector<std::uint32_t> vnis) {
+  frr::config c;
+  c.asn = 65000;
+  c.router_id = "10.100.0.1";
+  c.route_reflector = true;
+  c.neighbors = {{"10.100.0.7", "worker a", true, std::move(vnis), "aaaaaaaaaa"}};
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) == 0) c.hostname = host;  // FRR's daemons take the host's
+  return c;
+}
+}  // namespace
+
+BROOD_RT_TEST(a_policy_change_vtysh_refuses_is_applied_by_a_full_reload) {
+  scratch s;
+  // No daemon behind the fake run directory: vtysh fails, and frr-reload.py applies the change.
+  frr::reloader r(fake(s, "echo \"$1\" >>\"$(dirname \"$0\")/calls\"\n"));
+  auto one = reflector_with({100}), two = reflector_with({100, 200});
+  auto t1 = frr::render(one), t2 = frr::render(two);
+  BOOST_REQUIRE((t1 && t2));
+  auto a = co_await r.apply(one, *t1);
+  BOOST_REQUIRE_MESSAGE(a.has_value(), r.last_error());
+  a = co_await r.apply(two, *t2);
+  BOOST_REQUIRE_MESSAGE(a.has_value(), r.last_error());
+  BOOST_TEST(*a);
+  BOOST_TEST(s.read("calls") == "--reload\n--reload\n");
+  BOOST_TEST(r.policy_changes() == 0u);
+  BOOST_TEST(s.read("frr.conf") == *t2);
 }
 
 namespace {
@@ -139,40 +173,70 @@ BROOD_RT_TEST(real_frr_takes_the_config_and_gets_it_back_after_a_restart) {
   frr::reloader r(o);
   BOOST_TEST(r.present());
 
-  frr::config c;
-  c.asn = 65000;
-  c.router_id = "10.100.0.1";
-  c.route_reflector = true;
-  c.neighbors = {{"10.100.0.7", "worker a", true, {100}, "aaaaaaaaaa"}};
+  auto c = reflector_with({100});
   auto text = frr::render(c);
   BOOST_REQUIRE(text.has_value());
-  auto a = co_await r.apply(*text);
+  auto a = co_await r.apply(c, *text);
   BOOST_REQUIRE_MESSAGE(a.has_value(), r.last_error());
   const std::string show = "vtysh -N " + ns + " -c 'show running-config' 2>/dev/null";
+  // What a full reload would still change, as frr-reload.py --test lists it; but vtysh's own
+  // setting, which no daemon's running config shows.
+  const std::string differs = "/usr/lib/frr/frr-reload.py --test --stdout --rundir " + s.dir + " --bindir /usr/bin --pathspace " +
+                              ns + " " + s.dir + "/frr.conf 2>/dev/null | grep -v -e '^$' -e '^Lines To' -e '^===' " +
+                              "-e '^service integrated-vtysh-config$' | grep -q .";
   BOOST_TEST(r.last_error().empty());
-  BOOST_TEST(co_await lab.sh(show + " | grep -q '^  neighbor 10.100.0.7 route-map brood-to-aaaaaaaaaa out'"));
-  BOOST_TEST(co_await lab.sh(show + " | grep -q '^ match extcommunity brood-vni-100'"));
+  BOOST_TEST(r.policy_changes() == 0u);  // the first apply is a full one
+  BOOST_TEST(co_await lab.sh(show + " | grep -q '^  neighbor 10.100.0.7 route-map brood-aaaaaaaaaa out'"));
+  BOOST_TEST(co_await lab.sh(show + " | grep -q '^  neighbor 10.100.0.7 route-map brood-aaaaaaaaaa in'"));
+  BOOST_TEST(co_await lab.sh(show + " | grep -q '^ match extcommunity brood-aaaaaaaaaa-vnis'"));
+  BOOST_TEST(co_await lab.sh(show + " | grep -q '^bgp extcommunity-list standard brood-aaaaaaaaaa-vnis seq 100 permit rt 65000:100'"));
   BOOST_TEST(co_await lab.sh(show + " | grep -q '^  receive-interval 200'"));
   BOOST_TEST(co_await lab.sh(show + " | grep -q '^ neighbor 10.100.0.7 bfd profile brood'"));
+  BOOST_TEST(!(co_await lab.sh(differs)));
 
-  // A membership more: the route-map grows, the session stays configured.
-  c.neighbors[0].vnis = {100, 200};
+  // A membership more, then one less: the filter alone changes, through vtysh, and FRR runs
+  // exactly the rendered text (a full reload would find nothing to do).
+  c = reflector_with({100, 200});
   text = frr::render(c);
-  a = co_await r.apply(*text);
+  a = co_await r.apply(c, *text);
   BOOST_REQUIRE_MESSAGE(a.has_value(), r.last_error());
-  BOOST_TEST(co_await lab.sh(show + " | grep -q '^ match extcommunity brood-vni-200'"));
-  a = co_await r.apply(*text);
+  BOOST_TEST(r.policy_changes() == 1u);
+  BOOST_TEST(co_await lab.sh(show + " | grep -q '^bgp extcommunity-list standard brood-aaaaaaaaaa-vnis seq 200 permit rt 65000:200'"));
+  BOOST_TEST(!(co_await lab.sh(differs)));
+  a = co_await r.apply(c, *text);
   BOOST_TEST((a.has_value() && !*a));
+  c = reflector_with({200});
+  text = frr::render(c);
+  a = co_await r.apply(c, *text);
+  BOOST_REQUIRE_MESSAGE(a.has_value(), r.last_error());
+  BOOST_TEST(r.policy_changes() == 2u);
+  BOOST_TEST(!(co_await lab.sh(show + " | grep -q 'seq 100 permit'")));
+  BOOST_TEST(!(co_await lab.sh(differs)));
+  // Its last vlan gone: no list at all, and the route-map matches nothing.
+  c = reflector_with({});
+  text = frr::render(c);
+  a = co_await r.apply(c, *text);
+  BOOST_REQUIRE_MESSAGE(a.has_value(), r.last_error());
+  BOOST_TEST(r.policy_changes() == 3u);
+  BOOST_TEST(!(co_await lab.sh(show + " | grep -q 'extcommunity-list'")));
+  BOOST_TEST(!(co_await lab.sh(differs)));
+  c = reflector_with({100, 200});
+  text = frr::render(c);
+  a = co_await r.apply(c, *text);
+  BOOST_REQUIRE_MESSAGE(a.has_value(), r.last_error());
 
-  // bgpd killed and started again, empty: the next apply gives it its config back.
+  // bgpd killed and started again, empty: the next apply gives it its config back, whole.
   BOOST_REQUIRE(co_await lab.sh("kill $(cat /run/frr/" + ns + "/bgpd.pid); for i in $(seq 100); do [ -f /run/frr/" + ns +
                                 "/bgpd.pid ] || break; sleep 0.05; done; ip netns exec " + ns + " /usr/lib/frr/bgpd -d -N " + ns +
                                 " -P 0 -f /dev/null; for i in $(seq 100); do [ -S /run/frr/" + ns + "/bgpd.vty ] && exit 0; sleep 0.05; done; exit 1"));
   BOOST_TEST(!(co_await lab.sh(show + " | grep -q 'router bgp 65000'")));
-  a = co_await r.apply(*text);
+  const auto policy_before = r.policy_changes();
+  a = co_await r.apply(c, *text);
   BOOST_REQUIRE_MESSAGE(a.has_value(), r.last_error());
   BOOST_TEST(*a);
-  BOOST_TEST(co_await lab.sh(show + " | grep -q '^  neighbor 10.100.0.7 route-map brood-to-aaaaaaaaaa out'"));
+  BOOST_TEST(r.policy_changes() == policy_before);
+  BOOST_TEST(co_await lab.sh(show + " | grep -q '^  neighbor 10.100.0.7 route-map brood-aaaaaaaaaa out'"));
+  BOOST_TEST(!(co_await lab.sh(differs)));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -101,7 +101,8 @@ class agent {
   segments _segments;
   std::vector<std::string> _segments_refused;  // the plan's refusals last noted
   std::unique_ptr<frr::reloader> _frr;  // none with BROOD_FRR=off
-  std::string _frr_text;                // what FRR should run ("": nothing yet)
+  frr::config _frr_config;              // what FRR should run,
+  std::string _frr_text;                // rendered ("": nothing yet)
   rt::wait_slot _frr_wake;
   std::string _frr_state = "waiting";
   std::vector<frr::session> _frr_sessions;  // as FRR last reported them

@@ -3,18 +3,22 @@
 // directory: the daemons' vty sockets and pid files. The text is applied whole by FRR's own
 // frr-reload.py, which compares it with `show running-config` and sends only the difference
 // through vtysh — so a change of one route-map resets no session, and what an operator changed
-// by hand is put back. It runs as a child process with a deadline, never on the reactor's time.
+// by hand is put back. A change of a reflector's filters alone (a vlan membership) is sent
+// straight through vtysh instead (policy_change), for it is on the path of every member-add.
+// Either runs as a child process with a deadline, never on the reactor's time.
 // Applied only when the text differs from the last one applied, or when bgpd or bfdd was
 // restarted since (their pid files changed): FRR restarted underneath gets its config back. A
 // failed apply keeps FRR's running config, and is tried again after a pause.
 // Lifetime: one apply at a time.
 #pragma once
 
+#include <brood/frr/config.hpp>
 #include <brood/rt/result.hpp>
 #include <brood/rt/task.hpp>
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,25 +43,30 @@ class reloader {
 
   /// The daemons brood needs answer there: zebra's, bgpd's and bfdd's vty sockets exist.
   bool present() const;
-  /// Applies `text` if needed; true when it was applied now. std::errc::no_such_process when
-  /// FRR is not running; std::errc::resource_unavailable_try_again while pausing after a
-  /// failure; std::errc::io_error when frr-reload.py failed (last_error() says why).
-  /// Taken by value: the caller's text may change while this waits for FRR.
-  rt::task<rt::result<bool>> apply(std::string text);
+  /// Applies `c`, rendered as `text`, if needed; true when it was applied now.
+  /// std::errc::no_such_process when FRR is not running; std::errc::resource_unavailable_try_again
+  /// while pausing after a failure; std::errc::io_error when frr-reload.py failed (last_error()
+  /// says why). Taken by value: the caller's may change while this waits for FRR.
+  rt::task<rt::result<bool>> apply(config c, std::string text);
 
   const std::string& last_error() const noexcept { return _last_error; }
   std::uint64_t applies() const noexcept { return _applies; }
   std::uint64_t failures() const noexcept { return _failures; }
+  std::uint64_t policy_changes() const noexcept { return _policy_changes; }  // of applies(): through vtysh alone
   std::int64_t last_applied_ms() const noexcept { return _last_applied_ms; }
   std::chrono::milliseconds last_duration() const noexcept { return _last_duration; }
 
  private:
   rt::task<std::string> daemon_pids();
+  /// `command` run with its output in `log`: true when it succeeded, else false with
+  /// last_error() set.
+  rt::task<rt::result<bool>> run(std::vector<std::string> command, std::string log);
 
   reload_options _o;
+  std::optional<config> _applied;  // as it runs, when known
   std::string _applied_text, _applied_pids;
   std::string _last_error;
-  std::uint64_t _applies = 0, _failures = 0;
+  std::uint64_t _applies = 0, _failures = 0, _policy_changes = 0;
   std::int64_t _last_applied_ms = 0, _retry_at_ms = 0;
   std::chrono::milliseconds _last_duration{0};
 };

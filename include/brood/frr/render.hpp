@@ -14,10 +14,11 @@ namespace brood::frr {
 /// a router id or neighbour address that is not an IPv4 address.
 rt::result<std::string> render(const config& c);
 
-/// Names of what render() writes per neighbour and per VNI on a route reflector: a client is
-/// sent (route_map_name) and taken from (route_map_name_in) only its own vlans' routes.
+/// What render() writes per client on a route reflector: the route-map that it is sent and taken
+/// from through (route_map_name), matching the list of its vlans' route targets (vni_list_name),
+/// one line per VNI (vni_list_entry).
 std::string route_map_name(const neighbor& n);
-std::string route_map_name_in(const neighbor& n);
-std::string vni_list_name(std::uint32_t vni);
+std::string vni_list_name(const neighbor& n);
+std::string vni_list_entry(const config& c, const neighbor& n, std::uint32_t vni);
 
 }  // namespace brood::frr
