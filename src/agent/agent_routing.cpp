@@ -75,7 +75,7 @@ rt::task<void> agent::routing_loop() {
 
 rt::task<void> agent::read_frr_sessions() {
   _frr_sessions_ms = rt::unix_ms();
-  frr::vtysh_options o;
+  frr::vty_options o;
   o.run_dir = _c.frr_run_dir;
   o.pathspace = _c.frr_pathspace;
   auto s = co_await frr::read_sessions(o);

@@ -110,6 +110,12 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "brood-agent: %s/node.key: %s\n", c->state_dir.c_str(), id.error().message().c_str());
     return 1;
   }
-  rt::reactor r;
+  // An agent has a few operations in flight per peer at most, and the completion ring's pages
+  // are resident memory (16 bytes an entry): sized for a brood of thousands, not for the API's
+  // connections (operations past half the ring wait their turn, none is lost).
+  rt::reactor_options ro;
+  ro.sq_entries = 128;
+  ro.cq_entries = 1024;
+  rt::reactor r(ro);
   return r.block_on(run(std::move(*c), *id));
 }

@@ -41,19 +41,12 @@ std::optional<policy_change> plan_policy_change(const config& from, const config
   return p;
 }
 
-std::vector<std::string> vtysh_args(const policy_change& p) {
-  std::vector<std::string> a{"-c", "configure terminal"};
-  for (auto& c : p.commands) {
-    a.push_back("-c");
-    a.push_back(c);
-  }
-  a.push_back("-c");
-  a.push_back("end");
-  for (auto& addr : p.refresh) {
-    a.push_back("-c");
-    a.push_back("clear bgp l2vpn evpn " + addr + " soft");
-  }
-  return a;
+std::vector<std::string> vty_commands(const policy_change& p) {
+  std::vector<std::string> lines{"configure terminal"};
+  lines.insert(lines.end(), p.commands.begin(), p.commands.end());
+  lines.push_back("end");
+  for (auto& addr : p.refresh) lines.push_back("clear bgp l2vpn evpn " + addr + " soft");
+  return lines;
 }
 
 }  // namespace brood::frr

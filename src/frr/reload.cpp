@@ -1,9 +1,10 @@
-// frr::reloader: frr.conf written; a change of filters alone sent through vtysh, anything else
-// through frr-reload.py --reload; each run on a pidfd with a deadline, its log kept for the
+// frr::reloader: frr.conf written; a change of filters alone sent on bgpd's vty socket, anything
+// else through frr-reload.py --reload on a pidfd; each with a deadline and a log kept for the
 // error; FRR's restarts told by its pid files.
 #include <brood/frr/reload.hpp>
 
 #include <brood/frr/policy_change.hpp>
+#include <brood/frr/vty.hpp>
 
 #include <brood/rt/file.hpp>
 #include <brood/rt/process.hpp>
@@ -59,12 +60,15 @@ rt::task<std::string> reloader::daemon_pids() {
   co_return pids;
 }
 
-rt::task<rt::result<bool>> reloader::run(std::vector<std::string> command, std::string log) {
+rt::task<rt::result<bool>> reloader::full_reload(std::string conf) {
+  std::string log = _o.work_dir + "/frr-reload.log";
   // In a session of its own (setsid), so that a run cut by the deadline is killed with the
   // vtysh processes frr-reload.py started; a shell only to send its output to the log; the
   // arguments go as they are.
-  std::vector<std::string> argv{"setsid", "/bin/sh", "-c", "log=$1; shift; exec \"$@\" >\"$log\" 2>&1", "sh", log};
-  argv.insert(argv.end(), command.begin(), command.end());
+  std::vector<std::string> argv{"setsid", "/bin/sh", "-c", "log=$1; shift; exec \"$@\" >\"$log\" 2>&1", "sh", log,
+                                _o.program, "--reload", "--stdout", "--rundir", _o.work_dir, "--bindir", "/usr/bin"};
+  for (auto& a : location_args(_o.run_dir, _o.pathspace)) argv.push_back(a);
+  argv.push_back(std::move(conf));
   rt::process_options po;
   po.in = rt::process_options::stdio::null;
   const auto start = rt::clock::now();
@@ -76,11 +80,34 @@ rt::task<rt::result<bool>> reloader::run(std::vector<std::string> command, std::
   if (st && st->success()) co_return true;
   if (!st) ::kill(-p->pid(), SIGKILL);  // the whole session; the shell is reaped when `p` goes
   auto out = co_await rt::read_file(log, 1 << 20);
-  const std::string name = command.front() == _o.program ? std::string("frr-reload.py") : command.front();
-  _last_error = !st ? name + ": " + st.error().message()
-                    : name + " exited " + std::to_string(st->exited ? st->code : 128 + st->signal);
+  _last_error = !st ? "frr-reload.py: " + st.error().message()
+                    : "frr-reload.py exited " + std::to_string(st->exited ? st->code : 128 + st->signal);
   if (out && !out->empty()) _last_error += ": " + tail_of(*out);
   co_return false;
+}
+
+rt::task<bool> reloader::send_policy_change(policy_change change) {
+  const auto start = rt::clock::now();
+  const auto deadline = start + _o.timeout;
+  std::string path = vty_socket_path(_o.run_dir, _o.pathspace, "bgpd"), log;
+  auto vty = co_await vty_client::connect(std::move(path), deadline);
+  bool ok = vty.has_value();
+  if (!ok) _last_error = "bgpd's vty: " + vty.error().message();
+  for (auto& line : vty_commands(change)) {
+    if (!ok) break;
+    log += line + "\n";
+    std::string command = line;
+    auto a = co_await vty->run(std::move(command), deadline);
+    ok = a && a->status == 0;
+    if (a) log += a->output;
+    if (!ok)
+      _last_error = "bgpd refused '" + line + "': " +
+                    (a ? "status " + std::to_string(a->status) + " " + tail_of(a->output) : a.error().message());
+  }
+  _last_duration = std::chrono::duration_cast<std::chrono::milliseconds>(rt::clock::now() - start);
+  std::string log_path = _o.work_dir + "/frr-policy.log";
+  (void)co_await rt::write_file_atomic(log_path, log, 0640, rt::durability::relaxed);
+  co_return ok;
 }
 
 rt::task<rt::result<bool>> reloader::apply(config c, std::string text) {
@@ -95,26 +122,16 @@ rt::task<rt::result<bool>> reloader::apply(config c, std::string text) {
   if (!written) co_return written.error();
   bool done = false;
   // The same daemons, running what was applied last, and only filters differ: the change alone.
-  // If vtysh refuses it, the full reload below puts everything right.
+  // If bgpd refuses it, the full reload below puts everything right.
   if (_applied && pids == _applied_pids) {
     auto change = plan_policy_change(*_applied, c);
     if (change && !change->empty()) {
-      std::vector<std::string> argv{"vtysh"};
-      for (auto& a : location_args(_o.run_dir, _o.pathspace)) argv.push_back(a);
-      for (auto& a : vtysh_args(*change)) argv.push_back(std::move(a));
-      std::string log = _o.work_dir + "/frr-policy.log";
-      auto ran = co_await run(std::move(argv), std::move(log));
-      if (!ran) co_return ran.error();
-      done = *ran;
+      done = co_await send_policy_change(std::move(*change));
       if (done) ++_policy_changes;
     }
   }
   if (!done) {
-    std::vector<std::string> argv{_o.program, "--reload", "--stdout", "--rundir", _o.work_dir, "--bindir", "/usr/bin"};
-    for (auto& a : location_args(_o.run_dir, _o.pathspace)) argv.push_back(a);
-    argv.push_back(conf);
-    std::string log = _o.work_dir + "/frr-reload.log";
-    auto ran = co_await run(std::move(argv), std::move(log));
+    auto ran = co_await full_reload(conf);
     if (!ran) co_return ran.error();
     if (!*ran) {
       ++_failures;

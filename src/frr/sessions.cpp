@@ -1,67 +1,32 @@
-// frr sessions: vtysh run for each answer, its output read from a pipe on the ring (bounded in
-// size and time); parsed by session_json.cpp.
+// frr sessions: one command on bgpd's and one on bfdd's vty socket, under one deadline; parsed
+// by session_json.cpp.
 #include <brood/frr/sessions.hpp>
 
-#include <brood/frr/reload.hpp>
-#include <brood/rt/ops.hpp>
-#include <brood/rt/process.hpp>
-#include <brood/rt/timer.hpp>
-#include <brood/rt/with_timeout.hpp>
-
-#include <unistd.h>
-
-#include <algorithm>
-#include <csignal>
+#include <brood/frr/vty.hpp>
 
 namespace brood::frr {
 
 namespace {
-/// One vtysh command's output (at most 4 MiB), or the error.
-rt::task<rt::result<std::string>> vtysh(const vtysh_options& o, std::string command, rt::clock::time_point deadline) {
-  std::vector<std::string> argv{"vtysh"};
-  for (auto& a : location_args(o.run_dir, o.pathspace)) argv.push_back(a);
-  argv.push_back("-c");
-  argv.push_back(std::move(command));
-  rt::process_options po;
-  po.in = po.err = rt::process_options::stdio::null;
-  po.out = rt::process_options::stdio::pipe;
-  auto p = rt::process::spawn(argv, po);
-  if (!p) co_return p.error();
-  std::string out;
-  std::vector<std::byte> buf(16 * 1024);
-  for (;;) {
-    const rt::io_options io{deadline};
-    auto n = co_await rt::read(p->stdout_fd(), buf, -1, io);
-    if (!n) {
-      (void)p->kill(SIGKILL);
-      (void)co_await p->wait();
-      co_return n.error();
-    }
-    if (*n == 0) break;
-    out.append(reinterpret_cast<const char*>(buf.data()), static_cast<std::size_t>(*n));
-    if (out.size() > (4u << 20)) {
-      (void)p->kill(SIGKILL);
-      (void)co_await p->wait();
-      co_return std::errc::message_size;
-    }
-  }
-  auto waiting = p->wait();
-  auto st = co_await rt::with_deadline(deadline, std::move(waiting));
-  if (!st) {
-    (void)p->kill(SIGKILL);
-    co_return st.error();
-  }
-  if (!st->success()) co_return std::errc::no_such_process;  // vtysh could not reach the daemon
-  co_return out;
+/// One show command's output from `daemon`.
+rt::task<rt::result<std::string>> ask(const vty_options& o, const char* daemon, std::string command,
+                                      rt::clock::time_point deadline) {
+  std::string path = vty_socket_path(o.run_dir, o.pathspace, daemon);
+  auto c = co_await vty_client::connect(std::move(path), deadline);
+  if (!c) co_return c.error();
+  auto a = co_await c->run(std::move(command), deadline);
+  if (!a) co_return a.error();
+  if (a->status != 0) co_return std::errc::protocol_error;
+  co_return std::move(a->output);
 }
 }  // namespace
 
-rt::task<rt::result<std::vector<session>>> read_sessions(vtysh_options o) {
+rt::task<rt::result<std::vector<session>>> read_sessions(vty_options o) {
   const auto deadline = rt::clock::now() + o.timeout;
+  // Named: GCC 12 mishandles temporaries in a co_await's arguments.
   std::string bgp_command = "show bgp l2vpn evpn summary json", bfd_command = "show bfd peers json";
-  auto bgp = co_await vtysh(o, std::move(bgp_command), deadline);
+  auto bgp = co_await ask(o, "bgpd", std::move(bgp_command), deadline);
   if (!bgp) co_return bgp.error();
-  auto bfd = co_await vtysh(o, std::move(bfd_command), deadline);
+  auto bfd = co_await ask(o, "bfdd", std::move(bfd_command), deadline);
   if (!bfd) co_return bfd.error();
   co_return parse_sessions(*bgp, *bfd);
 }

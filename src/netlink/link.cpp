@@ -99,6 +99,12 @@ rt::task<rt::result<void>> create_link(new_link l, call_options o) {
     else nla_put(m.get(), IFLA_VXLAN_LOCAL, 4, v.local.addr.data());
     nla_put_u16(m.get(), IFLA_VXLAN_PORT, htons(v.port));
     nla_put_u8(m.get(), IFLA_VXLAN_LEARNING, v.learning ? 1 : 0);
+    if (v.local.family == AF_INET6) {
+      nla_put_u8(m.get(), IFLA_VXLAN_UDP_ZERO_CSUM6_TX, v.udp_checksum ? 0 : 1);
+      nla_put_u8(m.get(), IFLA_VXLAN_UDP_ZERO_CSUM6_RX, v.udp_checksum ? 0 : 1);
+    } else {
+      nla_put_u8(m.get(), IFLA_VXLAN_UDP_CSUM, v.udp_checksum ? 1 : 0);
+    }
     nla_nest_end(m.get(), data);
   }
   nla_nest_end(m.get(), info);

@@ -77,6 +77,9 @@ std::optional<vxlan_settings> parse_vxlan(nlattr* data) {
   policy[IFLA_VXLAN_LOCAL6] = {NLA_UNSPEC, 16, 16};
   policy[IFLA_VXLAN_PORT].type = NLA_U16;
   policy[IFLA_VXLAN_LEARNING].type = NLA_U8;
+  policy[IFLA_VXLAN_UDP_CSUM].type = NLA_U8;
+  policy[IFLA_VXLAN_UDP_ZERO_CSUM6_TX].type = NLA_U8;
+  policy[IFLA_VXLAN_UDP_ZERO_CSUM6_RX].type = NLA_U8;
   nlattr* tb[IFLA_VXLAN_MAX + 1] = {};
   if (nla_parse_nested(tb, IFLA_VXLAN_MAX, data, policy) != 0 || !tb[IFLA_VXLAN_ID]) return std::nullopt;
   vxlan_settings v;
@@ -91,7 +94,11 @@ std::optional<vxlan_settings> parse_vxlan(nlattr* data) {
     std::memcpy(v.local.addr.data(), nla_data(tb[IFLA_VXLAN_LOCAL6]), 16);
   }
   if (tb[IFLA_VXLAN_PORT]) v.port = ntohs(nla_get_u16(tb[IFLA_VXLAN_PORT]));
-  v.learning = tb[IFLA_VXLAN_LEARNING] && nla_get_u8(tb[IFLA_VXLAN_LEARNING]) != 0;
+  const auto flag = [&](int a) { return tb[a] && nla_get_u8(tb[a]) != 0; };
+  v.learning = flag(IFLA_VXLAN_LEARNING);
+  v.udp_checksum = v.local.family == AF_INET6
+                       ? !(flag(IFLA_VXLAN_UDP_ZERO_CSUM6_TX) && flag(IFLA_VXLAN_UDP_ZERO_CSUM6_RX))
+                       : flag(IFLA_VXLAN_UDP_CSUM);
   return v;
 }
 }  // namespace

@@ -58,10 +58,9 @@ BOOST_AUTO_TEST_CASE(a_membership_is_one_line_and_one_refresh) {
                   "bgp extcommunity-list standard brood-1234567890-vnis seq 300 permit rt 65000:300"}));
   BOOST_TEST((p->refresh == std::vector<std::string>{"10.100.0.7", "10.100.0.9"}));
   BOOST_TEST(applied(*frr::render(from), *p) == lists(*frr::render(to)));
-  auto args = frr::vtysh_args(*p);
-  BOOST_TEST((args == std::vector<std::string>{
-                  "-c", "configure terminal", "-c", p->commands[0], "-c", p->commands[1], "-c", "end",
-                  "-c", "clear bgp l2vpn evpn 10.100.0.7 soft", "-c", "clear bgp l2vpn evpn 10.100.0.9 soft"}));
+  auto lines = frr::vty_commands(*p);
+  BOOST_TEST((lines == std::vector<std::string>{"configure terminal", p->commands[0], p->commands[1], "end",
+                                                "clear bgp l2vpn evpn 10.100.0.7 soft", "clear bgp l2vpn evpn 10.100.0.9 soft"}));
 }
 
 BOOST_AUTO_TEST_CASE(the_same_filters_are_no_change) {

@@ -1,21 +1,28 @@
 // frr::reloader: against a stand-in for frr-reload.py (a script: what it was given, its exit
-// codes, a slow one cut by the deadline, its output kept as the error, a policy change vtysh
-// refuses), and against real FRR daemons (zebra, bgpd, bfdd) in a network namespace of the
-// test's own: a config applied and read back with vtysh, applied again only when it changed,
-// clients' vlans changed through vtysh alone to exactly the rendered text, and the config put
-// back after bgpd restarts.
+// codes, a slow one cut by the deadline, its output kept as the error) and for bgpd's vty socket
+// (a policy change sent line by line; refused, or nobody there, it is a full reload), and against
+// real FRR daemons (zebra, bgpd, bfdd) in a network namespace of the test's own: a config applied
+// and read back with vtysh, applied again only when it changed, clients' vlans changed on bgpd's
+// vty socket alone to exactly the rendered text, and the config put back after bgpd restarts.
 #include <brood/frr/reload.hpp>
 #include <brood/frr/render.hpp>
+#include <brood/frr/sessions.hpp>
+#include <brood/frr/vty.hpp>
 
 #include "support/netns.hpp"
 #include "support/rt_test.hpp"
 
+#include <brood/net/listener.hpp>
+#include <brood/net/socket_address.hpp>
 #include <brood/rt/file.hpp>
+#include <brood/rt/task_scope.hpp>
 #include <brood/rt/timer.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <unistd.h>
 
 using namespace brood;
@@ -116,9 +123,9 @@ frr::config reflector_with(std::vector<std::uint32_t> vnis) {
 }
 }  // namespace
 
-BROOD_RT_TEST(a_policy_change_vtysh_refuses_is_applied_by_a_full_reload) {
+BROOD_RT_TEST(a_policy_change_no_bgpd_answers_is_applied_by_a_full_reload) {
   scratch s;
-  // No daemon behind the fake run directory: vtysh fails, and frr-reload.py applies the change.
+  // No daemon behind the fake run directory's bgpd.vty: frr-reload.py applies the change.
   frr::reloader r(fake(s, "echo \"$1\" >>\"$(dirname \"$0\")/calls\"\n"));
   auto one = reflector_with({100}), two = reflector_with({100, 200});
   auto t1 = frr::render(one), t2 = frr::render(two);
@@ -131,6 +138,79 @@ BROOD_RT_TEST(a_policy_change_vtysh_refuses_is_applied_by_a_full_reload) {
   BOOST_TEST(s.read("calls") == "--reload\n--reload\n");
   BOOST_TEST(r.policy_changes() == 0u);
   BOOST_TEST(s.read("frr.conf") == *t2);
+}
+
+namespace {
+/// A stand-in for bgpd on its vty socket, for one connection: every command it is sent is kept,
+/// and answered with status 0 — but those containing `refuse`, answered "% refused" and 2.
+rt::task<void> fake_bgpd(net::listener* l, std::vector<std::string>* seen, std::string refuse) {
+  auto c = co_await l->accept();
+  if (!c) co_return;
+  std::string in;
+  std::byte b[4096];
+  for (;;) {
+    auto n = co_await c->recv(b);
+    if (!n || *n == 0) co_return;
+    in.append(reinterpret_cast<const char*>(b), static_cast<std::size_t>(*n));
+    for (auto nul = in.find('\0'); nul != std::string::npos; nul = in.find('\0')) {
+      std::string command = in.substr(0, nul);
+      in.erase(0, nul + 1);
+      const bool no = !refuse.empty() && command.find(refuse) != std::string::npos;
+      seen->push_back(std::move(command));
+      std::string answer = no ? std::string("% refused\n") + '\0' + '\0' + '\0' + '\2' : std::string(4, '\0');
+      auto sent = co_await c->send_all(net::as_bytes(answer));
+      if (!sent) co_return;
+    }
+  }
+}
+
+/// reflector_with({100}) applied, then {100, 200} sent to a fake bgpd that refuses `refuse`.
+struct policy_case {
+  scratch s;
+  std::vector<std::string> seen;
+  std::optional<frr::reloader> r;
+  rt::task<rt::result<bool>> run(std::string refuse) {
+    auto o = fake(s, "echo \"$1\" >>\"$(dirname \"$0\")/calls\"\n");
+    std::filesystem::remove(o.run_dir + "/bgpd.vty");
+    auto l = net::listener::bind(*net::socket_address::unix_path(o.run_dir + "/bgpd.vty"));
+    BOOST_REQUIRE(l.has_value());
+    rt::task_scope scope{rt::no_parent};
+    scope.spawn(fake_bgpd(&*l, &seen, std::move(refuse)));
+    r.emplace(o);
+    auto one = reflector_with({100}), two = reflector_with({100, 200});
+    auto t1 = frr::render(one), t2 = frr::render(two);
+    auto a = co_await r->apply(one, *t1);
+    BOOST_REQUIRE_MESSAGE(a.has_value(), r->last_error());
+    a = co_await r->apply(two, *t2);
+    scope.cancel();
+    co_await scope.join();
+    co_return a;
+  }
+};
+}  // namespace
+
+BROOD_RT_TEST(a_policy_change_is_sent_to_bgpd_line_by_line) {
+  policy_case p;
+  auto a = co_await p.run("");
+  BOOST_REQUIRE_MESSAGE(a.has_value(), p.r->last_error());
+  BOOST_TEST(*a);
+  BOOST_TEST(p.r->policy_changes() == 1u);
+  BOOST_TEST(p.s.read("calls") == "--reload\n");  // the first apply alone went through frr-reload.py
+  BOOST_TEST((p.seen == std::vector<std::string>{"enable", "configure terminal",
+                                                 "bgp extcommunity-list standard brood-aaaaaaaaaa-vnis seq 200 permit rt 65000:200",
+                                                 "end", "clear bgp l2vpn evpn 10.100.0.7 soft"}));
+  BOOST_TEST(p.s.read("frr-policy.log").find("seq 200 permit") != std::string::npos);
+}
+
+BROOD_RT_TEST(a_policy_change_bgpd_refuses_is_applied_by_a_full_reload) {
+  policy_case p;
+  auto a = co_await p.run("seq 200");
+  BOOST_REQUIRE_MESSAGE(a.has_value(), p.r->last_error());
+  BOOST_TEST(*a);
+  BOOST_TEST(p.r->policy_changes() == 0u);
+  BOOST_TEST(p.s.read("calls") == "--reload\n--reload\n");
+  BOOST_TEST(p.seen.size() == 3u);  // nothing sent after the refused line
+  BOOST_TEST(p.s.read("frr-policy.log").find("% refused") != std::string::npos);
 }
 
 namespace {
@@ -194,7 +274,31 @@ BROOD_RT_TEST(real_frr_takes_the_config_and_gets_it_back_after_a_restart) {
   BOOST_TEST(co_await lab.sh(show + " | grep -q '^ neighbor 10.100.0.7 bfd profile brood'"));
   BOOST_TEST(!(co_await lab.sh(differs)));
 
-  // A membership more, then one less: the filter alone changes, through vtysh, and FRR runs
+  // Read back on bgpd's and bfdd's vty sockets: the client's session, not up (nobody is there);
+  // bfdd answers its show command (only in enable mode), and refuses one it does not know.
+  frr::vty_options vo;
+  vo.run_dir = o.run_dir;
+  vo.pathspace = ns;
+  auto sessions = co_await frr::read_sessions(vo);
+  BOOST_REQUIRE_MESSAGE(sessions.has_value(), sessions.error().message());
+  auto client = std::find_if(sessions->begin(), sessions->end(), [](const frr::session& x) { return x.peer == "10.100.0.7"; });
+  BOOST_REQUIRE((client != sessions->end()));
+  BOOST_TEST(client->bgp != "Established");
+  const auto deadline = rt::clock::now() + std::chrono::seconds(5);
+  std::string bfdd_socket = frr::vty_socket_path(o.run_dir, ns, "bfdd");
+  auto bfdd = co_await frr::vty_client::connect(std::move(bfdd_socket), deadline);
+  BOOST_REQUIRE_MESSAGE(bfdd.has_value(), bfdd.error().message());
+  std::string peers = "show bfd peers json", nonsense = "show no such thing";
+  auto answer = co_await bfdd->run(std::move(peers), deadline);
+  BOOST_REQUIRE(answer.has_value());
+  BOOST_TEST(answer->status == 0);
+  BOOST_TEST(answer->output.rfind("[", 0) == 0u);
+  answer = co_await bfdd->run(std::move(nonsense), deadline);
+  BOOST_REQUIRE(answer.has_value());
+  BOOST_TEST(answer->status != 0);
+  BOOST_TEST(answer->output.find("Unknown command") != std::string::npos);
+
+  // A membership more, then one less: the filter alone changes, on bgpd's socket, and FRR runs
   // exactly the rendered text (a full reload would find nothing to do).
   c = reflector_with({100, 200});
   text = frr::render(c);

@@ -71,6 +71,7 @@ static rt::task<void> vxlan_on_a_bridge() {
   BOOST_REQUIRE(lv->vxlan.has_value());
   BOOST_TEST((*lv->vxlan == *vx.vxlan));
   BOOST_TEST(co_await lab.sh("ip -n " + x + " -d link show vxlan100 | grep -q 'vxlan id 100 local 10.100.0.2 .*dstport 4789 nolearning'"));
+  BOOST_TEST(co_await lab.sh("ip -n " + x + " -d link show vxlan100 | grep -q ' noudpcsum '"));
   BOOST_TEST(co_await lab.sh("ip -n " + x + " -d link show br100 | grep -q 'link/ether 02:12:34:56:78:9a'"));
 
   // Port flags: the kernel's defaults, then brood's.
@@ -122,5 +123,37 @@ static rt::task<void> vxlan_on_a_bridge() {
 }
 
 BROOD_RT_TEST(a_vxlan_port_on_a_bridge_made_read_and_changed) { co_await vxlan_on_a_bridge(); }
+
+// The outer UDP checksum as brood makes it (off, both families) and as another made it (on):
+// read back as it is, so that a device with checksums is told apart from brood's.
+static rt::task<void> vxlan_checksums() {
+  if (!test::netns_lab::available()) BROOD_SKIP("needs root and ip netns");
+  test::netns_lab lab("bvc");
+  BOOST_REQUIRE(co_await lab.add("x"));
+  const auto x = lab.name("x");
+  BOOST_REQUIRE(co_await lab.sh("set -e; ip -n " + x + " link add vx-csum4 type vxlan id 7 local 10.100.0.2 dstport 4789 udpcsum; ip -n " +
+                                x + " link add vx-csum6 type vxlan id 8 local fd00::2 dstport 4789 noudp6zerocsumtx noudp6zerocsumrx"));
+  test::in_netns in(x);
+  BOOST_REQUIRE(in.ok());
+  netlink::new_link v6;
+  v6.name = "vxlan9";
+  v6.kind = "vxlan";
+  v6.vxlan = netlink::vxlan_settings{};
+  v6.vxlan->vni = 9;
+  v6.vxlan->local = *net::ip_prefix::parse("fd00::2/128");
+  auto made = co_await netlink::create_link(v6);
+  BOOST_REQUIRE_MESSAGE(made.has_value(), made.error().message());
+  auto all = co_await netlink::list_links();
+  BOOST_REQUIRE(all.has_value());
+  const auto *c4 = named(*all, "vx-csum4"), *c6 = named(*all, "vx-csum6"), *b6 = named(*all, "vxlan9");
+  BOOST_REQUIRE((c4 && c6 && b6 && c4->vxlan && c6->vxlan && b6->vxlan));
+  BOOST_TEST(c4->vxlan->udp_checksum);
+  BOOST_TEST(c6->vxlan->udp_checksum);
+  BOOST_TEST(!b6->vxlan->udp_checksum);
+  BOOST_TEST((*b6->vxlan == *v6.vxlan));
+  BOOST_TEST(co_await lab.sh("ip -n " + x + " -d link show vxlan9 | grep -q ' udp6zerocsumtx udp6zerocsumrx'"));
+}
+
+BROOD_RT_TEST(a_vxlan_outer_checksum_is_made_off_and_read_as_it_is) { co_await vxlan_checksums(); }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -2,8 +2,8 @@
 // when the two differ only in clients' vlans — the change every vlan membership makes on a
 // reflector, and the one on the path of every member-add. It is a few lines of each client's
 // VNI list and a soft refresh of that client's session (FRR applies a changed route-map to the
-// routes it already has only after its delay timer), sent through one vtysh: tens of
-// milliseconds, where frr-reload.py takes half a second to find the same lines.
+// routes it already has only after its delay timer), sent on bgpd's vty socket: milliseconds,
+// where frr-reload.py takes half a second to find the same lines.
 #pragma once
 
 #include <brood/frr/config.hpp>
@@ -24,7 +24,8 @@ struct policy_change {
 /// clients' VNIs differs, which only a full reload applies. Both must render.
 std::optional<policy_change> plan_policy_change(const config& from, const config& to);
 
-/// vtysh's arguments for a change: the commands, then one clear per refreshed address.
-std::vector<std::string> vtysh_args(const policy_change& p);
+/// The lines bgpd is sent for a change, one command each: into configuration, the commands, out
+/// again, then one clear per refreshed address.
+std::vector<std::string> vty_commands(const policy_change& p);
 
 }  // namespace brood::frr

@@ -4,7 +4,8 @@
 // frr-reload.py, which compares it with `show running-config` and sends only the difference
 // through vtysh — so a change of one route-map resets no session, and what an operator changed
 // by hand is put back. A change of a reflector's filters alone (a vlan membership) is sent
-// straight through vtysh instead (policy_change), for it is on the path of every member-add.
+// straight to bgpd on its vty socket instead (policy_change), for it is on the path of every
+// member-add.
 // Either runs as a child process with a deadline, never on the reactor's time.
 // Applied only when the text differs from the last one applied, or when bgpd or bfdd was
 // restarted since (their pid files changed): FRR restarted underneath gets its config back. A
@@ -13,6 +14,7 @@
 #pragma once
 
 #include <brood/frr/config.hpp>
+#include <brood/frr/policy_change.hpp>
 #include <brood/rt/result.hpp>
 #include <brood/rt/task.hpp>
 
@@ -52,15 +54,18 @@ class reloader {
   const std::string& last_error() const noexcept { return _last_error; }
   std::uint64_t applies() const noexcept { return _applies; }
   std::uint64_t failures() const noexcept { return _failures; }
-  std::uint64_t policy_changes() const noexcept { return _policy_changes; }  // of applies(): through vtysh alone
+  std::uint64_t policy_changes() const noexcept { return _policy_changes; }  // of applies(): on bgpd's vty socket alone
   std::int64_t last_applied_ms() const noexcept { return _last_applied_ms; }
   std::chrono::milliseconds last_duration() const noexcept { return _last_duration; }
 
  private:
   rt::task<std::string> daemon_pids();
-  /// `command` run with its output in `log`: true when it succeeded, else false with
-  /// last_error() set.
-  rt::task<rt::result<bool>> run(std::vector<std::string> command, std::string log);
+  /// frr-reload.py on `conf`, its output in frr-reload.log: true when it succeeded, else false
+  /// with last_error() set.
+  rt::task<rt::result<bool>> full_reload(std::string conf);
+  /// The change sent to bgpd, line by line, into frr-policy.log: false at the first line bgpd
+  /// refuses (last_error() says which), or when it cannot be reached.
+  rt::task<bool> send_policy_change(policy_change change);
 
   reload_options _o;
   std::optional<config> _applied;  // as it runs, when known

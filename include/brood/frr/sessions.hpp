@@ -1,6 +1,6 @@
 // frr sessions: the state of each BGP EVPN session and its BFD session, as FRR reports them
-// (`show bgp l2vpn evpn summary json`, `show bfd peers json`) — parsed strictly and read through
-// vtysh as a child process with a deadline.
+// (`show bgp l2vpn evpn summary json`, `show bfd peers json`) — parsed strictly and read from
+// bgpd's and bfdd's vty sockets with a deadline.
 #pragma once
 
 #include <brood/rt/result.hpp>
@@ -26,13 +26,14 @@ struct session {
 /// is not what FRR 8.4 prints.
 rt::result<std::vector<session>> parse_sessions(std::string_view bgp_summary_json, std::string_view bfd_peers_json);
 
-struct vtysh_options {
-  std::string run_dir;    // the daemons' vty sockets (vtysh --vty_socket); "" for vtysh's own
+struct vty_options {
+  std::string run_dir;    // the daemons' vty sockets; "" for FRR's own
   std::string pathspace;  // FRR's -N, if any
   std::chrono::milliseconds timeout{5'000};
 };
 
-/// Runs vtysh for both answers and parses them.
-rt::task<rt::result<std::vector<session>>> read_sessions(vtysh_options o);
+/// Asks bgpd and bfdd for both answers and parses them; std::errc::no_such_process when a
+/// daemon does not answer, std::errc::protocol_error when it refuses the command.
+rt::task<rt::result<std::vector<session>>> read_sessions(vty_options o);
 
 }  // namespace brood::frr

@@ -20,12 +20,17 @@ namespace brood::netlink {
 using mac_address = std::array<std::uint8_t, 6>;
 
 /// A VXLAN device's settings (IFLA_VXLAN_*) as brood makes them: one VNI, a local VTEP address,
-/// a UDP port, and source-MAC learning (off where EVPN fills the FDB).
+/// a UDP port, source-MAC learning (off where EVPN fills the FDB), and the outer UDP checksum.
 struct vxlan_settings {
   std::uint32_t vni = 0;
   net::ip_prefix local;       // host prefix of the VTEP address (IFLA_VXLAN_LOCAL or LOCAL6)
   std::uint16_t port = 4789;  // UDP destination port
   bool learning = false;
+  // Outer UDP checksums sent and required (IFLA_VXLAN_UDP_CSUM over IPv4; over IPv6 the
+  // ZERO_CSUM6_TX/RX pair, both set when off). Off as RFC 7348 §5 recommends: a tunnel inside
+  // WireGuard is authenticated packet by packet, and a checksum over every byte is CPU the
+  // encryption needs.
+  bool udp_checksum = false;
   friend bool operator==(const vxlan_settings&, const vxlan_settings&) = default;
 };
 
