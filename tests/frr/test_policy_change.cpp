@@ -5,6 +5,8 @@
 #include <brood/frr/policy_change.hpp>
 #include <brood/frr/render.hpp>
 
+#include "configs.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 #include <set>
@@ -15,17 +17,7 @@ using namespace brood;
 BOOST_AUTO_TEST_SUITE(frr_policy_change)
 
 namespace {
-frr::config reflector() {
-  frr::config c;
-  c.asn = 65000;
-  c.router_id = "10.100.0.1";
-  c.route_reflector = true;
-  c.neighbors = {{"10.100.0.2", "scout 1f2e3d4c5b", false, {}, ""},
-                 {"10.100.0.7", "worker a1b2c3d4e5", true, {200, 100}, "a1b2c3d4e5"},
-                 {"10.100.0.8", "worker 9988776655", true, {100}, "9988776655"},
-                 {"10.100.0.9", "worker 1234567890", true, {}, "1234567890"}};
-  return c;
-}
+frr::config reflector() { return test::reflector_config(); }
 
 /// The extcommunity-list lines of a rendered text.
 std::set<std::string> lists(const std::string& text) {

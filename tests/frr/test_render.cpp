@@ -4,6 +4,8 @@
 // is installed. Configs FRR could misread are refused.
 #include <brood/frr/render.hpp>
 
+#include "configs.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 #include <cstdlib>
@@ -43,18 +45,7 @@ frr::config worker() {
   return c;
 }
 
-frr::config reflector() {
-  frr::config c;
-  c.hostname = "vm";
-  c.asn = 65000;
-  c.router_id = "10.100.0.1";
-  c.route_reflector = true;
-  c.neighbors = {{"10.100.0.2", "scout 1f2e3d4c5b", false, {}, ""},
-                 {"10.100.0.7", "worker a1b2c3d4e5", true, {200, 100}, "a1b2c3d4e5"},
-                 {"10.100.0.8", "worker 9988776655", true, {100}, "9988776655"},
-                 {"10.100.0.9", "worker 1234567890", true, {}, "1234567890"}};
-  return c;
-}
+frr::config reflector() { return test::reflector_config(); }
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(a_worker_peers_with_every_scout) {
