@@ -1,5 +1,5 @@
 // acme ec_key: P-256 keys through BoringSSL's EVP/EC API; the JWK from the uncompressed public
-// point; ES256 signatures converted from DER-free ECDSA_SIG to r||s.
+// point; ES256 signatures taken from ECDSA_SIG's two numbers as fixed-width r||s.
 #include <brood/acme/ec_key.hpp>
 
 #include <brood/crypto/identity.hpp>

@@ -9,13 +9,11 @@
 #include <brood/crypto/identity.hpp>
 #include <brood/json/value.hpp>
 
+#include "support/scratch_dir.hpp"
+
 #include <boost/test/unit_test.hpp>
 
-#include <cstdio>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <unistd.h>
 
 using namespace brood;
@@ -23,19 +21,9 @@ using namespace brood;
 BOOST_AUTO_TEST_SUITE(acme_crypto)
 
 namespace {
-struct scratch {
-  std::string dir;
-  scratch() {
-    char t[] = "/tmp/brood-acme-XXXXXX";
-    dir = ::mkdtemp(t);
-  }
-  ~scratch() { std::filesystem::remove_all(dir); }
-  std::string path(const std::string& name) const { return dir + "/" + name; }
-  void write(const std::string& name, std::string_view bytes) const { std::ofstream(path(name), std::ios::binary) << bytes; }
-  std::string read(const std::string& name) const {
-    std::ifstream in(path(name), std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), {}};
-  }
+/// A scratch directory whose shell commands run inside it.
+struct scratch : test::scratch_dir {
+  scratch() : scratch_dir("brood-acme") {}
   /// A shell command's exit status (0: success), run in the scratch directory.
   int sh(const std::string& command) const { return std::system(("cd " + dir + " && " + command).c_str()); }
 };

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <optional>
 
 using namespace brood;
 using namespace std::chrono_literals;
@@ -80,69 +81,72 @@ struct pebble_lab {
   }
   int sh(const std::string& command) const { return std::system(("cd " + dns.dir + " && " + command).c_str()); }
 };
+
+/// What both cases start from: pebble and knotd running, an HTTP client trusting pebble, an
+/// account key and a certificate key, the client's options and the zone's publisher.
+struct acme_case {
+  pebble_lab lab;
+  std::optional<http::h2_client> http;  // made once pebble's CA file exists
+  rt::result<acme::ec_key> account = acme::ec_key::generate(), key = acme::ec_key::generate();
+  acme::client_options options;
+  zone_publisher dns{lab.dns};
+
+  rt::task<void> start() {
+    if (::access("/usr/bin/pebble", X_OK) != 0) BROOD_SKIP("needs pebble (tools/deps peers)");
+    BOOST_REQUIRE_MESSAGE(co_await lab.start(), "knotd or pebble did not start");
+    BOOST_REQUIRE((account && key));
+    http.emplace(lab.trusting());
+    options.directory_url = lab.directory();
+    options.poll_interval = 200ms;
+  }
+};
 }  // namespace
 
 static rt::task<void> issued() {
-  if (::access("/usr/bin/pebble", X_OK) != 0) BROOD_SKIP("needs pebble (tools/deps peers)");
-  pebble_lab lab;
-  BOOST_REQUIRE_MESSAGE(co_await lab.start(), "knotd or pebble did not start");
-  http::h2_client http(lab.trusting());
-  auto account = acme::ec_key::generate(), key = acme::ec_key::generate();
-  BOOST_REQUIRE((account && key));
-  acme::client_options o;
-  o.directory_url = lab.directory();
-  o.contact = "ops@brood.test";
-  o.poll_interval = 200ms;
-  acme::client c(http, o, *account);
-  zone_publisher dns(lab.dns);
+  acme_case t;
+  co_await t.start();
+  t.options.contact = "ops@brood.test";
+  acme::client c(*t.http, t.options, *t.account);
   const auto start = rt::clock::now();
   std::vector<std::string> names{"brood.test", "a1b2c3d4e5.brood.test"};
-  auto chain = co_await c.issue(names, *key, dns, rt::clock::now() + 60s);
+  auto chain = co_await c.issue(names, *t.key, t.dns, rt::clock::now() + 60s);
   BOOST_REQUIRE_MESSAGE(chain.has_value(), chain.error().message() << ": " << c.last_error());
   BOOST_TEST_MESSAGE("issued in " << std::chrono::duration_cast<std::chrono::milliseconds>(rt::clock::now() - start).count()
                                   << " ms");
   BOOST_TEST(c.account_url().rfind("https://localhost:", 0) == 0u);
-  BOOST_TEST(dns.published == 2u);
-  BOOST_TEST(dns.withdrawn == 2u);
-  BOOST_TEST(dns.txt.empty());
+  BOOST_TEST(t.dns.published == 2u);
+  BOOST_TEST(t.dns.withdrawn == 2u);
+  BOOST_TEST(t.dns.txt.empty());
 
   // openssl: the leaf names both, carries the CSR's key, and chains to pebble's root.
-  std::ofstream(lab.dns.dir + "/chain.pem") << *chain;
-  std::ofstream(lab.dns.dir + "/key.pem") << key->to_pem();
-  BOOST_REQUIRE(lab.sh("curl -sfk https://127.0.0.1:" + std::to_string(lab.mgmt_port) + "/roots/0 > root.pem") == 0);
-  BOOST_TEST(lab.sh("openssl x509 -in chain.pem -noout -ext subjectAltName | grep -q 'DNS:brood.test, DNS:a1b2c3d4e5.brood.test'") == 0);
-  BOOST_TEST(lab.sh("[ \"$(openssl x509 -in chain.pem -noout -pubkey)\" = \"$(openssl pkey -in key.pem -pubout)\" ]") == 0);
-  BOOST_TEST(lab.sh("openssl verify -CAfile root.pem -untrusted chain.pem chain.pem >/dev/null") == 0);
+  std::ofstream(t.lab.dns.dir + "/chain.pem") << *chain;
+  std::ofstream(t.lab.dns.dir + "/key.pem") << t.key->to_pem();
+  BOOST_REQUIRE(t.lab.sh("curl -sfk https://127.0.0.1:" + std::to_string(t.lab.mgmt_port) + "/roots/0 > root.pem") == 0);
+  BOOST_TEST(t.lab.sh("openssl x509 -in chain.pem -noout -ext subjectAltName | grep -q 'DNS:brood.test, DNS:a1b2c3d4e5.brood.test'") == 0);
+  BOOST_TEST(t.lab.sh("[ \"$(openssl x509 -in chain.pem -noout -pubkey)\" = \"$(openssl pkey -in key.pem -pubout)\" ]") == 0);
+  BOOST_TEST(t.lab.sh("openssl verify -CAfile root.pem -untrusted chain.pem chain.pem >/dev/null") == 0);
 
   // The same account again: newAccount finds it (200), and a second order is issued too.
-  acme::client again(http, o, *account);
+  acme::client again(*t.http, t.options, *t.account);
   std::vector<std::string> one{"brood.test"};
-  auto second = co_await again.issue(one, *key, dns, rt::clock::now() + 60s);
+  auto second = co_await again.issue(one, *t.key, t.dns, rt::clock::now() + 60s);
   BOOST_REQUIRE_MESSAGE(second.has_value(), again.last_error());
   BOOST_TEST(again.account_url() == c.account_url());
-  co_await http.close();
+  co_await t.http->close();
 }
 
 static rt::task<void> challenge_never_visible() {
-  if (::access("/usr/bin/pebble", X_OK) != 0) BROOD_SKIP("needs pebble (tools/deps peers)");
-  pebble_lab lab;
-  BOOST_REQUIRE_MESSAGE(co_await lab.start(), "knotd or pebble did not start");
-  http::h2_client http(lab.trusting());
-  auto account = acme::ec_key::generate(), key = acme::ec_key::generate();
-  BOOST_REQUIRE((account && key));
-  acme::client_options o;
-  o.directory_url = lab.directory();
-  o.poll_interval = 200ms;
-  acme::client c(http, o, *account);
-  zone_publisher dns(lab.dns);
-  dns.writes = false;
+  acme_case t;
+  co_await t.start();
+  t.dns.writes = false;
+  acme::client c(*t.http, t.options, *t.account);
   std::vector<std::string> names{"brood.test"};
-  auto chain = co_await c.issue(names, *key, dns, rt::clock::now() + 60s);
+  auto chain = co_await c.issue(names, *t.key, t.dns, rt::clock::now() + 60s);
   BOOST_REQUIRE(!chain.has_value());
   BOOST_TEST((chain.error() == std::errc::protocol_error), chain.error().message());
   BOOST_TEST(c.last_error().find("dns-01 invalid") != std::string::npos, c.last_error());
-  BOOST_TEST(dns.withdrawn == dns.published);  // nothing is left half-written
-  co_await http.close();
+  BOOST_TEST(t.dns.withdrawn == t.dns.published);  // nothing is left half-written
+  co_await t.http->close();
 }
 
 BROOD_RT_TEST(a_certificate_is_issued_through_dns01) { co_await issued(); }

@@ -1,6 +1,7 @@
 // Node identity: node.key creation and permissions, id10, the WireGuard key pair checked
 // against real `wg pubkey`, signatures, secretbox and sealed boxes.
 #include "support/rt_test.hpp"
+#include "support/scratch_dir.hpp"
 
 #include <brood/crypto/box.hpp>
 #include <brood/crypto/identity.hpp>
@@ -17,18 +18,11 @@ using namespace brood::crypto;
 
 BOOST_AUTO_TEST_SUITE(identity_suite)
 
-struct temp_dir {
-  std::string path;
-  temp_dir() {
-    char t[] = "/tmp/brood-state-XXXXXX";
-    path = ::mkdtemp(t);
-  }
-  ~temp_dir() { std::filesystem::remove_all(path); }
-};
+using temp_dir = test::scratch_dir;
 
 BOOST_AUTO_TEST_CASE(node_key_is_created_0600_and_reloaded_unchanged) {
   temp_dir d;
-  const std::string key = d.path + "/state/node.key";
+  const std::string key = d.dir + "/state/node.key";
   auto a = identity::load_or_create(key);
   BOOST_REQUIRE_MESSAGE(a.has_value(), a.error().message());
   struct stat st {};
@@ -43,7 +37,7 @@ BOOST_AUTO_TEST_CASE(node_key_is_created_0600_and_reloaded_unchanged) {
 
 BOOST_AUTO_TEST_CASE(a_key_others_can_read_is_refused) {
   temp_dir d;
-  const std::string key = d.path + "/node.key";
+  const std::string key = d.dir + "/node.key";
   BOOST_REQUIRE(identity::load_or_create(key).has_value());
   ::chmod(key.c_str(), 0640);
   BOOST_TEST((identity::load_or_create(key).error() == std::errc::permission_denied));

@@ -10,6 +10,7 @@
 #include <brood/frr/vty.hpp>
 
 #include "support/netns.hpp"
+#include "support/scratch_dir.hpp"
 #include "support/rt_test.hpp"
 
 #include <brood/net/listener.hpp>
@@ -30,22 +31,7 @@ using namespace brood;
 BOOST_AUTO_TEST_SUITE(frr_reload)
 
 namespace {
-struct scratch {
-  std::string dir;
-  scratch() {
-    char t[] = "/tmp/brood-frr-XXXXXX";
-    dir = ::mkdtemp(t);
-  }
-  ~scratch() { std::filesystem::remove_all(dir); }
-  void write(const std::string& name, const std::string& text, bool exec = false) const {
-    std::ofstream(dir + "/" + name) << text;
-    if (exec) std::filesystem::permissions(dir + "/" + name, std::filesystem::perms::owner_all);
-  }
-  std::string read(const std::string& name) const {
-    std::ifstream in(dir + "/" + name);
-    return {std::istreambuf_iterator<char>(in), {}};
-  }
-};
+using scratch = test::scratch_dir;
 
 /// A run directory that looks like FRR's, and a program that stands in for frr-reload.py.
 frr::reload_options fake(const scratch& s, const std::string& script) {
