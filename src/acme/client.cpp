@@ -148,8 +148,11 @@ rt::task<rt::result<void>> client::validate(std::string authorization_url, dns01
       std::string name = a->identifier, value = dns01_value(key_authorization(ch->token, _account));
       _published.emplace_back(name, value);
       auto published = co_await dns.publish(std::move(name), std::move(value));
-      if (!published) co_return fail(std::errc::io_error, "publishing _acme-challenge." + a->identifier + ": " +
-                                                               published.error().message());
+      if (!published) {
+        const std::string said = dns.last_error();
+        co_return fail(std::errc::io_error, "publishing _acme-challenge." + a->identifier + ": " +
+                                                published.error().message() + (said.empty() ? "" : ": " + said));
+      }
       std::string challenge_url = ch->url, empty_object = "{}";
       auto answer = co_await post(std::move(challenge_url), std::move(empty_object), deadline);
       if (!answer) co_return answer.error();

@@ -325,6 +325,7 @@ rt::task<http::response> api::status(const http::request& req) {
   w.key("liveness").string(_liveness_note.empty() ? "ok" : _liveness_note);
   w.key("last_refresh_ms").number(_last_refresh_ms).key("refresh_error").string(_refresh_error);
   w.key("watchers").number(static_cast<std::int64_t>(_watch.watchers()));
+  if (_o.status_extra) _o.status_extra(w);
   w.key("uptime_s").number((t - _started_ms) / 1000).end_object();
   co_return json_ok(200, w.take());
 }
@@ -359,6 +360,7 @@ http::response api::metrics() const {
   counter("brood_api_watch_overflows_total", "Watch streams ended for falling behind.", _watch.stats().overflows);
   out += "# HELP brood_api_watchers Open GET /watch streams.\n# TYPE brood_api_watchers gauge\nbrood_api_watchers " +
          std::to_string(_watch.watchers()) + "\n";
+  if (_o.metrics_extra) _o.metrics_extra(out);
   http::response r;
   r.status = 200;
   r.headers.push_back({"content-type", "text/plain; version=0.0.4"});

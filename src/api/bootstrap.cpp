@@ -1,6 +1,6 @@
-// brood-api bootstrap: a new brood's first records — _meta, every set header, and (with an
-// address) the scout as a member: its SRV target, A/AAAA, _n and _k. Running it again leaves
-// what is there.
+// bootstrap: a new brood's first records — _meta, every set header, and (with an address) the
+// scout as a member: its SRV target, its own and the domain's A/AAAA, _n and _k. Running it
+// again leaves what is there.
 #include <brood/api/api.hpp>
 #include <brood/net/socket_address.hpp>
 #include <brood/records/node.hpp>
@@ -9,6 +9,8 @@
 #include <brood/rt/wall_clock.hpp>
 
 #include <sys/socket.h>
+
+#include <algorithm>
 
 namespace brood::api {
 
@@ -58,6 +60,7 @@ rt::task<rt::result<provider::write_stats>> bootstrap(provider::provider& p, con
     sets.push_back({own_key, rr_type::txt, 60, {}});
     sets.push_back({n.scouts_srv(), rr_type::srv, 60, {}});
     sets.push_back({host, v6 ? rr_type::aaaa : rr_type::a, 60, {}});
+    sets.push_back({n.domain(), v6 ? rr_type::aaaa : rr_type::a, 60, {}});
   }
   provider::provider::edit_fn fn = [&, meta_text](const std::vector<rrset>& current) {
     auto next = current;
@@ -86,6 +89,12 @@ rt::task<rt::result<provider::write_stats>> bootstrap(provider::provider& p, con
           members.push_back(records::encode(*self, s.name, key.key, scout));
           s.values = rebuild_set(records::set_kind::nodes, s.name, std::move(members), previous, rt::unix_ms(), scout);
         }
+        continue;
+      }
+      if (s.name == n.domain() && (s.type == rr_type::a || s.type == rr_type::aaaa)) {
+        // The domain's own addresses name every scout (the seed's https://<domain>:8443).
+        if (std::find(s.values.begin(), s.values.end(), params.address) == s.values.end())
+          s.values.push_back(params.address);
         continue;
       }
       if (!s.values.empty()) continue;  // already there: left alone

@@ -1,22 +1,37 @@
 // brood-agent: the node daemon (SPEC §2).
 //
-//   brood-agent [run]        enrol if needed, then keep this node in the brood until SIGTERM
+//   brood-agent [run]        enrol if needed, then keep this node in the brood until SIGTERM;
+//                            on a scout (brood.key in the state dir, BROOD_API_TOKEN set) the
+//                            API is served too, as tasks on the same reactor
+//   brood-agent bootstrap    the brood's first scout from nothing (SPEC §5.1): brood.key, the
+//                            scout's address (BROOD_API_ADDRESS, else STUN), its certificate by
+//                            ACME DNS-01, the first records; then runs as that scout. Run again,
+//                            it changes nothing
 //   brood-agent status       the node as its running agent last wrote it (<state>/status.json);
 //                            --json prints that file
 //   brood-agent id           this node's id10, public key and WireGuard public key (creates
 //                            node.key if missing)
 //
-// Configuration: environment variables, see include/brood/agent/config.hpp and docs/lab.md.
+// Configuration: environment variables, see include/brood/agent/config.hpp (every node),
+// include/brood/scout/settings.hpp (scouts) and docs/lab.md.
 #include <brood/agent/agent.hpp>
 #include <brood/agent/config.hpp>
 #include <brood/agent/status_table.hpp>
+#include <brood/api/brood_key.hpp>
 #include <brood/crypto/identity.hpp>
 #include <brood/json/value.hpp>
+#include <brood/net/socket_address.hpp>
+#include <brood/provider/cloudflare.hpp>
+#include <brood/scout/bootstrap.hpp>
+#include <brood/scout/scout.hpp>
+#include <brood/stun/stun_client.hpp>
+#include <brood/rt/timer.hpp>
 #include <brood/rt/reactor.hpp>
 #include <brood/rt/signal_set.hpp>
 #include <brood/rt/task_scope.hpp>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <cstdio>
@@ -41,7 +56,48 @@ rt::task<void> run_agent(agent::agent* a, int* status, rt::task_scope* everythin
   everything->cancel();  // the agent ended by itself: stop waiting for signals
 }
 
-rt::task<int> run(agent::config c, const crypto::identity& id) {
+/// The scout's API beside the agent. Its start waits on the CA and the provider; until it can
+/// start, it is tried again (30 s, doubling to 10 min) while the agent keeps the mesh: a scout
+/// whose API is down is a node like any other.
+rt::task<void> run_scout(const scout::settings* s, provider::provider* dns, const crypto::identity* id) {
+  auto wait = std::chrono::seconds(30);
+  for (;;) {
+    auto key = api::load_brood_key(s->state_dir + "/brood.key");
+    if (!key) {
+      std::fprintf(stderr, "brood-agent: %s/brood.key: %s (not serving the API)\n", s->state_dir.c_str(),
+                   key.error().message().c_str());
+      co_return;
+    }
+    scout::service service(*s, *dns, *id, *key);
+    std::string why;
+    if (auto started = co_await service.start(&why); started) {
+      // Stopped gracefully when the agent's work is cancelled (SIGTERM).
+      const rt::cancel_token token = co_await rt::current_token();
+      rt::cancel_callback on_stop;
+      if (on_stop.arm(token, [](void* p) noexcept { static_cast<scout::service*>(p)->stop(); }, &service))
+        co_await service.serve();
+      co_return;
+    }
+    std::fprintf(stderr, "brood-agent: the API did not start: %s (again in %lld s)\n", why.c_str(),
+                 static_cast<long long>(wait.count()));
+    auto slept = co_await rt::sleep_for(wait);
+    if (!slept) co_return;
+    wait = std::min<std::chrono::seconds>(wait * 2, std::chrono::minutes(10));
+  }
+}
+
+rt::task<int> run(agent::config c, const crypto::identity& id, std::optional<scout::settings> scout_settings) {
+  provider::cloudflare_provider* cf = nullptr;
+  std::unique_ptr<provider::provider> dns;
+  if (scout_settings) {
+    dns = scout::make_provider(*scout_settings, &cf);
+    if (!dns) {
+      std::fprintf(stderr, "brood-agent: cannot set up the %s provider (check its variables)\n",
+                   scout_settings->provider.c_str());
+      co_return 2;
+    }
+    if (c.key_file.empty()) c.key_file = scout_settings->state_dir + "/brood.key";
+  }
   agent::agent a(std::move(c), id);
   rt::signal_set sigs{SIGTERM, SIGINT};
   int status = 0;
@@ -49,10 +105,57 @@ rt::task<int> run(agent::config c, const crypto::identity& id) {
   rt::task_scope work{rt::no_parent};
   signals.spawn(stop_on_signal(&sigs, &work));
   work.spawn(run_agent(&a, &status, &signals));
+  if (dns) work.spawn(run_scout(&*scout_settings, dns.get(), &id));
   co_await work.join();
   signals.cancel();
   co_await signals.join();
+  if (cf) co_await cf->close();
   co_return status;
+}
+
+/// The scout's public address: BROOD_API_ADDRESS, else what STUN (BROOD_STUN) says.
+rt::task<std::string> public_address(const scout::settings& s, const agent::config& c) {
+  if (!s.address.empty()) co_return s.address;
+  std::vector<net::socket_address> servers;
+  for (auto& a : c.stun) servers.push_back(*net::socket_address::parse(a));
+  if (servers.empty()) co_return std::string{};
+  auto d = co_await stun::discover(servers);
+  for (auto& e : d.endpoints(c.wg_port)) {
+    auto text = e.to_string();
+    // ip:port or [ip]:port
+    auto colon = text.rfind(':');
+    auto ip = text.substr(0, colon);
+    if (ip.size() > 2 && ip.front() == '[') ip = ip.substr(1, ip.size() - 2);
+    co_return ip;
+  }
+  co_return std::string{};
+}
+
+/// brood-agent bootstrap: the first scout, then the scout itself.
+rt::task<int> bootstrap(agent::config c, const crypto::identity& id, scout::settings s) {
+  const std::string address = co_await public_address(s, c);
+  if (address.empty()) {
+    std::fprintf(stderr, "brood-agent: bootstrap: no public address: set BROOD_API_ADDRESS, or BROOD_STUN to a "
+                         "STUN server that answers\n");
+    co_return 1;
+  }
+  provider::cloudflare_provider* cf = nullptr;
+  auto dns = scout::make_provider(s, &cf);
+  if (!dns) {
+    std::fprintf(stderr, "brood-agent: cannot set up the %s provider (check its variables)\n", s.provider.c_str());
+    co_return 2;
+  }
+  std::string why;
+  auto b = co_await scout::bootstrap(s, *dns, id, address, &why);
+  if (cf) co_await cf->close();
+  if (!b) {
+    std::fprintf(stderr, "brood-agent: bootstrap: %s\n", why.c_str());
+    co_return 1;
+  }
+  std::fprintf(stderr, "brood-agent: bootstrapped %s: scout %s at %s; %s, %s, %u records written\n", s.domain.c_str(),
+               id.id10().c_str(), address.c_str(), b->key_created ? "brood.key made" : "brood.key kept",
+               b->certificate_issued ? "certificate issued" : "certificate kept", b->records_added);
+  co_return co_await run(std::move(c), id, std::move(s));
 }
 
 int status_command(const std::string& dir, bool as_json) {
@@ -94,8 +197,8 @@ int main(int argc, char** argv) {
                 id->wireguard_public_base64().c_str());
     return 0;
   }
-  if (cmd != "run") {
-    std::fprintf(stderr, "usage: brood-agent [run | status [--json] | id]\n");
+  if (cmd != "run" && cmd != "bootstrap") {
+    std::fprintf(stderr, "usage: brood-agent [run | bootstrap | status [--json] | id]\n");
     return 2;
   }
   std::string why;
@@ -103,6 +206,16 @@ int main(int argc, char** argv) {
   if (!c) {
     std::fprintf(stderr, "brood-agent: %s\n", why.c_str());
     return 2;
+  }
+  // A scout: bootstrapping one, or a node holding the brood key with the operator's token.
+  std::optional<scout::settings> scout_settings;
+  const bool bootstrapping = cmd == "bootstrap";
+  if (bootstrapping || (std::getenv("BROOD_API_TOKEN") && ::access((c->state_dir + "/brood.key").c_str(), F_OK) == 0)) {
+    scout_settings = scout::settings_from_env({.serve = true, .bootstrap = bootstrapping}, &why);
+    if (!scout_settings) {
+      std::fprintf(stderr, "brood-agent: %s\n", why.c_str());
+      return 2;
+    }
   }
   ::mkdir(c->state_dir.c_str(), 0700);
   auto id = crypto::identity::load_or_create(c->state_dir + "/node.key");
@@ -117,5 +230,6 @@ int main(int argc, char** argv) {
   ro.sq_entries = 128;
   ro.cq_entries = 1024;
   rt::reactor r(ro);
-  return r.block_on(run(std::move(*c), *id));
+  if (bootstrapping) return r.block_on(bootstrap(std::move(*c), *id, std::move(*scout_settings)));
+  return r.block_on(run(std::move(*c), *id, std::move(scout_settings)));
 }

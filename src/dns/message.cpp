@@ -2,6 +2,7 @@
 #include <brood/dns/message.hpp>
 
 #include <ares.h>
+#include <netdb.h>
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
 
@@ -107,6 +108,18 @@ result<std::vector<srv_record>> parse_srv(std::span<const std::uint8_t> msg) {
   std::vector<srv_record> out;
   for (ares_srv_reply* s = list; s; s = s->next) out.push_back({s->priority, s->weight, s->port, s->host});
   ares_free_data(list);
+  if (out.empty()) return error::nodata;
+  return out;
+}
+
+result<std::vector<std::string>> parse_ns(std::span<const std::uint8_t> msg) {
+  if (auto h = check_header(msg); !h) return h.error();
+  hostent* host = nullptr;
+  int status = ares_parse_ns_reply(msg.data(), as_len(msg.size()), &host);
+  if (status != ARES_SUCCESS) return from_ares(status);
+  std::vector<std::string> out;
+  for (char** a = host->h_aliases; a && *a; ++a) out.emplace_back(*a);
+  ares_free_hostent(host);
   if (out.empty()) return error::nodata;
   return out;
 }

@@ -214,6 +214,9 @@ rt::task<result<std::vector<net::socket_address>>> resolver::lookup(std::string 
   std::string numeric = host.find(':') != std::string::npos ? "[" + host + "]:" + std::to_string(port)
                                                             : host + ":" + std::to_string(port);
   if (auto a = net::socket_address::parse(numeric)) co_return std::vector<net::socket_address>{*a};
+  // RFC 6761 §6.3: localhost is the loopback, never a question for a DNS server.
+  if (host == "localhost" || host.ends_with(".localhost"))
+    co_return std::vector<net::socket_address>{net::socket_address::ipv4_loopback(port)};
   auto v4 = co_await query(host, record_type::a, o);
   auto v6 = co_await query(host, record_type::aaaa, o);
   std::vector<net::socket_address> out;

@@ -6,8 +6,7 @@
 #include <brood/acme/client.hpp>
 #include <brood/tls/tls_context.hpp>
 
-#include "support/dns_lab.hpp"
-#include "support/peer_process.hpp"
+#include "support/pebble_lab.hpp"
 #include "support/rt_test.hpp"
 
 #include <cstdlib>
@@ -52,40 +51,10 @@ struct zone_publisher final : acme::dns01_publisher {
   }
 };
 
-struct pebble_lab {
-  test::dns_lab dns;
-  test::test_pki::leaf wfe = dns.pki.issue("pebble", {"DNS:localhost", "IP:127.0.0.1"});
-  std::uint16_t port = test::free_port(), mgmt_port = test::free_port();
-  test::peer_process pebble;
-
-  rt::task<bool> start() {
-    if (!co_await dns.start()) co_return false;
-    const std::string config = dns.dir + "/pebble.json";
-    std::ofstream(config) << "{\"pebble\":{\"listenAddress\":\"127.0.0.1:" << port << "\",\"managementListenAddress\":\"127.0.0.1:"
-                          << mgmt_port << "\",\"certificate\":\"" << wfe.cert_file << "\",\"privateKey\":\"" << wfe.key_file
-                          << "\",\"httpPort\":" << test::free_port() << ",\"tlsPort\":" << test::free_port()
-                          << ",\"ocspResponderURL\":\"\",\"externalAccountBindingRequired\":false}}";
-    // PEBBLE_VA_NOSLEEP: no random 0-15 s pause before each validation.
-    std::vector<std::string> argv{"env", "PEBBLE_VA_NOSLEEP=1", "pebble", "-config", config, "-dnsserver",
-                                  "127.0.0.1:" + std::to_string(dns.knot_port)};
-    co_return co_await pebble.start(argv, port);
-  }
-  std::string directory() const { return "https://localhost:" + std::to_string(port) + "/dir"; }
-  http::client_options trusting() const {
-    http::client_options o;
-    tls::client_options t;
-    t.ca_file = dns.pki.ca_file();
-    t.system_trust = false;
-    o.tls = *tls::context::client(t);
-    return o;
-  }
-  int sh(const std::string& command) const { return std::system(("cd " + dns.dir + " && " + command).c_str()); }
-};
-
 /// What both cases start from: pebble and knotd running, an HTTP client trusting pebble, an
 /// account key and a certificate key, the client's options and the zone's publisher.
 struct acme_case {
-  pebble_lab lab;
+  test::pebble_lab lab;
   std::optional<http::h2_client> http;  // made once pebble's CA file exists
   rt::result<acme::ec_key> account = acme::ec_key::generate(), key = acme::ec_key::generate();
   acme::client_options options;
@@ -121,7 +90,7 @@ static rt::task<void> issued() {
   // openssl: the leaf names both, carries the CSR's key, and chains to pebble's root.
   std::ofstream(t.lab.dns.dir + "/chain.pem") << *chain;
   std::ofstream(t.lab.dns.dir + "/key.pem") << t.key->to_pem();
-  BOOST_REQUIRE(t.lab.sh("curl -sfk https://127.0.0.1:" + std::to_string(t.lab.mgmt_port) + "/roots/0 > root.pem") == 0);
+  BOOST_REQUIRE(t.lab.fetch_root("root.pem"));
   BOOST_TEST(t.lab.sh("openssl x509 -in chain.pem -noout -ext subjectAltName | grep -q 'DNS:brood.test, DNS:a1b2c3d4e5.brood.test'") == 0);
   BOOST_TEST(t.lab.sh("[ \"$(openssl x509 -in chain.pem -noout -pubkey)\" = \"$(openssl pkey -in key.pem -pubout)\" ]") == 0);
   BOOST_TEST(t.lab.sh("openssl verify -CAfile root.pem -untrusted chain.pem chain.pem >/dev/null") == 0);

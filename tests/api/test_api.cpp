@@ -164,9 +164,9 @@ static rt::task<void> flow() {
   co_await servers.join();
 }
 
-/// A scout bootstrapped with its address is a member: SRV and A name it, its own _n (role
-/// scout, its endpoint) is in its shard, its _k opens to the brood key; running it again
-/// writes nothing.
+/// A scout bootstrapped with its address is a member: SRV, its A and the domain's A name it,
+/// its own _n (role scout, its endpoint) is in its shard, its _k opens to the brood key;
+/// running it again writes nothing.
 static rt::task<void> scout_member() {
   test::dns_lab lab("", crypto::base64(crypto::bytes_of(secret)));
   bool started = co_await lab.start();
@@ -179,7 +179,7 @@ static rt::task<void> scout_member() {
   params.address = "192.0.2.1";
   auto boot = co_await api::bootstrap(*provider, records::names("brood.test"), scout, key, params, &why);
   BOOST_REQUIRE_MESSAGE(boot.has_value(), why);
-  BOOST_TEST(boot->added == 23u);  // 19 as without an address, and the scout's _n, _k, SRV, A
+  BOOST_TEST(boot->added == 24u);  // 19 as without an address, and the scout's _n, _k, SRV, A, the domain's A
   auto again = co_await api::bootstrap(*provider, records::names("brood.test"), scout, key, params, &why);
   BOOST_REQUIRE(again.has_value());
   BOOST_TEST(again->added + again->removed == 0u);
@@ -197,6 +197,11 @@ static rt::task<void> scout_member() {
                                     dns::record_type::a);
   BOOST_REQUIRE((addrs.has_value() && addrs->size() == 1u));
   BOOST_TEST((*addrs)[0].to_string() == "192.0.2.1:0");
+  auto apex = co_await doh->query("brood.test", dns::record_type::a);
+  BOOST_REQUIRE(apex.has_value());
+  auto apex_addrs = dns::parse_addresses(std::span(reinterpret_cast<const std::uint8_t*>(apex->data()), apex->size()),
+                                         dns::record_type::a);
+  BOOST_TEST((apex_addrs.has_value() && apex_addrs->size() == 1u && (*apex_addrs)[0].to_string() == "192.0.2.1:0"));
   auto k_texts = co_await doh->txt(n.key(scout.id10()));
   BOOST_REQUIRE(k_texts.has_value());
   auto k = records::decode_key((*k_texts)[0].text(), n.key(scout.id10()), std::vector<crypto::public_key>{scout.pk()});

@@ -67,4 +67,28 @@ BOOST_AUTO_TEST_CASE(nxdomain_nodata_truncation_and_garbage_are_distinct) {
   BOOST_TEST((parse_txt(view(std::string("\0\0\x81", 3))).error() == error::malformed));
 }
 
+BOOST_AUTO_TEST_CASE(ns_answers_name_their_servers) {
+  auto q = *build_query("brood.test", record_type::ns);
+  auto ns_rr = [](const std::string& host) {
+    std::string rdata;
+    for (std::size_t start = 0; start < host.size();) {
+      auto dot = host.find('.', start);
+      if (dot == std::string::npos) dot = host.size();
+      rdata += static_cast<char>(dot - start) + host.substr(start, dot - start);
+      start = dot + 1;
+    }
+    rdata += '\0';
+    std::string rr = "\xc0\x0c";
+    rr += std::string("\x00\x02\x00\x01\x00\x00\x0e\x10", 8);  // NS IN, TTL 3600
+    rr += static_cast<char>(rdata.size() >> 8);
+    rr += static_cast<char>(rdata.size() & 0xff);
+    return rr + rdata;
+  };
+  auto r = parse_ns(view(respond(q, 0, 2, ns_rr("ada.ns.example") + ns_rr("bob.ns.example"))));
+  BOOST_REQUIRE_MESSAGE(r.has_value(), r.error().message());
+  BOOST_TEST((*r == std::vector<std::string>{"ada.ns.example", "bob.ns.example"}));
+  BOOST_TEST((parse_ns(view(respond(q, 3, 0, ""))).error() == error::nxdomain));
+  BOOST_TEST(!parse_ns(view(respond(q, 0, 1, txt_rr({"v"})))).has_value());  // not an NS answer
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -14,6 +14,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (r.strings.empty()) std::abort();
   }
   (void)brood::dns::parse_srv(msg);
+  (void)brood::dns::parse_ns(msg);
   (void)brood::dns::parse_addresses(msg, brood::dns::record_type::a);
   (void)brood::dns::parse_addresses(msg, brood::dns::record_type::aaaa);
   (void)brood::dns::response_code(msg);

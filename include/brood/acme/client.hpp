@@ -33,6 +33,8 @@ class dns01_publisher {
   virtual rt::task<rt::result<void>> publish(std::string name, std::string value) = 0;
   /// Takes `value` out of that set again.
   virtual rt::task<rt::result<void>> withdraw(std::string name, std::string value) = 0;
+  /// Its own words on its last failure, if it has any.
+  virtual std::string last_error() const { return {}; }
 };
 
 struct client_options {
@@ -50,8 +52,8 @@ class client {
   /// The certificate chain (PEM, leaf first) for `names` (the first is the subject's CN) over
   /// `certificate_key`. Errors: std::errc::protocol_error (the CA refused; last_error() says
   /// why), std::errc::resource_unavailable_try_again (rateLimited: retry_after() says when),
-  /// std::errc::timed_out, std::errc::bad_message (an answer that is not RFC 8555's), or the
-  /// publisher's error.
+  /// std::errc::timed_out, std::errc::bad_message (an answer that is not RFC 8555's), or
+  /// std::errc::io_error (the publisher failed: last_error() has its words).
   rt::task<rt::result<std::string>> issue(std::vector<std::string> names, const ec_key& certificate_key,
                                           dns01_publisher& dns, rt::clock::time_point deadline);
 

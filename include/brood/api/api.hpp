@@ -26,6 +26,7 @@
 #include <brood/api/watch_hub.hpp>
 #include <brood/auth/request_signature.hpp>
 #include <brood/http/router.hpp>
+#include <brood/json/writer.hpp>
 #include <brood/provider/provider.hpp>
 #include <brood/records/meta.hpp>
 #include <brood/records/names.hpp>
@@ -66,6 +67,10 @@ struct api_options {
   std::size_t max_pending_per_shard = 16, max_pending = 64;
   /// How long an operator's change waits for another process's lease before it is refused.
   std::chrono::milliseconds lease_wait{10'000};
+  /// What the program around the API adds to GET /status (keys and values inside its object)
+  /// and to GET /metrics (Prometheus text): the scout's certificate, say.
+  std::function<void(json::writer&)> status_extra;
+  std::function<void(std::string&)> metrics_extra;
 };
 
 struct bootstrap_params {
@@ -73,8 +78,9 @@ struct bootstrap_params {
   std::string subnet;  // IPv4 CIDR, the overlay range
   std::uint32_t keepalive = 30, stale = 90;
   unsigned shards = 16;
-  /// Where the scout is reached (an IP): its `<id10>.<domain>` A/AAAA record, the SRV target
-  /// `_brood._tcp` with `api_port`, and — with `wg_port` — its WireGuard endpoint. Given, the
+  /// Where the scout is reached (an IP): its `<id10>.<domain>` A/AAAA record (and one of the
+  /// domain's own), the SRV target `_brood._tcp` with `api_port`, and — with `wg_port` — its
+  /// WireGuard endpoint. Given, the
   /// scout is also a member of the brood (its own `_n` record, role scout, and a `_k`, which its
   /// agent picks up like any node's); empty, only the brood's sets are written.
   std::string address;
@@ -83,8 +89,9 @@ struct bootstrap_params {
 
 /// Writes a new brood's _meta (this scout alone in `scouts=`) and the headers of every set
 /// (each `_n` shard, `_vl`, `_t`), so every name exists before anyone reads it; with an
-/// address, the scout's SRV, A/AAAA, `_n` and `_k` records too. Sets already there are left as
-/// they are (a missing scout `_n` is added), so running it again is harmless.
+/// address, the scout's SRV, A/AAAA (its own, and its address among the domain's), `_n` and
+/// `_k` records too. Sets already there are left as they are (a missing scout `_n` is added, and
+/// a missing address to the domain's), so running it again is harmless.
 rt::task<rt::result<provider::write_stats>> bootstrap(provider::provider& p, const records::names& n,
                                                       const crypto::identity& scout, const brood_key& key,
                                                       const bootstrap_params& params, std::string* why);

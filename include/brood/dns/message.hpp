@@ -19,7 +19,7 @@ namespace brood::dns {
 
 using rt::result;
 
-enum class record_type : std::uint16_t { a = 1, txt = 16, aaaa = 28, srv = 33 };
+enum class record_type : std::uint16_t { a = 1, ns = 2, txt = 16, aaaa = 28, srv = 33 };
 
 enum class error {
   nxdomain = 1,  // the name does not exist
@@ -52,6 +52,8 @@ result<void> check_header(std::span<const std::uint8_t> msg);
 
 result<std::vector<txt_record>> parse_txt(std::span<const std::uint8_t> msg);
 result<std::vector<srv_record>> parse_srv(std::span<const std::uint8_t> msg);
+/// The name servers an NS answer names.
+result<std::vector<std::string>> parse_ns(std::span<const std::uint8_t> msg);
 /// A and AAAA answers as addresses with port 0.
 result<std::vector<net::socket_address>> parse_addresses(std::span<const std::uint8_t> msg, record_type type);
 

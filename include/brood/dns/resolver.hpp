@@ -36,7 +36,7 @@ class resolver {
   /// The raw answer to one query (header checked: NXDOMAIN and friends are errors).
   rt::task<result<std::string>> query(std::string name, record_type type, rt::io_options o = {});
   /// IPv4 then IPv6 addresses of `host` (A, then AAAA), with `port` set; numeric hosts are
-  /// returned as they are.
+  /// returned as they are, and localhost is 127.0.0.1 (RFC 6761).
   rt::task<result<std::vector<net::socket_address>>> lookup(std::string host, std::uint16_t port, rt::io_options o = {});
   /// For http::client_options::resolve: the first address lookup() finds.
   http::resolver_fn as_http_resolver();
