@@ -7,6 +7,7 @@
 // Configuration: BROOD_API (https://scout:8443) or --api; the operator token from
 // BROOD_API_TOKEN, or the file named by BROOD_API_TOKEN_FILE or --token-file; BROOD_CA_FILE
 // adds trust anchors (labs).
+#include <brood/dns/resolver.hpp>
 #include <brood/http/h2_client.hpp>
 #include <brood/http/url.hpp>
 #include <brood/json/value.hpp>
@@ -181,6 +182,14 @@ rt::task<int> run(std::string api, std::string token, call c, bool as_json) {
     }
     co.tls = *ctx;
   }
+  // The API's host name through the system's resolver (the seed's https://<domain>:8443 names
+  // every scout); numeric addresses and localhost need none.
+  auto names = dns::resolver::make();
+  if (!names) {
+    std::fprintf(stderr, "broodctl: resolver: %s\n", names.error().message().c_str());
+    co_return 2;
+  }
+  co.resolve = (*names)->as_http_resolver();
   http::h2_client client(co);
   http::request req;
   req.method = c.method;

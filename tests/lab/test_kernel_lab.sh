@@ -23,7 +23,7 @@ export BROOD_LAB_FRR=off  # the kernel's WireGuard is what this shows; FRR under
 N=3
 fail() {  # the logs stay in the guest: a sanitizer report is printed whole
   echo "FAIL: $*"
-  for f in "$BROOD_LAB_DIR"/n*/agent.log "$BROOD_LAB_DIR"/n1/api.log; do
+  for f in "$BROOD_LAB_DIR"/n*/agent.log; do
     [[ -f $f ]] || continue
     echo "== $f"
     if grep -qE '^==[0-9]+==ERROR|runtime error:' "$f"; then sed -n '/^==[0-9]*==ERROR\|runtime error:/,$p' "$f" | sed -n '1,80p'
@@ -72,7 +72,7 @@ end=$(($(ms) + 5000))
 for p in "${pids[@]}"; do
   while kill -0 "$p" 2>/dev/null; do (($(ms) < end)) || fail "agent $p still running 5 s after SIGTERM"; sleep 0.05; done
 done
-if grep -l -E 'AddressSanitizer|LeakSanitizer|runtime error:' "$BROOD_LAB_DIR"/n*/agent.log "$BROOD_LAB_DIR"/n1/api.log; then
+if grep -l -E 'AddressSanitizer|LeakSanitizer|runtime error:' "$BROOD_LAB_DIR"/n*/agent.log; then
   fail "a sanitizer report in the logs above"
 fi
 ok "every agent stopped within 5 s of SIGTERM, no sanitizer report"

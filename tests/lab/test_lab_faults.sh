@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Faults that touch only the control plane must leave every tunnel up (SPEC §3, §5.5), on the
 # lab (tools/brood-lab) with this build's binaries: 4 nodes, keepalive 2 s, stale after 6 s.
-#   the scout's certificate replaced by an expired one (brood-api reloads it), for 3 × stale:
-#     every heartbeat fails, no node loses a peer, pings flow; the good one back: liveness resumes;
+#   the scout's CA out of reach and the scout restarted on an expired certificate, for 3 × stale:
+#     every heartbeat fails, no node loses a peer, pings flow, the scout's renewals fail and
+#     say so; the CA reachable again: the scout renews by ACME without a restart, and liveness
+#     resumes;
 #   the scout's clock 5 minutes ahead (BROOD_CLOCK_OFFSET), for 3 × stale: every signed request
 #     refused for skew — each agent says so — no node loses a peer; the clock right again: resumes;
 #   2,000 idle TLS connections and 200 half-open HTTP/2 streams held against the API by one
@@ -17,7 +19,7 @@ export BROOD_LAB_SYNC=2s BROOD_LAB_KEEPALIVE=2s BROOD_LAB_STALE=6s
 STALE=6
 fail() {
   echo "FAIL: $*"
-  for f in "$BROOD_LAB_DIR"/n*/agent.log "$BROOD_LAB_DIR"/n1/api.log; do echo "== $f"; grep -v '[│┌└]' "$f" | tail -15; done
+  for f in "$BROOD_LAB_DIR"/n*/agent.log; do echo "== $f"; grep -v '[│┌└]' "$f" | tail -15; done
   exit 1
 }
 scout_status() {  # scout_status EXPR: a field of the scout's GET /status (whatever its certificate)
@@ -48,20 +50,25 @@ lab ping || fail "full-mesh ping"
 wait_until 20 "the scout hears every node" heard_all
 ok "4 nodes meshed; the scout hears all of them (keepalive 2 s, stale 6 s)"
 
-# The scout's certificate expires: every new connection fails TLS verification — heartbeats and
-# /watch (brood-api restarted, so that the connections made before go) — while the scout can
-# still write DNS. The scout heard from nobody: that is its fault, not the nodes'.
+# The scout's certificate expires while its CA is out of reach: every new connection fails TLS
+# verification — heartbeats and /watch (the scout restarted, so that the connections made before
+# go) — while the scout can still write DNS. The scout heard from nobody: that is its fault, not
+# the nodes'. Its renewals fail, are retried, and /status says why.
+lab ca block
 lab tls expired
-lab api stop
-lab api start
 wait_until 20 "the scout hears nobody" '[[ $(scout_status "d[\"liveness\"]") != ok ]]'
 hold_for $((3 * STALE)) "the scout's certificate had expired"
 lab ping || fail "traffic while the scout's certificate had expired"
 [[ $(scout_status 'd["liveness"]') == withheld* ]] || fail "the scout's liveness says $(scout_status 'd["liveness"]')"
-ok "expired certificate for $((3 * STALE)) s: no peer lost, full-mesh ping, liveness withheld"
-lab tls good  # no restart: brood-api reloads the files (the review's M7)
-wait_until 30 "liveness resumes after the good certificate is back" heard_all
-ok "the good certificate reloaded, no restart: the scout hears every node again"
+failing=$(scout_status 'd["certificate"]["failing"]')
+((failing >= 2)) || fail "the scout's renewals: $failing failures in a row, expected retries"
+[[ -n $(scout_status 'd["certificate"]["last_error"]') ]] || fail "the scout's status does not say why renewal fails"
+ok "expired certificate, CA out of reach, for $((3 * STALE)) s: no peer lost, full-mesh ping, liveness withheld, $failing renewals failed and said"
+expired_serial=$(scout_status 'd["certificate"]["serial"]')
+lab ca unblock  # no restart: the scout's next retry renews by ACME
+wait_until 60 "a renewed certificate" '[[ $(scout_status "d[\"certificate\"][\"serial\"]") != "$expired_serial" ]]'
+wait_until 30 "liveness resumes after the renewal" heard_all
+ok "the CA back: renewed by ACME with no restart ($(scout_status 'd["certificate"]["issued"]') issued), the scout hears every node again"
 
 # The scout's clock 5 minutes ahead: every signed request is refused for skew, and its _l records
 # are dated in every reader's future (refused).
@@ -105,7 +112,7 @@ wait_until 20 "the restarted node 3 drops node 4" '[[ $(st 3 "len(d[\"peers\"])"
 if ip netns exec "${P}3" ping -c1 -W1 -q "$(st 4 'd["ip"]')" >/dev/null 2>&1; then fail "node3 still reaches node4"; fi
 ok "a forged _meta beside the real one, node 3 restarted: node 4 removed there too"
 
-if grep -l -E 'AddressSanitizer|LeakSanitizer|runtime error:' "$BROOD_LAB_DIR"/n*/agent.log "$BROOD_LAB_DIR"/n1/api.log; then
+if grep -l -E 'AddressSanitizer|LeakSanitizer|runtime error:' "$BROOD_LAB_DIR"/n*/agent.log; then
   fail "a sanitizer report in the logs above"
 fi
 echo "passed: $checks checks"

@@ -24,7 +24,7 @@ source "$ROOT/tools/lab/frr.sh"
 export BROOD_LAB_SYNC=2s
 fail() {
   echo "FAIL: $*"
-  for f in "$BROOD_LAB_DIR"/n*/agent.log "$BROOD_LAB_DIR"/n1/api.log; do echo "== $f"; grep -v '[│┌└]' "$f" | tail -15; done
+  for f in "$BROOD_LAB_DIR"/n*/agent.log; do echo "== $f"; grep -v '[│┌└]' "$f" | tail -15; done
   for i in 1 2 3 4 5; do echo "== node$i FRR"; vt "$i" -c 'show bgp l2vpn evpn summary' | tail -8; done
   exit 1
 }
@@ -201,7 +201,7 @@ for i in 1 2 3 5; do
   pid=$(cat "$BROOD_LAB_DIR/n$i/agent.pid")
   while kill -0 "$pid" 2>/dev/null; do (($(ms) - t0 < 5000)) || fail "node$i's agent still running 5 s after SIGTERM"; sleep 0.05; done
 done
-if grep -lE '^==[0-9]+==ERROR|runtime error:' "$BROOD_LAB_DIR"/n*/agent.log "$BROOD_LAB_DIR"/n1/api.log 2>/dev/null; then
+if grep -lE '^==[0-9]+==ERROR|runtime error:' "$BROOD_LAB_DIR"/n*/agent.log 2>/dev/null; then
   fail "a sanitizer report"
 fi
 has_link 2 vxlan100 || fail "node2's vlan devices went with its agent"

@@ -1,9 +1,10 @@
-# tools/lab/nodes.sh — the brood on the underlay: the scout (bootstrap, brood-api, its agent),
-# the workers' agents, broodctl, approval, and nodes that join later.
+# tools/lab/nodes.sh — the brood on the underlay: the scout (brood-agent bootstrap, then the
+# agent with the API on its reactor), the workers' agents, broodctl, approval, and nodes that
+# join later.
 
 agent_env() {  # agent_env I: the environment of node I's agent
   echo BROOD_DOMAIN=$DOMAIN BROOD_STATE_DIR=$LAB/n$1 BROOD_DOH=https://$SVC/dns-query \
-    BROOD_CA_FILE=$LAB/pki/ca.crt BROOD_STUN=$SVC:3478 BROOD_SYNC_INTERVAL=${BROOD_LAB_SYNC:-10s} \
+    BROOD_CA_FILE=$LAB/pki/trust.pem BROOD_STUN=$SVC:3478 BROOD_SYNC_INTERVAL=${BROOD_LAB_SYNC:-10s} \
     BROOD_WATCH=${BROOD_LAB_WATCH:-on} BROOD_HOSTNAME=node$1 \
     BROOD_FRR=$(frr_on && echo auto || echo off) BROOD_FRR_PATHSPACE=$P$1
 }
@@ -16,55 +17,59 @@ start_agent() {  # start_agent I [extra env...]: FRR first, then the agent that 
   echo $! >"$LAB/n$i/agent.pid"
 }
 
-scout() {  # node 1: bootstrap, then brood-api and its own agent
-  local id
-  id=$(BROOD_STATE_DIR=$LAB/n1 "$(bin brood-agent)" id | cut -d' ' -f1)
-  echo "$id" >"$LAB/scout.id"
-  leaf api "DNS:$id.$DOMAIN,IP:10.99.1.2"
-  leaf api-expired "DNS:$id.$DOMAIN,IP:10.99.1.2" expired
-  cp "$LAB/pki/api.crt" "$LAB/pki/api-good.crt"
-  cp "$LAB/pki/api.key" "$LAB/pki/api-good.key"
-  head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$TOKEN_FILE"
-  chmod 600 "$TOKEN_FILE"
-  local env=(BROOD_DOMAIN=$DOMAIN BROOD_STATE_DIR=$LAB/n1 BROOD_PROVIDER=rfc2136
-    BROOD_RFC2136_SERVER=$SVC:53 "BROOD_TSIG_KEY=brood-update:$(cat "$LAB/dns/tsig")")
-  in_node 1 env "${env[@]}" BROOD_ASN=65000 BROOD_SUBNET=$SUBNET BROOD_API_ADDRESS=10.99.1.2 \
-    BROOD_KEEPALIVE=${BROOD_LAB_KEEPALIVE:-30s} BROOD_STALE_AFTER=${BROOD_LAB_STALE:-90s} \
-    "$(bin brood-api)" bootstrap >"$LAB/n1/bootstrap.log" 2>&1 || { cat "$LAB/n1/bootstrap.log" >&2; die "bootstrap failed"; }
-  api start
-  start_agent 1 BROOD_KEY_FILE=$LAB/n1/brood.key
+scout_env() {  # node 1 as the scout: its provider, the operator's token, where it is reached, its CA
+  echo BROOD_PROVIDER=rfc2136 BROOD_RFC2136_SERVER=$SVC:53 "BROOD_TSIG_KEY=brood-update:$(cat "$LAB/dns/tsig")" \
+    "BROOD_API_TOKEN=$(cat "$TOKEN_FILE")" BROOD_API_ADDRESS=10.99.1.2 BROOD_API_LISTEN=10.99.1.2 BROOD_API_RATE=0 \
+    $(acme_env)
 }
 
-api() {  # api start|stop [VAR=VALUE...]: the scout's brood-api (stop it to see that losing every
-         # scout changes nothing)
+start_scout() {  # start_scout bootstrap|run [VAR=VALUE...]: node 1's agent as the scout, the API
+                 # on its own reactor; returns once the API answers (over TLS, whatever its certificate)
+  local mode=$1; shift
+  [[ -S /run/frr/${P}1/bgpd.vty ]] || frr_start 1
+  local first=()
+  [[ $mode == bootstrap ]] && first=(BROOD_ASN=65000 BROOD_SUBNET=$SUBNET
+    BROOD_KEEPALIVE=${BROOD_LAB_KEEPALIVE:-30s} BROOD_STALE_AFTER=${BROOD_LAB_STALE:-90s})
+  # shellcheck disable=SC2046
+  bg "$LAB/n1/agent.log" nsenter -t "$(anchor 1)" -m -n env $(agent_env 1) $(scout_env) "${first[@]}" "$@" \
+    "$(bin brood-agent)" "$mode"
+  echo $! >"$LAB/n1/agent.pid"
+  wait_for 60 "the scout's API (see $LAB/n1/agent.log)" in_ns r curl -skf --max-time 2 \
+    --resolve "$DOMAIN:8443:10.99.1.2" "https://$DOMAIN:8443/healthz"
+}
+
+scout() {  # node 1: `brood-agent bootstrap` from nothing — brood.key, a certificate from the lab's
+           # CA by ACME DNS-01, the first records — and then it runs as the scout
+  head -c 32 /dev/urandom | base64 | tr -d '/+=' >"$TOKEN_FILE"
+  chmod 600 "$TOKEN_FILE"
+  start_scout bootstrap
+  BROOD_STATE_DIR=$LAB/n1 "$(bin brood-agent)" id | cut -d' ' -f1 >"$LAB/scout.id"
+}
+
+api() {  # api start|stop|bootstrap [VAR=VALUE...]: the scout (node 1's agent with the API on its reactor;
+         # stop it to see that losing every scout changes nothing)
   local what=$1; shift
   case $what in
-    start)
-      local env=(BROOD_DOMAIN=$DOMAIN BROOD_STATE_DIR=$LAB/n1 BROOD_PROVIDER=rfc2136
-        BROOD_RFC2136_SERVER=$SVC:53 "BROOD_TSIG_KEY=brood-update:$(cat "$LAB/dns/tsig")")
-      bg "$LAB/n1/api.log" nsenter -t "$(anchor 1)" -m -n env "${env[@]}" "BROOD_API_TOKEN=$(cat "$TOKEN_FILE")" \
-        BROOD_TLS_CERT=$LAB/pki/api.crt BROOD_TLS_KEY=$LAB/pki/api.key BROOD_API_LISTEN=10.99.1.2 BROOD_API_RATE=0 \
-        "$@" "$(bin brood-api)"
-      echo $! >"$LAB/n1/api.pid"
-      wait_for 10 brood-api in_ns r bash -c "echo >/dev/tcp/10.99.1.2/8443"
-      ;;
-    stop) stop_pid "$LAB/n1/api.pid" ;;
-    *) die "api start|stop" ;;
+    start) start_scout run "$@" ;;
+    bootstrap) start_scout bootstrap "$@" ;;  # again, on a bootstrapped scout: changes nothing
+    stop) stop_pid "$LAB/n1/agent.pid" ;;
+    *) die "api start|stop|bootstrap" ;;
   esac
 }
 
-agent() {  # agent start|stop I: node I's agent alone (its WireGuard stays up)
+agent() {  # agent start|stop I: node I's agent alone (its WireGuard stays up); node 1's is the scout
   local i=${2:?agent start|stop I}
   case $1 in
-    start)  # the scout's agent reads the brood key from its file
-      if [[ $i == 1 ]]; then start_agent 1 BROOD_KEY_FILE="$LAB/n1/brood.key"; else start_agent "$i"; fi ;;
+    start) if [[ $i == 1 ]]; then start_scout run; else start_agent "$i"; fi ;;
     stop) stop_pid "$LAB/n$i/agent.pid" ;;
     *) die "agent start|stop I" ;;
   esac
 }
 
-ctl() {  # broodctl against the scout, from the router namespace
-  in_ns r env BROOD_API=https://10.99.1.2:8443 BROOD_API_TOKEN_FILE="$TOKEN_FILE" BROOD_CA_FILE="$LAB/pki/ca.crt" \
+ctl() {  # broodctl as the seed's operator runs it — at https://<domain>:8443, the name the DNS
+        # gives every scout — from the router namespace, whose resolver is the lab's knotd
+  in_ns r unshare -m sh -c 'mount --bind "$0" /etc/resolv.conf && exec "$@"' "$LAB/resolv.conf" \
+    env BROOD_API="https://$DOMAIN:8443" BROOD_API_TOKEN_FILE="$TOKEN_FILE" BROOD_CA_FILE="$LAB/pki/trust.pem" \
     "$(bin broodctl)" "$@"
 }
 
