@@ -7,6 +7,7 @@
 #include <brood/rt/timer.hpp>
 #include <brood/rt/wall_clock.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <random>
@@ -73,6 +74,13 @@ rt::task<std::vector<std::string>> api_client::authorities() {
   co_return _scouts;
 }
 
+void api_client::demote(const std::string& authority) {
+  // A scout that failed goes to the back until DNS is read again: the next heartbeat or watch
+  // goes straight to one that answers, not through another connect timeout first.
+  auto at = std::find(_scouts.begin(), _scouts.end(), authority);
+  if (at != _scouts.end()) std::rotate(at, at + 1, _scouts.end());
+}
+
 void api_client::note_clock(const http::response& r) {
   // A scout that refused a request for its time says what its clock reads.
   const auto theirs = r.header_value("x-brood-time");
@@ -114,6 +122,7 @@ rt::task<rt::result<http::response>> api_client::send(std::string method, std::s
     if (!r && (r.error() == std::errc::timed_out || r.error() == std::errc::connection_reset ||
                r.error() == std::errc::connection_aborted || r.error() == std::errc::broken_pipe))
       _http.reset(authority);
+    demote(authority);
     last = std::move(r);
   }
   if (!list.empty()) _scouts_read_ms = 0;  // every scout failed: ask DNS again next time
@@ -131,6 +140,7 @@ rt::task<rt::result<std::unique_ptr<http::response_stream>>> api_client::watch()
       _current = authority;
       co_return s;
     }
+    demote(authority);
     last = s ? rt::result<std::unique_ptr<http::response_stream>>(std::errc::connection_refused) : std::move(s);
   }
   co_return last;

@@ -1,7 +1,7 @@
 // api_client: a node's signed requests to the scouts' API (docs/api.md) — the scouts found
 // through the `_brood._tcp` SRV record and their A/AAAA records, all read over DoH (or one
 // BROOD_API URL), tried in SRV order with failover to the next on a network error, a 5xx, a
-// refusal (401, 403) or a 429. A scout that refuses a request for clock skew says what its clock
+// refusal (401, 403) or a 429; one that failed is tried last until the SRV is read again. A scout that refuses a request for clock skew says what its clock
 // reads, and the difference is kept for status.
 // Lifetime: the doh_client and identity must outlive it; close() before destroying it.
 #pragma once
@@ -42,6 +42,7 @@ class api_client {
   rt::task<rt::result<net::socket_address>> resolve(std::string host, std::uint16_t port);
   http::request signed_request(std::string method, std::string path, std::string body) const;
   void note_clock(const http::response& r);
+  void demote(const std::string& authority);
 
   const config& _c;
   const crypto::identity& _id;
