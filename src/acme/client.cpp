@@ -2,11 +2,11 @@
 // polls paced by Retry-After; what the order published withdrawn on every way out of issue().
 // Arguments of co_await are named locals throughout: GCC 12 mishandles temporaries there.
 #include <brood/acme/client.hpp>
-
 #include <brood/acme/csr.hpp>
 #include <brood/acme/jws.hpp>
 #include <brood/http/url.hpp>
 #include <brood/json/writer.hpp>
+#include <brood/rt/with_timeout.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -221,8 +221,12 @@ rt::task<rt::result<std::string>> client::issue(std::vector<std::string> names, 
   auto chain = co_await order_certificate(std::move(names), certificate_key, dns, deadline);
   // Withdrawn whether the order succeeded or not: a challenge value is of no use afterwards, and
   // nothing half-written is left in the zone.
+  // Under a token of their own, bounded in time: an order cancelled (SIGTERM) still cleans up.
   auto published = std::exchange(_published, {});
-  for (auto& [name, value] : published) (void)co_await dns.withdraw(std::move(name), std::move(value));
+  for (auto& [name, value] : published) {
+    auto withdrawal = rt::with_timeout(std::chrono::seconds(10), dns.withdraw(std::move(name), std::move(value)));
+    (void)co_await std::move(withdrawal).with_token(rt::cancel_token{});
+  }
   co_return chain;
 }
 

@@ -1,5 +1,5 @@
 // agent, telling: status.json (read by `brood-agent status`, operators and the benches), the
-// agent's own section, then each applier's.
+// agent's own section, then each applier's; and what a scout's API takes over from it.
 #include <brood/agent/agent.hpp>
 
 #include <brood/json/writer.hpp>
@@ -47,6 +47,16 @@ rt::task<void> agent::write_status() {
   w.end_array().key("written_ms").number(rt::unix_ms()).end_object();
   auto ok = co_await rt::write_file_atomic(_c.state_dir + "/status.json", w.take(), 0644, rt::durability::relaxed);
   if (ok) _status_written_ms = rt::unix_ms();
+}
+
+}  // namespace brood::agent
+
+namespace brood::agent {
+
+std::optional<agent::scout_handoff> agent::handoff() const {
+  const auto* self = _view.find_node(_id.pk());
+  if (!self || self->role != "scout" || _state.keys.empty() || _state.scouts.empty()) return std::nullopt;
+  return scout_handoff{_state.keys.front().kv, _state.keys.front().key, _state.scouts};
 }
 
 }  // namespace brood::agent

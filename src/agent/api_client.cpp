@@ -103,45 +103,60 @@ http::request api_client::signed_request(std::string method, std::string path, s
 }
 
 rt::task<rt::result<http::response>> api_client::send(std::string method, std::string path, std::string body) {
-  auto list = co_await authorities();
   rt::result<http::response> last = std::errc::host_unreachable;
-  for (auto& authority : list) {
-    auto req = signed_request(method, path, body);
-    const rt::io_options io{rt::clock::now() + std::chrono::seconds(10)};
-    auto r = co_await _http.request(authority, std::move(req), io);
-    if (r) note_clock(*r);
-    // Refused (401, 403) or rationed (429) by this scout: another may know this node better
-    // (approved there a moment ago) or have room; a scout's own trouble must not silence a node.
-    if (r && r->status < 500 && r->status != 401 && r->status != 403 && r->status != 429) {
-      _current = authority;
-      co_return r;
+  std::vector<std::string> tried;
+  // Every scout known failing, the SRV is read again at once and any scout it names that was
+  // not tried is: a scout added since the last read takes over now, not at the next request.
+  for (int round = 0; round < 2; ++round) {
+    auto list = co_await authorities();
+    for (auto& authority : list) {
+      if (std::find(tried.begin(), tried.end(), authority) != tried.end()) continue;
+      tried.push_back(authority);
+      auto req = signed_request(method, path, body);
+      const rt::io_options io{rt::clock::now() + std::chrono::seconds(10)};
+      auto r = co_await _http.request(authority, std::move(req), io);
+      if (r) note_clock(*r);
+      // Refused (401, 403) or rationed (429) by this scout: another may know this node better
+      // (approved there a moment ago) or have room; a scout's own trouble must not silence a node.
+      if (r && r->status < 500 && r->status != 401 && r->status != 403 && r->status != 429) {
+        _current = authority;
+        co_return r;
+      }
+      // No answer in time, or the connection broke: its path may be dead (a changed address),
+      // and TCP would take minutes to say so. That scout's connection is made afresh next time;
+      // a scout that refused the connection has none to drop.
+      if (!r && (r.error() == std::errc::timed_out || r.error() == std::errc::connection_reset ||
+                 r.error() == std::errc::connection_aborted || r.error() == std::errc::broken_pipe))
+        _http.reset(authority);
+      demote(authority);
+      last = std::move(r);
     }
-    // No answer in time, or the connection broke: its path may be dead (a changed address),
-    // and TCP would take minutes to say so. That scout's connection is made afresh next time;
-    // a scout that refused the connection has none to drop.
-    if (!r && (r.error() == std::errc::timed_out || r.error() == std::errc::connection_reset ||
-               r.error() == std::errc::connection_aborted || r.error() == std::errc::broken_pipe))
-      _http.reset(authority);
-    demote(authority);
-    last = std::move(r);
+    if (list.empty()) break;
+    _scouts_read_ms = 0;  // every scout failed: ask DNS again
   }
-  if (!list.empty()) _scouts_read_ms = 0;  // every scout failed: ask DNS again next time
   co_return last;
 }
 
 rt::task<rt::result<std::unique_ptr<http::response_stream>>> api_client::watch() {
-  auto list = co_await authorities();
   rt::result<std::unique_ptr<http::response_stream>> last = std::errc::host_unreachable;
-  for (auto& authority : list) {
-    auto req = signed_request("GET", "/watch", "");
-    const rt::io_options io{rt::clock::now() + std::chrono::seconds(10)};
-    auto s = co_await _http.open(authority, std::move(req), io);
-    if (s && (*s)->status() == 200) {
-      _current = authority;
-      co_return s;
+  std::vector<std::string> tried;
+  for (int round = 0; round < 2; ++round) {  // as send(): the SRV read again once all failed
+    auto list = co_await authorities();
+    for (auto& authority : list) {
+      if (std::find(tried.begin(), tried.end(), authority) != tried.end()) continue;
+      tried.push_back(authority);
+      auto req = signed_request("GET", "/watch", "");
+      const rt::io_options io{rt::clock::now() + std::chrono::seconds(10)};
+      auto s = co_await _http.open(authority, std::move(req), io);
+      if (s && (*s)->status() == 200) {
+        _current = authority;
+        co_return s;
+      }
+      demote(authority);
+      last = s ? rt::result<std::unique_ptr<http::response_stream>>(std::errc::connection_refused) : std::move(s);
     }
-    demote(authority);
-    last = s ? rt::result<std::unique_ptr<http::response_stream>>(std::errc::connection_refused) : std::move(s);
+    if (list.empty()) break;
+    _scouts_read_ms = 0;
   }
   co_return last;
 }

@@ -228,6 +228,7 @@ rt::task<void> api::repair(std::vector<std::string> owners) {
 }
 
 rt::task<rt::result<void>> api::start(std::string* why) {
+  if (!_o.pins.empty()) _sv.trust.scouts = _o.pins;  // scout.json, if there is one, comes first
   if (auto l = co_await _sv.load(_o.state_dir); !l) {
     if (why) *why = _o.state_dir + "/scout.json: " + l.error().message();
     co_return l.error();

@@ -2,15 +2,12 @@
 // scout as a member: its SRV target, its own and the domain's A/AAAA, _n and _k. Running it
 // again leaves what is there.
 #include <brood/api/api.hpp>
+#include <brood/api/scout_names.hpp>
 #include <brood/net/socket_address.hpp>
 #include <brood/records/node.hpp>
 #include <brood/records/overlay_ip.hpp>
 #include <brood/records/view_update.hpp>
 #include <brood/rt/wall_clock.hpp>
-
-#include <sys/socket.h>
-
-#include <algorithm>
 
 namespace brood::api {
 
@@ -38,7 +35,6 @@ rt::task<rt::result<provider::write_stats>> bootstrap(provider::provider& p, con
   const auto own_label = records::shard_of(scout.pk(), params.shards);
   const auto own_shard = n.node_shard(own_label);
   const auto own_key = n.key(scout.id10());
-  const auto host = n.scout_host(scout.id10());
   std::optional<records::node_record> self;
   if (member) {
     auto ip_of_address = net::socket_address::parse(params.address.find(':') != std::string::npos
@@ -56,15 +52,13 @@ rt::task<rt::result<provider::write_stats>> bootstrap(provider::provider& p, con
     auto ep = *ip_of_address;
     ep.set_port(params.wg_port);
     self = records::node_record{scout.pk(), "scout", *overlay, {ep.to_string()}, rt::unix_ms()};
-    const bool v6 = ip_of_address->family() == AF_INET6;
     sets.push_back({own_key, rr_type::txt, 60, {}});
-    sets.push_back({n.scouts_srv(), rr_type::srv, 60, {}});
-    sets.push_back({host, v6 ? rr_type::aaaa : rr_type::a, 60, {}});
-    sets.push_back({n.domain(), v6 ? rr_type::aaaa : rr_type::a, 60, {}});
+    for (auto& s : scout_name_sets(n, scout.id10(), 60)) sets.push_back(std::move(s));
   }
   provider::provider::edit_fn fn = [&, meta_text](const std::vector<rrset>& current) {
-    auto next = current;
+    auto next = member ? with_scout(current, n, scout.id10(), params.address, params.api_port) : current;
     for (auto& s : next) {
+      if (s.type != rr_type::txt) continue;  // the scout's names: with_scout()
       if (s.name == own_shard && self) {
         // Add the scout's own record unless it is there (a re-run, or a rotation since); what
         // the shard holds is carried only as far as this scout can verify it.
@@ -91,22 +85,12 @@ rt::task<rt::result<provider::write_stats>> bootstrap(provider::provider& p, con
         }
         continue;
       }
-      if (s.name == n.domain() && (s.type == rr_type::a || s.type == rr_type::aaaa)) {
-        // The domain's own addresses name every scout (the seed's https://<domain>:8443).
-        if (std::find(s.values.begin(), s.values.end(), params.address) == s.values.end())
-          s.values.push_back(params.address);
-        continue;
-      }
       if (!s.values.empty()) continue;  // already there: left alone
       if (s.name == n.meta()) {
         s.values = {meta_text};
       } else if (s.name == own_key) {
         auto k = records::encode_key(key.kv, key.key, scout.pk(), rt::unix_ms(), own_key, scout);
         if (k) s.values = {*k};
-      } else if (s.name == n.scouts_srv()) {
-        s.values = {"0 100 " + std::to_string(params.api_port) + " " + host};
-      } else if (s.name == host) {
-        s.values = {params.address};
       } else {
         auto kind = s.name == n.vlans() ? records::set_kind::vlans
                     : s.name == n.trails() ? records::set_kind::trails

@@ -193,6 +193,9 @@ rt::task<http::response> api::approve(const http::request& req, std::string id) 
   // Every _n shard is read: the address chosen must be free in all of them.
   std::vector<std::string> owners{p_owner, k_owner};
   for (auto& s : records::all_shards(ch.meta.shards)) owners.push_back(_n.node_shard(s));
+  // A scout joins `scouts=` in the same edit: nodes follow the change because this pinned
+  // scout signs it, and the new scout's own processes pick up the brood key from its _k.
+  if (role == "scout") owners.push_back(_n.meta());
 
   enum class outcome { approved, not_pending, ambiguous, already, taken_id, full, bad_key, unverifiable } result{};
   std::string ip;
@@ -239,9 +242,17 @@ rt::task<http::response> api::approve(const http::request& req, std::string id) 
     std::vector<std::string> regs_left;
     for (auto& r : _sv.pending[shard])
       if (r.record.pk != pk) regs_left.push_back(r.text);
-    return std::vector<rrset>{{p_owner, rr_type::txt, _o.ttl, std::move(regs_left)},
-                              {k_owner, rr_type::txt, _o.ttl, {*k}},
-                              {n_owner, rr_type::txt, _o.ttl, rebuilt(records::set_kind::nodes, n_owner, members, base->second)}};
+    std::vector<rrset> out{{p_owner, rr_type::txt, _o.ttl, std::move(regs_left)},
+                           {k_owner, rr_type::txt, _o.ttl, {*k}},
+                           {n_owner, rr_type::txt, _o.ttl, rebuilt(records::set_kind::nodes, n_owner, members, base->second)}};
+    if (role == "scout") {
+      // From the verified _meta, never from a text this scout did not verify.
+      auto m = _sv.view.meta ? *_sv.view.meta : ch.meta;
+      if (std::find(m.scouts.begin(), m.scouts.end(), pk) == m.scouts.end()) m.scouts.push_back(pk);
+      m.ts = std::max(ts, m.ts + 1);
+      out.push_back({_n.meta(), rr_type::txt, _o.ttl, {records::encode(m, _n.meta(), _scout)}});
+    }
+    return out;
   });
   if (fail) co_return std::move(*fail);
   switch (result) {

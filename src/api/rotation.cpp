@@ -13,7 +13,8 @@
 //      verify are not carried. A survivor that reads the switch before its _k keeps its view
 //      (it cannot open the new boxes) until its _k, written in step 2, gives it the new key;
 //   4. meta (bump_meta): _meta's kv bumped, re-signed from the verified view — never from a
-//      record this scout did not verify — and a removed scout loses its place in scouts=;
+//      record this scout did not verify — and a removed scout loses its place in scouts=, its
+//      SRV entry, its A/AAAA and its address among the domain's;
 //   5. brood.key replaced, journal removed (finish_rotation).
 //
 // Running the steps again is harmless, so recovery simply runs them again from the journal.
@@ -21,6 +22,7 @@
 // rotation:keys:fail or rotation:switch:fail makes the rotation fail there as a provider
 // failure would — the tests' hooks; nothing sets them in production.
 #include <brood/api/api.hpp>
+#include <brood/api/scout_names.hpp>
 #include <brood/json/value.hpp>
 #include <brood/json/writer.hpp>
 #include <brood/records/node.hpp>
@@ -404,6 +406,15 @@ rt::task<rt::result<void>> api::bump_meta(const rotation& r, std::string* why) {
   auto w = co_await _p.edit(std::move(meta_set), std::move(fn), why);
   if (!w) co_return w.error();
   ++_c.provider_edits;
+  // A removed scout's names go too: its SRV entry, its A/AAAA, its address among the domain's
+  // (for a worker this edit finds nothing to change and writes nothing).
+  provider::provider::edit_fn unnamed = [&](const std::vector<rrset>& current) {
+    return with_scout(current, _n, r.id, "", 0);
+  };
+  auto name_sets = scout_name_sets(_n, r.id, _o.ttl);
+  auto names = co_await _p.edit(std::move(name_sets), std::move(unnamed), why);
+  if (!names) co_return names.error();
+  if (names->changed_sets > 0) ++_c.provider_edits;
   co_return rt::result<void>{};
 }
 

@@ -32,7 +32,7 @@ rt::task<void> stop_on_signal(rt::signal_set* sigs, scout::service* service) {
 }
 
 rt::task<int> serve(const scout::settings& s, provider::provider& dns, const crypto::identity& id) {
-  const std::string key_path = s.state_dir + "/brood.key";
+  const std::string& key_path = s.brood_key_file;
   auto key = api::load_brood_key(key_path);
   if (!key) {
     std::fprintf(stderr, "brood-api: %s: %s (a new brood starts with `brood-agent bootstrap`)\n", key_path.c_str(),

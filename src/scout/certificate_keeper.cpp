@@ -9,6 +9,7 @@
 #include <brood/scout/certificate.hpp>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 
 namespace brood::scout {
@@ -23,13 +24,44 @@ std::int64_t certificate_keeper::now() const { return _o.clock ? _o.clock() : rt
 rt::task<std::optional<std::int64_t>> certificate_keeper::due() {
   auto chain = co_await rt::read_file(_o.cert_file);
   auto key = co_await rt::read_file(_o.key_file);
-  if (!chain || !key) co_return std::nullopt;
+  if (!chain || !key || !certificate_matches_key(*chain, *key)) {
+    // A crash between the two renames of a new pair: the new pair is whole beside them.
+    auto next_chain = co_await rt::read_file(_o.cert_file + ".next");
+    auto next_key = co_await rt::read_file(_o.key_file + ".next");
+    if (!next_chain || !next_key || !certificate_matches_key(*next_chain, *next_key)) co_return std::nullopt;
+    if (::rename((_o.key_file + ".next").c_str(), _o.key_file.c_str()) != 0 ||
+        ::rename((_o.cert_file + ".next").c_str(), _o.cert_file.c_str()) != 0)
+      co_return std::nullopt;
+    chain = std::move(next_chain);
+  }
   auto info = inspect_certificate(*chain);
-  if (!info || !covers(*info, _o.names) || !certificate_matches_key(*chain, *key)) co_return std::nullopt;
+  if (!info || !covers(*info, _o.names)) co_return std::nullopt;
   _s.serial = info->serial;
   _s.not_after_ms = info->not_after_ms;
   _s.renew_at_ms = renewal_time_ms(*info);
   co_return _s.renew_at_ms;
+}
+
+rt::task<void> certificate_keeper::load_retry() {
+  if (_retry_loaded || _o.retry_file.empty()) co_return;
+  _retry_loaded = true;
+  auto text = co_await rt::read_file(_o.retry_file, 256);
+  if (!text) co_return;
+  long long at = 0, backoff = 0;
+  if (std::sscanf(text->c_str(), "%lld %lld", &at, &backoff) != 2 || backoff <= 0) co_return;
+  _s.next_attempt_ms = at;
+  _s.failing = 1;
+  _backoff = std::clamp(std::chrono::milliseconds(backoff), _o.retry, _o.max_retry);
+}
+
+rt::task<void> certificate_keeper::save_retry() {
+  if (_o.retry_file.empty()) co_return;
+  if (_s.failing == 0) {
+    (void)co_await rt::remove_file(_o.retry_file);
+    co_return;
+  }
+  std::string line = std::to_string(_s.next_attempt_ms) + " " + std::to_string(_backoff.count()) + "\n";
+  (void)co_await rt::write_file_atomic(_o.retry_file, std::move(line), 0600, rt::durability::relaxed);
 }
 
 void certificate_keeper::failed(std::string why, std::chrono::seconds retry_after) {
@@ -52,7 +84,8 @@ rt::task<rt::result<void>> certificate_keeper::issue() {
   if (!account && account_pem.error() == std::errc::no_such_file_or_directory) {
     account = acme::ec_key::generate();
     if (account) {
-      auto w = co_await rt::write_file_atomic(_o.account_file, account->to_pem(), 0600);
+      std::string pem = account->to_pem();
+      auto w = co_await rt::write_file_atomic(_o.account_file, std::move(pem), 0600);
       if (!w) {
         failed("writing " + _o.account_file + ": " + w.error().message(), {});
         co_return w.error();
@@ -92,14 +125,21 @@ rt::task<rt::result<void>> certificate_keeper::issue() {
     failed("ACME: " + why, c.retry_after());
     co_return chain.error();
   }
+  const std::string key_pem = key->to_pem();
   auto info = inspect_certificate(*chain);
-  if (!info || !covers(*info, _o.names)) {
-    failed("the CA's chain does not cover the names asked for", {});
+  if (!info || !covers(*info, _o.names) || !certificate_matches_key(*chain, key_pem)) {
+    failed("the CA's chain does not cover the names asked for, or not with the key sent", {});
     co_return std::errc::bad_message;
   }
-  // The key first: until the chain follows, the pair does not match and is not loaded.
-  auto wk = co_await rt::write_file_atomic(_o.key_file, key->to_pem(), 0600);
-  auto wc = wk ? co_await rt::write_file_atomic(_o.cert_file, *chain, 0600) : wk;
+  // Both written whole beside the pair in use, then renamed over it: a crash leaves the old
+  // pair, or the new one (due() finishes the renames), never one that does not match.
+  std::string key_copy = key_pem;
+  auto wk = co_await rt::write_file_atomic(_o.key_file + ".next", std::move(key_copy), 0600);
+  auto wc = wk;
+  if (wk) wc = co_await rt::write_file_atomic(_o.cert_file + ".next", *chain, 0600);
+  if (wc && (::rename((_o.key_file + ".next").c_str(), _o.key_file.c_str()) != 0 ||
+             ::rename((_o.cert_file + ".next").c_str(), _o.cert_file.c_str()) != 0))
+    wc = std::error_code(errno, std::generic_category());
   if (!wc) {
     failed("writing " + _o.cert_file + ": " + wc.error().message(), {});
     co_return wc.error();
@@ -116,19 +156,39 @@ rt::task<rt::result<void>> certificate_keeper::issue() {
                _o.names.front().c_str(), _o.acme.directory_url.c_str(), info->serial.c_str(),
                static_cast<long long>((info->not_after_ms - info->not_before_ms) / 1000),
                static_cast<long long>((_s.renew_at_ms - now()) / 1000));
+  // Due again at once (a clock far ahead, or a CA issuing for less than we wait): backed off
+  // like a failure, not asked for again in a loop.
+  if (_s.renew_at_ms <= now()) failed("the new certificate is already due for renewal: is this host's clock right?", {});
   co_return rt::result<void>{};
 }
 
+rt::task<rt::result<void>> certificate_keeper::attempt() {
+  auto r = co_await issue();
+  co_await save_retry();
+  co_return r;
+}
+
 rt::task<rt::result<bool>> certificate_keeper::ensure() {
+  co_await load_retry();
   const auto at = co_await due();
   if (at && now() < *at) co_return false;
-  auto r = co_await issue();
+  if (now() < _s.next_attempt_ms) {
+    // A failure moments ago (this process's, or one before a restart): the CA is not asked
+    // again before the wait is over.
+    if (at) co_return false;
+    if (_s.last_error.empty())
+      _s.last_error = "an issuance failed before the restart: the next attempt is in " +
+                      std::to_string((_s.next_attempt_ms - now()) / 1000) + " s";
+    co_return std::errc::resource_unavailable_try_again;
+  }
+  auto r = co_await attempt();
   if (!r && at) co_return false;
   if (!r) co_return r.error();
   co_return true;
 }
 
 rt::task<void> certificate_keeper::run(std::function<rt::task<void>()> reload) {
+  co_await load_retry();
   for (;;) {
     const auto known = co_await due();
     auto at = known.value_or(0);
@@ -139,7 +199,7 @@ rt::task<void> certificate_keeper::run(std::function<rt::task<void>()> reload) {
       if (!slept) co_return;
       continue;  // the clock is read again: it may have moved
     }
-    auto r = co_await issue();
+    auto r = co_await attempt();
     if (r && reload) co_await reload();
     if (!r) {
       const rt::cancel_token token = co_await rt::current_token();

@@ -1,6 +1,7 @@
 // A scout's API served: certificate, start-up, listener, server and the tasks beside it.
 #include <brood/scout/scout.hpp>
 
+#include <brood/api/scout_names.hpp>
 #include <brood/net/socket_address.hpp>
 #include <brood/rt/task_scope.hpp>
 #include <brood/rt/timer.hpp>
@@ -34,8 +35,9 @@ std::function<std::int64_t()> clock_of(const settings& s) {
   return [offset] { return rt::unix_ms() + offset; };
 }
 
-api::api_options api_options_for(const settings& s, certificate_keeper* keeper) {
+api::api_options api_options_for(const settings& s, certificate_keeper* keeper, std::vector<crypto::public_key> pins) {
   api::api_options o{s.domain, s.token, s.state_dir};
+  o.pins = std::move(pins);
   o.requests = {static_cast<double>(s.rate), s.rate == 0 ? 0.0 : static_cast<double>(s.burst)};
   if (s.rate == 0) o.registrations = o.registration_writes = {0, 0};
   o.refresh = s.refresh;
@@ -67,6 +69,7 @@ keeper_options keeper_options_for(const settings& s, const crypto::identity& id)
   o.cert_file = s.cert;
   o.key_file = s.key;
   o.account_file = s.state_dir + "/acme-account.key";
+  o.retry_file = s.state_dir + "/acme.retry";
   o.acme.directory_url = s.acme_directory;
   o.acme.contact = s.acme_email;
   o.ca_file = s.ca_file;
@@ -75,12 +78,14 @@ keeper_options keeper_options_for(const settings& s, const crypto::identity& id)
   return o;
 }
 
-service::service(const settings& s, provider::provider& dns, const crypto::identity& id, api::brood_key key)
+service::service(const settings& s, provider::provider& dns, const crypto::identity& id, api::brood_key key,
+                 std::vector<crypto::public_key> pins)
     : _s(s),
+      _dns(dns),
       _id(id),
       _challenges(s.acme ? std::make_unique<challenge_publisher>(dns, challenge_options_for(s)) : nullptr),
       _keeper(s.acme ? std::make_unique<certificate_keeper>(keeper_options_for(s, id), *_challenges) : nullptr),
-      _api(api_options_for(s, _keeper.get()), dns, id, std::move(key)) {}
+      _api(api_options_for(s, _keeper.get(), std::move(pins)), dns, id, std::move(key)) {}
 
 service::~service() = default;
 
@@ -104,6 +109,21 @@ rt::task<rt::result<void>> service::start(std::string* why) {
   if (auto started = co_await _api.start(&api_why); !started) {
     if (why) *why = "starting the API: " + started.error().message() + ": " + api_why;
     co_return started.error();
+  }
+  if (!_s.address.empty()) {
+    // Where agents and operators find this scout (written at bootstrap for the first; a scout
+    // approved later writes its own; a no-op when nothing moved).
+    const records::names n(_s.domain);
+    provider::provider::edit_fn fn = [&](const std::vector<provider::rrset>& current) {
+      return brood::api::with_scout(current, n, _id.id10(), _s.address, _s.port);
+    };
+    std::string provider_why;
+    auto sets = brood::api::scout_name_sets(n, _id.id10(), 60);
+    auto w = co_await _dns.edit(std::move(sets), std::move(fn), &provider_why);
+    if (!w) {
+      if (why) *why = "announcing " + _id.id10() + "." + _s.domain + ": " + w.error().message() + ": " + provider_why;
+      co_return w.error();
+    }
   }
   // Listening only now: a connection accepted is a promise the API is ready.
   auto addr = net::socket_address::parse(_s.listen.find(':') != std::string::npos

@@ -9,7 +9,6 @@
 #include <brood/provider/rfc2136.hpp>
 #include <brood/records/meta.hpp>
 
-#include <cstdlib>
 
 namespace brood::scout {
 
@@ -45,11 +44,14 @@ std::optional<settings> settings_from_env(needs what, std::string* why) {
       e.fail("BROOD_API_TOKEN", "at least 24 characters (for example: head -c 24 /dev/urandom | base64)");
   }
   s.state_dir = e.string("BROOD_STATE_DIR", "/var/lib/brood");
+  s.brood_key_file = s.state_dir + "/brood.key";
   s.port = static_cast<std::uint16_t>(e.integer("BROOD_API_PORT", 8443, 1, 65535));
   s.listen = e.string("BROOD_API_LISTEN", "0.0.0.0");
-  const bool own_cert = std::getenv("BROOD_TLS_CERT") != nullptr || std::getenv("BROOD_TLS_KEY") != nullptr;
-  if (own_cert && (std::getenv("BROOD_TLS_CERT") == nullptr || std::getenv("BROOD_TLS_KEY") == nullptr))
-    e.fail(std::getenv("BROOD_TLS_CERT") ? "BROOD_TLS_KEY" : "BROOD_TLS_CERT",
+  // Set means set and not empty, as everywhere else (an empty line in an env file is unset).
+  const bool cert_set = e.get("BROOD_TLS_CERT").has_value(), key_set = e.get("BROOD_TLS_KEY").has_value();
+  const bool own_cert = cert_set || key_set;
+  if (cert_set != key_set)
+    e.fail(cert_set ? "BROOD_TLS_KEY" : "BROOD_TLS_CERT",
            "set both BROOD_TLS_CERT and BROOD_TLS_KEY (an operator's certificate), or neither (ACME)");
   s.acme = !own_cert;
   s.cert = e.string("BROOD_TLS_CERT", s.state_dir + "/tls.crt");
@@ -94,7 +96,7 @@ std::optional<settings> settings_from_env(needs what, std::string* why) {
   if (!s.address.empty() && !is_ip(s.address)) e.fail("BROOD_API_ADDRESS", "expected an IPv4 or IPv6 address");
   s.wg_port = static_cast<std::uint16_t>(e.integer("BROOD_WG_PORT", 51820, 1, 65535));
   if (what.bootstrap) {
-    if (std::getenv("BROOD_ASN") == nullptr) e.fail("BROOD_ASN", "must be set");
+    if (!e.get("BROOD_ASN")) e.fail("BROOD_ASN", "must be set");
     s.asn = static_cast<std::uint32_t>(e.integer("BROOD_ASN", 0, 1, 4294967294));
     s.subnet = e.required("BROOD_SUBNET");
     s.keepalive = static_cast<std::uint32_t>(e.duration("BROOD_KEEPALIVE", std::chrono::seconds(30)).count() / 1000);

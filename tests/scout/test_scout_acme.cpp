@@ -3,7 +3,8 @@
 // nothing, scout::bootstrap makes the brood key, gets a certificate for the domain and the
 // scout's own name, and writes the first records; run again, it changes nothing. A provider
 // that refuses the key, or a challenge that never becomes visible, fails with the reason and
-// leaves nothing behind; the same bootstrap then succeeds. With certificates that last 15 s,
+// leaves nothing behind (another order's challenge value kept); the same bootstrap then
+// succeeds, and a second scout bootstrapping over it is refused. With certificates that last 15 s,
 // the serving scout renews at two thirds: a connection opened before keeps working, a new one
 // is handed the new certificate, and /status and /metrics say so.
 #include <brood/crypto/box.hpp>
@@ -52,6 +53,7 @@ struct scout_case {
     s.domain = "brood.test";
     s.token = test::token;
     s.state_dir = state.dir;
+    s.brood_key_file = state.path("brood.key");
     s.listen = "127.0.0.1";
     s.port = test::free_port();
     s.cert = state.path("tls.crt");
@@ -73,12 +75,24 @@ struct scout_case {
     auto r = co_await dns->get(std::move(name), type, nullptr);
     co_return r ? *r : std::vector<std::string>{};
   }
-  /// No challenge TXT left, no _meta: the zone as it was before a failed bootstrap.
+  /// Another scout's challenge value, there before anything runs: whatever this scout adds and
+  /// takes out of the set, that one stays.
+  rt::task<void> foreign_challenge() {
+    std::vector<provider::rrset> sets{{"_acme-challenge.brood.test", provider::rr_type::txt, 60, {"another-order"}}};
+    std::string why;
+    auto w = co_await dns->apply(std::move(sets), &why);
+    BOOST_REQUIRE_MESSAGE(w.has_value(), why);
+  }
+  /// The zone as it was before a failed bootstrap: only the other order's challenge value, no
+  /// _meta, no address for the scout or the domain.
   rt::task<bool> zone_untouched() {
     auto a = co_await zone("_acme-challenge.brood.test", provider::rr_type::txt);
     auto b = co_await zone("_acme-challenge." + id->id10() + ".brood.test", provider::rr_type::txt);
     auto m = co_await zone("_meta.brood.test", provider::rr_type::txt);
-    co_return a.empty() && b.empty() && m.empty();
+    auto own = co_await zone(id->id10() + ".brood.test", provider::rr_type::a);
+    auto apex = co_await zone("brood.test", provider::rr_type::a);
+    const bool untouched = a == std::vector<std::string>{"another-order"} && b.empty() && m.empty() && own.empty() && apex.empty();
+    co_return untouched;
   }
 };
 
@@ -139,6 +153,8 @@ static rt::task<void> bootstrap_twice() {
   BOOST_TEST((co_await t.zone("_meta.brood.test", provider::rr_type::txt)).size() == 1u);
   auto challenge = co_await t.zone("_acme-challenge.brood.test", provider::rr_type::txt);
   BOOST_TEST(challenge.empty());  // withdrawn once the order ended
+  auto own_challenge = co_await t.zone("_acme-challenge." + names[1], provider::rr_type::txt);
+  BOOST_TEST(own_challenge.empty());
 
   // Again: nothing made, nothing issued, nothing written.
   auto second = co_await scout::bootstrap(t.s, *t.dns, *t.id, "192.0.2.10", &why);
@@ -154,6 +170,7 @@ static rt::task<void> bootstrap_twice() {
 static rt::task<void> refusals_leave_nothing() {
   scout_case t;
   co_await t.start();
+  co_await t.foreign_challenge();
   std::string why;
 
   // The provider refuses the key (a TSIG secret that is not the zone's).
@@ -164,10 +181,18 @@ static rt::task<void> refusals_leave_nothing() {
   provider::rfc2136_provider refusing(wrong);
   auto refused = co_await scout::bootstrap(t.s, refusing, *t.id, "192.0.2.10", &why);
   BOOST_REQUIRE(!refused.has_value());
-  BOOST_TEST(why.find("_acme-challenge.brood.test") != std::string::npos, why);
+  BOOST_TEST(why.find("_acme-challenge.") != std::string::npos, why);
   BOOST_TEST(why.find("rfc2136") != std::string::npos, why);
   BOOST_TEST(!std::filesystem::exists(t.s.cert));
   BOOST_TEST(co_await t.zone_untouched());
+  // The wait after a failure outlives the process: started again at once, the scout does not
+  // ask the CA (Let's Encrypt counts failed validations per name and hour).
+  BOOST_TEST(std::filesystem::exists(t.state.path("acme.retry")));
+  why.clear();
+  auto at_once = co_await scout::bootstrap(t.s, *t.dns, *t.id, "192.0.2.10", &why);
+  BOOST_REQUIRE(!at_once.has_value());
+  BOOST_TEST(why.find("the next attempt is in") != std::string::npos, why);
+  std::filesystem::remove(t.state.path("acme.retry"));  // the wait over
 
   // The TXT is written but never visible where the CA would look (nobody answers there).
   auto unseen = t.s;
@@ -179,6 +204,7 @@ static rt::task<void> refusals_leave_nothing() {
   BOOST_TEST(why.find("not visible") != std::string::npos, why);
   BOOST_TEST(!std::filesystem::exists(t.s.cert));
   BOOST_TEST(co_await t.zone_untouched());
+  std::filesystem::remove(t.state.path("acme.retry"));
 
   // A CA that is not there.
   auto nowhere = t.s;
@@ -188,6 +214,7 @@ static rt::task<void> refusals_leave_nothing() {
   BOOST_REQUIRE(!no_ca.has_value());
   BOOST_TEST(why.find(nowhere.acme_directory) != std::string::npos, why);
   BOOST_TEST(co_await t.zone_untouched());
+  std::filesystem::remove(t.state.path("acme.retry"));
 
   // Put right, the same bootstrap goes through (the brood key made by the first try is kept).
   const auto key_before = t.state.read("brood.key");
@@ -196,6 +223,25 @@ static rt::task<void> refusals_leave_nothing() {
   BOOST_TEST(!fixed->key_created);
   BOOST_TEST(fixed->certificate_issued);
   BOOST_TEST(t.state.read("brood.key") == key_before);
+  auto left = co_await t.zone("_acme-challenge.brood.test", provider::rr_type::txt);
+  BOOST_TEST((left == std::vector<std::string>{"another-order"}));  // the other order's value kept
+
+  // Another scout's state dir, empty, bootstrapping the same domain: refused, nothing made.
+  test::scratch_dir stranger_state{"brood-scout-stranger"};
+  auto stranger = crypto::identity::load_or_create(stranger_state.path("node.key"));
+  BOOST_REQUIRE(stranger.has_value());
+  auto second_brood = t.s;
+  second_brood.state_dir = stranger_state.dir;
+  second_brood.brood_key_file = stranger_state.path("brood.key");
+  second_brood.cert = stranger_state.path("tls.crt");
+  second_brood.key = stranger_state.path("tls.key");
+  why.clear();
+  auto refused_brood = co_await scout::bootstrap(second_brood, *t.dns, *stranger, "192.0.2.11", &why);
+  BOOST_REQUIRE(!refused_brood.has_value());
+  BOOST_TEST(why.find("a brood already exists at brood.test") != std::string::npos, why);
+  BOOST_TEST(!std::filesystem::exists(second_brood.brood_key_file));
+  auto apex = co_await t.zone("brood.test", provider::rr_type::a);
+  BOOST_TEST((apex == std::vector<std::string>{"192.0.2.10"}));
   co_await t.lab.stop();
 }
 

@@ -17,32 +17,36 @@ start_agent() {  # start_agent I [extra env...]: FRR first, then the agent that 
   echo $! >"$LAB/n$i/agent.pid"
 }
 
-scout_env() {  # node 1 as the scout: its provider, the operator's token, where it is reached, its CA
+scout_env() {  # scout_env I: node I as a scout: its provider, the operator's token, where it is
+               # reached, its CA
   echo BROOD_PROVIDER=rfc2136 BROOD_RFC2136_SERVER=$SVC:53 "BROOD_TSIG_KEY=brood-update:$(cat "$LAB/dns/tsig")" \
-    "BROOD_API_TOKEN=$(cat "$TOKEN_FILE")" BROOD_API_ADDRESS=10.99.1.2 BROOD_API_LISTEN=10.99.1.2 BROOD_API_RATE=0 \
+    "BROOD_API_TOKEN=$(cat "$TOKEN_FILE")" BROOD_API_ADDRESS=10.99.$1.2 BROOD_API_LISTEN=10.99.$1.2 BROOD_API_RATE=0 \
     $(acme_env)
 }
 
-start_scout() {  # start_scout bootstrap|run [VAR=VALUE...]: node 1's agent as the scout, the API
-                 # on its own reactor; returns once the API answers (over TLS, whatever its certificate)
-  local mode=$1; shift
-  [[ -S /run/frr/${P}1/bgpd.vty ]] || frr_start 1
+start_scout() {  # start_scout I bootstrap|run [VAR=VALUE...]: node I's agent as a scout, the API on
+                 # its own reactor; returns once the API answers (over TLS, whatever its
+                 # certificate) — at once for a node that becomes a scout only when approved
+  local i=$1 mode=$2; shift 2
+  [[ -S /run/frr/$P$i/bgpd.vty ]] || frr_start "$i"
   local first=()
   [[ $mode == bootstrap ]] && first=(BROOD_ASN=65000 BROOD_SUBNET=$SUBNET
     BROOD_KEEPALIVE=${BROOD_LAB_KEEPALIVE:-30s} BROOD_STALE_AFTER=${BROOD_LAB_STALE:-90s})
   # shellcheck disable=SC2046
-  bg "$LAB/n1/agent.log" nsenter -t "$(anchor 1)" -m -n env $(agent_env 1) $(scout_env) "${first[@]}" "$@" \
+  bg "$LAB/n$i/agent.log" nsenter -t "$(anchor "$i")" -m -n env $(agent_env "$i") $(scout_env "$i") "${first[@]}" "$@" \
     "$(bin brood-agent)" "$mode"
-  echo $! >"$LAB/n1/agent.pid"
-  wait_for 60 "the scout's API (see $LAB/n1/agent.log)" in_ns r curl -skf --max-time 2 \
-    --resolve "$DOMAIN:8443:10.99.1.2" "https://$DOMAIN:8443/healthz"
+  echo $! >"$LAB/n$i/agent.pid"
+  [[ $mode == bootstrap || -f $LAB/n$i/brood.key ]] || return 0
+  wait_for 60 "node $i's API (see $LAB/n$i/agent.log)" in_ns r curl -skf --max-time 2 \
+    --resolve "$DOMAIN:8443:10.99.$i.2" "https://$DOMAIN:8443/healthz"
 }
 
 scout() {  # node 1: `brood-agent bootstrap` from nothing — brood.key, a certificate from the lab's
            # CA by ACME DNS-01, the first records — and then it runs as the scout
   head -c 32 /dev/urandom | base64 | tr -d '/+=' >"$TOKEN_FILE"
   chmod 600 "$TOKEN_FILE"
-  start_scout bootstrap
+  start_scout 1 bootstrap
+  touch "$LAB/n1/scout"
   BROOD_STATE_DIR=$LAB/n1 "$(bin brood-agent)" id | cut -d' ' -f1 >"$LAB/scout.id"
 }
 
@@ -50,26 +54,27 @@ api() {  # api start|stop|bootstrap [VAR=VALUE...]: the scout (node 1's agent wi
          # stop it to see that losing every scout changes nothing)
   local what=$1; shift
   case $what in
-    start) start_scout run "$@" ;;
-    bootstrap) start_scout bootstrap "$@" ;;  # again, on a bootstrapped scout: changes nothing
+    start) start_scout 1 run "$@" ;;
+    bootstrap) start_scout 1 bootstrap "$@" ;;  # again, on a bootstrapped scout: changes nothing
     stop) stop_pid "$LAB/n1/agent.pid" ;;
     *) die "api start|stop|bootstrap" ;;
   esac
 }
 
-agent() {  # agent start|stop I: node I's agent alone (its WireGuard stays up); node 1's is the scout
+agent() {  # agent start|stop I: node I's agent alone (its WireGuard stays up); a scout's with its API
   local i=${2:?agent start|stop I}
   case $1 in
-    start) if [[ $i == 1 ]]; then start_scout run; else start_agent "$i"; fi ;;
+    start) if [[ -f $LAB/n$i/scout ]]; then start_scout "$i" run; else start_agent "$i"; fi ;;
     stop) stop_pid "$LAB/n$i/agent.pid" ;;
     *) die "agent start|stop I" ;;
   esac
 }
 
 ctl() {  # broodctl as the seed's operator runs it — at https://<domain>:8443, the name the DNS
-        # gives every scout — from the router namespace, whose resolver is the lab's knotd
+        # gives every scout (CTL_API: another URL, e.g. one scout's) — from the router namespace,
+        # whose resolver is the lab's knotd
   in_ns r unshare -m sh -c 'mount --bind "$0" /etc/resolv.conf && exec "$@"' "$LAB/resolv.conf" \
-    env BROOD_API="https://$DOMAIN:8443" BROOD_API_TOKEN_FILE="$TOKEN_FILE" BROOD_CA_FILE="$LAB/pki/trust.pem" \
+    env BROOD_API="${CTL_API:-https://$DOMAIN:8443}" BROOD_API_TOKEN_FILE="$TOKEN_FILE" BROOD_CA_FILE="$LAB/pki/trust.pem" \
     "$(bin broodctl)" "$@"
 }
 
@@ -84,12 +89,19 @@ approve_all() {  # approve every pending node until N-1 workers are members
   done
 }
 
-join() {  # one more node, registered but not approved; prints its number
+join() {  # join [scout]: one more node, registered but not approved; prints its number. A scout
+          # to be has the operator's token and the provider's credentials, and serves the API
+          # once approved with `ctl approve ID --role scout`
   [[ -f $LAB/nodes ]] || die "no lab is up"
   local i=$(($(node_count) + 1))
   ((i <= 250)) || die "the lab has room for 250 nodes"
   add_node "$i"
   echo "$i" >"$LAB/nodes"
-  start_agent "$i"
+  if [[ ${1:-} == scout ]]; then
+    touch "$LAB/n$i/scout"
+    start_scout "$i" run
+  else
+    start_agent "$i"
+  fi
   echo "$i"
 }

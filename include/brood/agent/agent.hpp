@@ -28,6 +28,7 @@
 #include <brood/stun/stun_client.hpp>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,16 @@ class agent {
 
   /// Enrols if needed, then keeps the node in sync until cancelled. 0 on a clean stop.
   rt::task<int> run();
+
+  /// What a scout's API needs from this node's agent (SPEC §5.10): once the node is a member
+  /// with role scout and holds the brood key — the key, and the scouts it pinned at admission
+  /// (the API's first pins). nullopt before then, and for a worker.
+  struct scout_handoff {
+    std::uint64_t kv = 0;
+    crypto::secret_key key{};
+    std::vector<crypto::public_key> pins;
+  };
+  std::optional<scout_handoff> handoff() const;
 
  private:
   // Enrolment (agent_enrol.cpp).

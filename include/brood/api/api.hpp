@@ -67,6 +67,9 @@ struct api_options {
   std::size_t max_pending_per_shard = 16, max_pending = 64;
   /// How long an operator's change waits for another process's lease before it is refused.
   std::chrono::milliseconds lease_wait{10'000};
+  /// The scouts to trust while the state dir has no scout.json yet: empty for the first scout
+  /// (it trusts itself); a scout approved later starts from the scouts its agent pinned.
+  std::vector<crypto::public_key> pins;
   /// What the program around the API adds to GET /status (keys and values inside its object)
   /// and to GET /metrics (Prometheus text): the scout's certificate, say.
   std::function<void(json::writer&)> status_extra;

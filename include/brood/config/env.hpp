@@ -30,9 +30,10 @@ class env {
   bool ok() const noexcept { return _error.empty(); }
   /// "BROOD_X: why" for the first problem.
   const std::string& error() const noexcept { return _error; }
+  /// The value, or nothing when the variable is unset or empty.
+  std::optional<std::string> get(const char* name);
 
  private:
-  std::optional<std::string> get(const char* name);
   std::string _error;
 };
 

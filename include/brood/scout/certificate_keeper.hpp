@@ -2,10 +2,10 @@
 // files are missing, do not go together, do not cover the scout's names or are two thirds into
 // their lifetime; renewed the same way while the scout runs, each new certificate handed to the
 // TLS server for new connections (those open keep theirs); a failure retried with doubling
-// waits (never sooner than the CA's Retry-After), and said in status and metrics. The files:
-// the ACME account key, the certificate's key, the chain — each replaced atomically (0600);
-// a crash between the key and the chain leaves a pair that does not match, which the next
-// start finds and issues again.
+// waits (never sooner than the CA's Retry-After, and kept across restarts), and said in status
+// and metrics. The files: the ACME account key, the certificate's key and the chain (0600), a
+// new pair written whole beside the old one and renamed over it, so a crash leaves one pair or
+// the other.
 // Lifetime: the publisher outlives the keeper; one ensure() or run() at a time.
 #pragma once
 
@@ -27,6 +27,9 @@ namespace brood::scout {
 struct keeper_options {
   std::vector<std::string> names;  // the first is the subject; lower case
   std::string cert_file, key_file, account_file;
+  /// When the next attempt may be made after a failure, kept across restarts (a scout that
+  /// restarts in a loop must not ask the CA in a loop); empty: not kept.
+  std::string retry_file;
   acme::client_options acme;
   std::string ca_file;  // extra trust anchors for the ACME server (labs)
   /// The first wait after a failure, doubled after each until `max_retry`.
@@ -73,12 +76,16 @@ class certificate_keeper {
   /// names that goes with the key.
   rt::task<std::optional<std::int64_t>> due();
   rt::task<rt::result<void>> issue();
+  rt::task<rt::result<void>> attempt();  // issue(), and the retry file kept
   void failed(std::string why, std::chrono::seconds retry_after);
+  rt::task<void> load_retry();
+  rt::task<void> save_retry();
 
   keeper_options _o;
   acme::dns01_publisher& _dns;
   keeper_status _s;
   std::chrono::milliseconds _backoff;
+  bool _retry_loaded = false;
 };
 
 }  // namespace brood::scout

@@ -1,5 +1,6 @@
 // scout: the API as a scout serves it (SPEC §2, §6) — the certificate (kept by ACME, or an
-// operator's files followed), the brood read and any interrupted rotation finished, then HTTPS
+// operator's files followed), the brood read and any interrupted rotation finished, the
+// scout's own names announced, then HTTPS
 // on BROOD_API_LISTEN:BROOD_API_PORT with the API's own tasks beside it. The same for
 // `brood-api` (a program of its own) and `brood-agent` (tasks on the agent's reactor).
 // Lifetime: the provider and the identity outlive the service; start(), then serve() until
@@ -30,12 +31,16 @@ challenge_options challenge_options_for(const settings& s);
 
 class service {
  public:
-  service(const settings& s, provider::provider& dns, const crypto::identity& id, api::brood_key key);
+  /// `pins`: the scouts the API trusts until its scout.json says otherwise (a scout approved
+  /// later: those its agent pinned); empty for the first scout, which trusts itself.
+  service(const settings& s, provider::provider& dns, const crypto::identity& id, api::brood_key key,
+          std::vector<crypto::public_key> pins = {});
   service(const service&) = delete;
   ~service();
 
-  /// The certificate (issued now if it must be), the API started, the port bound: once this
-  /// returns, connections are answered. `why` says what failed.
+  /// The certificate (issued now if it must be), the API started, the scout's names announced
+  /// (with an address: its SRV entry, its A/AAAA and its address among the domain's), the port
+  /// bound: once this returns, connections are answered. `why` says what failed.
   rt::task<rt::result<void>> start(std::string* why);
   /// Serves until stop(), the certificate kept and the API's tasks run beside it.
   rt::task<void> serve();
@@ -49,6 +54,7 @@ class service {
   rt::task<void> reload();
 
   const settings& _s;
+  provider::provider& _dns;
   const crypto::identity& _id;
   std::unique_ptr<challenge_publisher> _challenges;
   std::unique_ptr<certificate_keeper> _keeper;

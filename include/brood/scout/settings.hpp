@@ -51,6 +51,8 @@ namespace brood::scout {
 
 struct settings {
   std::string domain, token, state_dir, listen, provider;
+  /// <state>/brood.key: where a scout keeps the brood key (its API rewrites it on rotation).
+  std::string brood_key_file;
   std::uint16_t port = 8443;
   /// The certificate and key served; `acme`: kept by the scout itself (else an operator's).
   std::string cert, key;
