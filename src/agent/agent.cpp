@@ -81,10 +81,24 @@ rt::task<void> agent::send_heartbeat() {
 
 rt::task<void> agent::heartbeat_loop() {
   for (;;) {
-    co_await send_heartbeat();
-    const auto every = std::chrono::seconds(_view.meta ? std::max<std::uint32_t>(1, _view.meta->keepalive) : 30);
-    auto slept = co_await rt::sleep_for(every);
-    if (!slept) co_return;
+    // A removed node has nothing to tell the scouts but that it would like to come back: its
+    // registration, every 10 minutes instead of a heartbeat every keepalive.
+    const bool removed = _removed_since_ms != 0;
+    if (removed)
+      co_await register_again();
+    else
+      co_await send_heartbeat();
+    const auto keepalive = std::chrono::seconds(_view.meta ? std::max<std::uint32_t>(1, _view.meta->keepalive) : 30);
+    const auto every = removed ? std::chrono::seconds(600) : keepalive;
+    // A removal (or a new approval) noticed meanwhile ends the wait at the next keepalive: the
+    // registration (or the heartbeat) goes out then, not 10 minutes late.
+    for (auto waited = std::chrono::seconds(0); waited < every;) {
+      const auto step = std::min<std::chrono::seconds>(keepalive, every - waited);
+      auto slept = co_await rt::sleep_for(step);
+      if (!slept) co_return;
+      waited += step;
+      if (removed != (_removed_since_ms != 0)) break;  // removed, or approved again, meanwhile
+    }
   }
 }
 

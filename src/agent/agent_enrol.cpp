@@ -1,6 +1,7 @@
 // agent enrolment (SPEC §5.2-5.3): STUN for the endpoints, a signed /register, waiting for the
 // API to say "approved", then the node's _k picked up over DoH and opened with its own key.
-// Also the key pickup of a rotation (§5.6), which is the same read.
+// Also the key pickup of a rotation (§5.6), which is the same read, and a removed node's
+// registration sent again.
 #include <brood/agent/agent.hpp>
 
 #include <brood/json/value.hpp>
@@ -100,6 +101,24 @@ rt::task<bool> agent::pick_up_key() {
   co_return true;
 }
 
+std::string agent::registration_body(const std::string& owner) const {
+  records::pending_record p{_id.pk(), clean_host(_c.hostname), _endpoints, rt::unix_ms()};
+  json::writer w;
+  w.begin_object().key("record").string(records::encode(p, owner, _id)).end_object();
+  return w.take();
+}
+
+rt::task<void> agent::register_again() {
+  if (!_view.meta) co_return;
+  const auto owner = _n.pending_shard(records::shard_of(_id.pk(), _view.meta->shards));
+  auto body = registration_body(owner);
+  auto r = co_await _api->send("POST", "/register", std::move(body));
+  if (r && (r->status == 202 || r->status == 200))
+    std::fprintf(stderr, "brood-agent: removed: registered again as %s, waiting to be approved again\n", _id.id10().c_str());
+  else
+    note("register again: " + (r ? std::to_string(r->status) + " " + r->body : r.error().message()));
+}
+
 rt::task<bool> agent::enrol() {
   if (!_c.key_file.empty()) {
     auto text = co_await rt::read_file(_c.key_file);
@@ -137,10 +156,7 @@ rt::task<bool> agent::enrol() {
   for (bool approved = false; !approved;) {
     _phase = "registering";
     for (int attempt = 0;; ++attempt) {
-      records::pending_record p{_id.pk(), clean_host(_c.hostname), _endpoints, rt::unix_ms()};
-      json::writer w;
-      w.begin_object().key("record").string(records::encode(p, owner, _id)).end_object();
-      auto body = w.take();
+      auto body = registration_body(owner);
       auto r = co_await _api->send("POST", "/register", std::move(body));
       if (r && (r->status == 202 || r->status == 200)) break;
       note("register: " + (r ? std::to_string(r->status) + " " + r->body : r.error().message()));

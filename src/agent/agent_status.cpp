@@ -29,6 +29,7 @@ rt::task<void> agent::write_status() {
   w.key("scout").string(_api ? _api->current() : "");
   w.key("clock_skew_ms").number(_api ? _api->clock_skew_ms() : 0);
   w.key("kv_behind_since_ms").number(_behind_since_ms);
+  w.key("removed_since_ms").number(_removed_since_ms);
   auto ids = [&](const char* name, const std::vector<std::string>& list) {
     w.key(name).begin_array();
     for (auto& id : list) w.string(id);

@@ -10,6 +10,7 @@
 #include <brood/rt/wall_clock.hpp>
 
 #include <algorithm>
+#include <cstdio>
 
 namespace brood::agent {
 
@@ -109,7 +110,39 @@ rt::task<void> agent::sync_once() {
     _state.scouts = _trust.scouts;
     co_await save();
   }
+  judge_membership();
   co_await keep_memory();
+}
+
+void agent::judge_membership() {
+  // The evidence is signed, never an answer anyone could forge: every _n shard read and
+  // verified (its header signed by a pinned scout, newer than any seen), this node in none of
+  // them, and _meta's kv moved past the key this node holds — the rotation its removal made,
+  // whose key was sealed to everyone but it. A resolver's stale or empty answer cannot say
+  // that (the view never loses a node to one), and two syncs in a row must.
+  if (_state.kv() == 0 || !_view.meta || !mesh_known()) return;
+  if (_view.find_node(_id.pk())) {
+    if (_removed_since_ms != 0) {
+      std::fprintf(stderr, "brood-agent: a member again (approved again); brood key kv=%llu\n",
+                   static_cast<unsigned long long>(_state.kv()));
+      _phase = "running";
+      _status_dirty = true;
+    }
+    _removed_since_ms = 0;
+    _removal_evidence = 0;
+    return;
+  }
+  if (_view.meta->kv <= _state.kv()) {
+    _removal_evidence = 0;
+    return;
+  }
+  if (++_removal_evidence < 2 || _removed_since_ms != 0) return;
+  _removed_since_ms = rt::unix_ms();
+  _phase = "removed";
+  _status_dirty = true;
+  note("this node was removed from the brood: its record is gone from every _n shard a pinned scout signed, and "
+       "the brood key moved to kv " + std::to_string(_view.meta->kv) + " without it. It keeps its identity (" +
+       _id.id10() + ") and registers again every 10 minutes: `broodctl approve " + _id.id10() + "` readmits it");
 }
 
 void agent::note_key_lag() {
@@ -171,13 +204,17 @@ rt::task<void> agent::watch_loop() {
     auto s = co_await _api->watch();
     if (!s) {
       _watch_state = "down: " + s.error().message();
-      // Back soon after a scout restart: 250 ms doubling to 4 s.
-      auto slept = co_await rt::sleep_for(std::chrono::milliseconds(std::min(4'000, 250 << std::min(attempt, 5))));
+      // Back soon after a scout restart: 250 ms doubling to 4 s. A removed node, which the scouts
+      // refuse, asks every minute.
+      const auto wait = _removed_since_ms != 0 ? std::chrono::milliseconds(60'000)
+                                               : std::chrono::milliseconds(std::min(4'000, 250 << std::min(attempt, 5)));
+      auto slept = co_await rt::sleep_for(wait);
       if (!slept) co_return;
       continue;
     }
     attempt = 0;
     _watch_state = "connected to " + _api->current();
+    _status_dirty = true;  // which scout serves this node, in status.json within half a second
     watch_stream stream;
     std::int64_t keepalive_s = 15;
     for (;;) {

@@ -7,7 +7,8 @@
 #   the scout stopped (every scout gone) → the same; `brood-agent bootstrap` again → no change;
 #   a peer removed by hand, and wg0 deleted by hand → put back (the times are printed);
 #   a node removed → the survivors rotate to the new key without losing a ping between them,
-#   the removed node is cut off; SIGTERM stops every agent within 5 s, and no sanitizer report is in any log.
+#   the removed node is cut off, learns it from signed records, stops heartbeating and registers
+#   again; approved again, it is back; SIGTERM stops every agent within 5 s, and no sanitizer report is in any log.
 # Needs root; exits 77 (skipped) without it. Cleans up (lab down) however it ends.
 set -euo pipefail
 [[ $(id -u) -eq 0 ]] || { echo "skipped: needs root"; exit 77; }
@@ -100,6 +101,24 @@ for i in 1 2 3; do
   if ip netns exec "$P$i" ping -c1 -W1 -q "$(st 4 'd["ip"]')" >/dev/null 2>&1; then fail "node$i still reaches node4"; fi
 done
 ok "the survivors ping each other; none reaches node4"
+# The removed node learns it from signed records, says so, stops heartbeating and registers
+# again with the same identity; approved again, it is a member again.
+gone_id=$(st 4 'd["id"]')
+wait_until_st() {  # wait_until_st SECONDS WHAT NODE EXPR
+  local end=$(($(ms) + $1 * 1000))
+  until [[ $(st "$3" "$4" 2>/dev/null) == True ]]; do (($(ms) < end)) || fail "not within $1 s: $2"; sleep 0.2; done
+}
+wait_until_st 30 "node4 says it was removed" 4 'd["phase"] == "removed" and d["removed_since_ms"] > 0'
+grep -q "this node was removed from the brood" "$BROOD_LAB_DIR/n4/agent.log" || fail "node4's log does not say it was removed"
+beat=$(st 4 'd["last_heartbeat_ok_ms"]')
+sleep 5  # two and a half keepalives: a member would have heartbeated twice
+[[ $(st 4 'd["last_heartbeat_ok_ms"]') == "$beat" ]] || fail "node4 still heartbeats after its removal"
+until_ok 20 "node4 registered again" bash -c "'$ROOT/tools/brood-lab' ctl --json pending | grep -q '\"$gone_id\"'"
+ok "node4 says it was removed (signed evidence), stopped heartbeating, and registered again as $gone_id"
+lab ctl approve "$gone_id" >/dev/null || fail "approving node4 again"
+wait_until_st 60 "node4 a member again" 4 'd["phase"] == "running" and d["removed_since_ms"] == 0 and d["kv"] == 2 and len(d["peers"]) == 3'
+for i in 1 2 3; do ip netns exec "$P$i" ping -c1 -W6 -q "$(st 4 'd["ip"]')" >/dev/null || fail "node$i -> node4 after its return"; done
+ok "node4 approved again with the same identity: kv 2, meshed with the 3 others"
 # SIGTERM: every agent (and the API) drains and exits within 5 s, and the sanitizers (in the
 # ASan build) found nothing in any of them.
 pids=()

@@ -82,6 +82,13 @@ class agent {
   // Telling the scouts (agent.cpp).
   rt::task<void> heartbeat_loop();
   rt::task<void> send_heartbeat();
+  /// POST /register's body: this node's pending record, signed, for the _p shard `owner`.
+  std::string registration_body(const std::string& owner) const;
+  /// A removed node's registration, sent again so that the operator can approve it again.
+  rt::task<void> register_again();
+  /// After a sync: whether signed evidence says this node was removed (judge_membership in
+  /// agent_sync.cpp), or that it is a member again.
+  void judge_membership();
   rt::task<void> endpoint_loop();
   // Making the node match (agent_reconcile.cpp).
   rt::task<void> link_loop();
@@ -129,6 +136,10 @@ class agent {
   bool _endpoints_pending = false;
   std::uint64_t _memory_saved = 0;  // the trust store's generation last saved
   std::int64_t _behind_since_ms = 0;  // since when _meta's kv is ahead of ours (0: it is not)
+  // Removed from the brood (SPEC §5.6), as signed records say: since when (0: a member), and
+  // how many syncs in a row have said so.
+  std::int64_t _removed_since_ms = 0;
+  int _removal_evidence = 0;
   rt::async_mutex _sync_lock, _key_lock, _save_lock;
   // Status.
   std::string _phase = "starting";
